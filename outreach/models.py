@@ -1,0 +1,1 @@
+"""outreach models: built by a later issue; the app exists so its label and migrations start clean."""

@@ -1,0 +1,26 @@
+from django.urls import reverse
+
+from practice.navigation import NAV_ITEMS
+from practice.selectors import memberships_of
+
+
+def navigation(request):
+    """The current practice, the entries its member's role may use, and the other practices the
+    person can switch to. Empty outside a practice."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    slug = membership.practice.slug
+    current = getattr(request.resolver_match, "view_name", "")
+    items = [
+        {"label": item.label, "url": reverse(item.url_name, kwargs={"practice_slug": slug}),
+         "active": item.url_name == current}
+        for item in NAV_ITEMS
+        if membership.has_perm(item.permission)
+    ]
+    return {
+        "practice": membership.practice,
+        "membership": membership,
+        "nav_items": items,
+        "switch_to": [m for m in memberships_of(user=request.user) if m.practice_id != membership.practice_id],
+    }

@@ -1,0 +1,115 @@
+"""Forms for accounts, sign-up, staff and the audit log filters."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import validate_slug
+from django.utils.text import slugify
+
+from practice.models import AuditEvent, Membership, Practice, time_zone_choices
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an account. Check both and try again.",
+    }
+
+
+class NewPasswordMixin(forms.Form):
+    """Two password fields checked against Django's password validators."""
+
+    password1 = forms.CharField(label="Password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=password_validation.password_validators_help_text_html())
+    password2 = forms.CharField(label="Password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_password2(self):
+        password1, password2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            raise forms.ValidationError("The two passwords differ.")
+        return password2
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                password_validation.validate_password(password, self.password_user())
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
+    def password_user(self):
+        return None
+
+
+class PracticeFieldsMixin(forms.Form):
+    practice_name = forms.CharField(label="Practice name", max_length=120)
+    slug = forms.CharField(label="Web address", max_length=60, validators=[validate_slug],
+                           help_text="Letters, numbers and hyphens; your pages will live under /p/&lt;this&gt;/.")
+    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices, initial="America/New_York")
+
+    def clean_slug(self):
+        slug = slugify(self.cleaned_data["slug"])
+        if Practice.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("That web address is taken; please choose another.")
+        return slug
+
+
+class SignUpForm(PracticeFieldsMixin, NewPasswordMixin):
+    """A new owner and their practice."""
+
+    field_order = ["practice_name", "slug", "time_zone", "first_name", "last_name", "email", "password1", "password2"]
+    first_name = forms.CharField(label="Your first name", max_length=150)
+    last_name = forms.CharField(label="Your last name", max_length=150)
+    email = forms.EmailField(label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class PracticeCreateForm(PracticeFieldsMixin):
+    """Another practice for someone already signed in."""
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.THERAPIST)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class AcceptInvitationForm(NewPasswordMixin):
+    """The invited person's new account; the email address comes from the invitation."""
+
+    field_order = ["first_name", "last_name", "password1", "password2"]
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = ["name", "time_zone", "address", "phone", "email"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Who")
+    action = forms.ChoiceField(choices=[("", "Any action"), *AuditEvent.Action.choices], required=False)
+    record_type = forms.ChoiceField(required=False, label="Record type")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, staff, record_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = staff
+        self.fields["record_type"].choices = [("", "Any record"), *[(t, t) for t in record_types]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned

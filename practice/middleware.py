@@ -1,0 +1,63 @@
+"""The one place that turns a URL into a practice scope and enforces every view's declared access."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django_scopes import scope
+
+from practice.access import PUBLIC, SIGNED_IN, declared_permission
+from practice.selectors import membership_for
+
+TENANT_URL_KWARG = "practice_slug"
+
+
+class AccessMiddleware:
+    """For each request:
+
+    - resolve the view and read its declared access (a view without one is refused);
+    - PUBLIC: run it; anything else needs a signed-in user, otherwise redirect to login;
+    - URLs under /p/<practice_slug>/: find the user's membership of that practice, answering 404
+      when there is none (the same answer as for a practice that does not exist), 403 when the role
+      lacks the view's permission; then set request.practice and request.membership, switch to the
+      practice's time zone and run the view inside the practice scope (django-scopes).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.practice = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)  # CommonMiddleware / the 404 handler deal with it
+
+        permission = declared_permission(match.func)
+        if permission == PUBLIC:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        slug = match.kwargs.get(TENANT_URL_KWARG)
+        if slug is None:
+            if permission != SIGNED_IN:
+                raise RuntimeError(f"{match.view_name}: a practice permission needs a /p/<{TENANT_URL_KWARG}>/ URL")
+            return self.get_response(request)
+        return self._within_practice(request, slug, permission)
+
+    def _within_practice(self, request, slug, permission):
+        membership = membership_for(user=request.user, practice_slug=slug)
+        if membership is None:
+            raise Http404("No such practice.")
+        if permission != SIGNED_IN and not membership.has_perm(permission):
+            raise PermissionDenied("Your role in this practice does not include this page.")
+        request.practice = membership.practice
+        request.membership = membership
+        timezone.activate(membership.practice.zone)
+        try:
+            with scope(practice=membership.practice):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,19 @@
+"""The main navigation: each entry names the permission it needs, so a role sees what it may use."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str
+
+
+# Later features add their entries here (clients, calendar, call list, referrals, newsletters).
+NAV_ITEMS = [
+    NavItem("Home", "practice:practice-home", "practice.view"),
+    NavItem("Staff", "practice:staff-list", "staff.manage"),
+    NavItem("Audit log", "practice:audit-list", "audit.view"),
+    NavItem("Settings", "practice:practice-settings", "practice.settings"),
+]

@@ -1,0 +1,14 @@
+"""The client's address, one way for the audit log and login throttling alike."""
+
+from django.conf import settings
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR, or with REBOOK_TRUSTED_PROXIES = n, the address the n-th proxy from the right
+    saw in X-Forwarded-For (entries further left can be forged by the client)."""
+    proxies = settings.REBOOK_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None

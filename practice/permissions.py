@@ -1,0 +1,26 @@
+"""The one role -> permission table. Views declare a permission name (practice/access.py); the
+navigation and templates ask the same table, so what a role sees is what it may use."""
+
+from practice.models import Membership
+
+Role = Membership.Role
+EVERYONE = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset] = {
+    "practice.view": EVERYONE,  # the practice home page
+    "practice.settings": frozenset({Role.OWNER}),
+    "staff.manage": frozenset({Role.OWNER}),
+    "audit.view": frozenset({Role.OWNER}),
+}
+
+
+def role_has_perm(role: str, permission: str) -> bool:
+    """True when `role` holds `permission`. An unknown permission name is a programming error."""
+    try:
+        return role in PERMISSIONS[permission]
+    except KeyError:
+        raise LookupError(f"Unknown permission {permission!r}: add it to practice/permissions.py") from None
+
+
+def perms_for_role(role: str) -> frozenset[str]:
+    return frozenset(name for name, roles in PERMISSIONS.items() if role in roles)

@@ -1,0 +1,150 @@
+"""Writes for practices, staff and invitations. Every function takes keyword arguments only and
+either completes or raises ValidationError with a message fit for the person who asked."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from practice.emails import send_account_email
+from practice.models import Invitation, Membership, Practice, User
+
+Role = Membership.Role
+
+
+def practice_sign_up(*, name: str, slug: str, time_zone: str, email: str, password: str,
+                     first_name: str = "", last_name: str = "") -> Membership:
+    """Create a practice and its first owner in one transaction (the sign-up page)."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": "An account with this email already exists. Sign in to add a practice."})
+        user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
+        return practice_create(name=name, slug=slug, time_zone=time_zone, owner=user)
+
+
+def practice_create(*, name: str, slug: str, time_zone: str, owner: User, **details) -> Membership:
+    """A new practice with `owner` as its owner; returns the owner's membership."""
+    with transaction.atomic():
+        if Practice.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": "That web address is taken; please choose another."})
+        practice = Practice.objects.create(name=name, slug=slug, time_zone=time_zone, **details)
+        return Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+
+
+def practice_update(*, practice: Practice, **fields) -> Practice:
+    """Change the practice's details (the owner's settings page). The slug is fixed after sign-up
+    because staff bookmarks and emailed links contain it."""
+    for field, value in fields.items():
+        setattr(practice, field, value)
+    practice.full_clean()
+    practice.save()
+    return practice
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str) -> Invitation:
+    """Invite `email` to join with `role` and email the single-use link after commit. A newer
+    invitation to the same address replaces any pending one."""
+    email = email.strip().lower()
+    if Membership.objects.filter(practice=practice, user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person is already a member of the practice."})
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic(), scope(practice=practice):
+        Invitation.objects.filter(practice=practice, email__iexact=email, accepted_at__isnull=True,
+                                  revoked_at__isnull=True).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            practice=practice,
+            email=email,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+    context = {
+        "practice": practice,
+        "invited_by": invited_by,
+        "role": invitation.get_role_display(),
+        "expires_at": invitation.expires_at,
+        "url": settings.SITE_URL + reverse("practice:invitation-accept", args=[token]),
+    }
+    transaction.on_commit(lambda: send_account_email("staff_invitation", email, context, reply_to=practice.email))
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    """Withdraw a pending invitation; its link stops working."""
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, in whichever practice (the link is the proof),
+    or None. Expired and used invitations are returned too, so the page can say which it is."""
+    with scopes_disabled():
+        return Invitation.objects.select_related("practice").filter(token_hash=_token_hash(token)).first()
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Make `user` a member with the invited role. The invitation is locked and used up in the
+    same transaction, so a link cannot be used twice even by two tabs at once."""
+    with transaction.atomic(), scope(practice=invitation.practice):
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_usable:
+            raise ValidationError("This invitation has expired or has already been used. Ask the practice for a new one.")
+        if invitation.email.lower() != user.email.lower():
+            raise ValidationError(f"This invitation was sent to {invitation.email}. Sign in with that address to accept it.")
+        membership, _ = Membership.objects.get_or_create(
+            practice=invitation.practice, user=user, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        return membership
+
+
+def invitation_accept_new_account(*, invitation: Invitation, password: str, first_name: str,
+                                  last_name: str) -> Membership:
+    """Create the invited person's account (the invitation proves the address) and accept."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("An account with this address exists already. Sign in to accept the invitation.")
+        user = User.objects.create_user(invitation.email, password, first_name=first_name, last_name=last_name)
+        return invitation_accept(invitation=invitation, user=user)
+
+
+def _lock_owners(practice: Practice) -> list[Membership]:
+    """Lock the practice's owner rows so two concurrent demotions cannot both pass the check."""
+    return list(Membership.objects.select_for_update().filter(practice=practice, role=Role.OWNER))
+
+
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """Give a member another role; the practice always keeps at least one owner."""
+    if role not in Role.values:
+        raise ValidationError("Unknown role.")
+    with transaction.atomic():
+        owners = _lock_owners(membership.practice)
+        if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
+            raise ValidationError("A practice needs at least one owner. Make someone else an owner first.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member from the practice (their account stays); never the last owner."""
+    with transaction.atomic():
+        owners = _lock_owners(membership.practice)
+        if membership.role == Role.OWNER and len(owners) <= 1:
+            raise ValidationError("The last owner cannot be removed. Make someone else an owner first.")
+        # A queryset delete keeps the instance's pk, so the caller can still name it in the audit log.
+        Membership.objects.filter(pk=membership.pk).delete()

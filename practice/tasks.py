@@ -1,0 +1,12 @@
+"""Housekeeping run by Celery beat."""
+
+from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+
+@shared_task
+def clear_expired_sessions() -> int:
+    """Delete sessions past their idle expiry, so the table does not grow for ever."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,31 @@
+from django.urls import include, path
+
+from practice import views
+
+app_name = "practice"
+
+# Everything under /p/<practice_slug>/ runs inside that practice's scope (practice/middleware.py).
+practice_patterns = [
+    path("", views.practice_home, name="practice-home"),
+    path("settings/", views.practice_settings, name="practice-settings"),
+    path("staff/", views.staff_list, name="staff-list"),
+    path("staff/invite/", views.staff_invite, name="staff-invite"),
+    path("staff/<uuid:membership_id>/role/", views.staff_change_role, name="staff-change-role"),
+    path("staff/<uuid:membership_id>/remove/", views.staff_remove, name="staff-remove"),
+    path("staff/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path("audit/", views.audit_list, name="audit-list"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
+    path("signup/", views.sign_up, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("p/<slug:practice_slug>/", include(practice_patterns)),
+]

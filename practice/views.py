@@ -1,0 +1,307 @@
+"""Accounts, sign-up, the practice picker and home, staff, settings and the audit log.
+
+Access is declared on each view (`permission`, or @requires) and enforced by AccessMiddleware;
+inside /p/<practice_slug>/ every view runs in the practice's scope with request.membership set."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from practice import selectors, services
+from practice.access import PUBLIC, SIGNED_IN, requires
+from practice.audit import Action, audit_request
+from practice.forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    InvitationForm,
+    LoginForm,
+    PracticeCreateForm,
+    PracticeSettingsForm,
+    RoleForm,
+    SignUpForm,
+)
+from practice.models import Invitation, Membership, User
+from practice.permissions import perms_for_role
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    permission = PUBLIC
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    permission = PUBLIC
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    permission = PUBLIC
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("practice:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    permission = PUBLIC
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    permission = PUBLIC
+    success_url = reverse_lazy("practice:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    permission = PUBLIC
+
+
+@requires(PUBLIC)
+def health(request):
+    """For load balancers and CI: the app answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@requires(PUBLIC)
+def sign_up(request):
+    """A new practice with its owner; someone signed in just adds a practice to their account."""
+    form_class = PracticeCreateForm if request.user.is_authenticated else SignUpForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.user.is_authenticated:
+                membership = services.practice_create(
+                    name=data["practice_name"], slug=data["slug"], time_zone=data["time_zone"], owner=request.user
+                )
+            else:
+                membership = services.practice_sign_up(
+                    name=data["practice_name"], slug=data["slug"], time_zone=data["time_zone"],
+                    email=data["email"], password=data["password1"],
+                    first_name=data["first_name"], last_name=data["last_name"],
+                )
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Welcome to Rebook. {membership.practice.name} is ready.")
+            return redirect("practice:practice-home", practice_slug=membership.practice.slug)
+    return render(request, "practice/signup.html", {"form": form})
+
+
+# --- Choosing a practice ------------------------------------------------------------------------
+
+
+@requires(SIGNED_IN)
+def home(request):
+    """Straight to the practice for someone who works in one; a picker for several."""
+    memberships = list(selectors.memberships_of(user=request.user))
+    if len(memberships) == 1:
+        return redirect("practice:practice-home", practice_slug=memberships[0].practice.slug)
+    return render(request, "practice/practice_picker.html", {"memberships": memberships})
+
+
+@requires("practice.view")
+def practice_home(request, practice_slug):
+    return render(request, "practice/practice_home.html", {
+        "staff_counts": selectors.staff_counts(practice=request.practice),
+        "perms": perms_for_role(request.membership.role),
+    })
+
+
+@requires("practice.settings")
+def practice_settings(request, practice_slug):
+    form = PracticeSettingsForm(request.POST or None, instance=request.practice)
+    if request.method == "POST" and form.is_valid():
+        services.practice_update(practice=request.practice, **form.cleaned_data)
+        messages.success(request, "Practice details saved.")
+        return redirect("practice:practice-settings", practice_slug=practice_slug)
+    return render(request, "practice/practice_settings.html", {"form": form})
+
+
+# --- Staff --------------------------------------------------------------------------------------
+
+
+def _staff_page(request, *, invite_form=None, status=200):
+    practice = request.practice
+    return render(request, "practice/staff_list.html", {
+        "members": selectors.staff_of(practice=practice),
+        "invitations": selectors.pending_invitations(practice=practice),
+        "invite_form": invite_form or InvitationForm(),
+        "roles": Membership.Role.choices,
+        "invitation_days": settings.INVITATION_VALID_DAYS,
+    }, status=status)
+
+
+@requires("staff.manage")
+def staff_list(request, practice_slug):
+    return _staff_page(request)
+
+
+@require_POST
+@requires("staff.manage")
+def staff_invite(request, practice_slug):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                practice=request.practice, invited_by=request.user,
+                email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            audit_request(request, action=Action.CREATE, record=invitation, label=invitation.email,
+                          detail=f"invited as {invitation.get_role_display()}")
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("practice:staff-list", practice_slug=practice_slug)
+    return _staff_page(request, invite_form=form, status=400)
+
+
+def _member(request, membership_id) -> Membership:
+    """A membership of the request's practice; 404 for anyone else's."""
+    return get_object_or_404(Membership.objects.select_related("user"), practice=request.practice, pk=membership_id)
+
+
+@require_POST
+@requires("staff.manage")
+def staff_change_role(request, practice_slug, membership_id):
+    membership = _member(request, membership_id)
+    form = RoleForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = "Choose one of the listed roles."
+    else:
+        old_role = membership.get_role_display()
+        try:
+            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            error = exc.messages[0]
+            membership.refresh_from_db()
+        else:
+            audit_request(request, action=Action.CHANGE, record=membership, label=str(membership.user),
+                          detail=f"role {old_role} → {membership.get_role_display()}")
+    if request.htmx:
+        return render(request, "practice/_membership_row.html", {
+            "member": membership, "roles": Membership.Role.choices, "row_error": error,
+            "row_saved": error is None,
+        }, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+    return redirect("practice:staff-list", practice_slug=practice_slug)
+
+
+@require_POST
+@requires("staff.manage")
+def staff_remove(request, practice_slug, membership_id):
+    membership = _member(request, membership_id)
+    try:
+        services.membership_remove(membership=membership)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        audit_request(request, action=Action.DELETE, record=membership, label=str(membership.user),
+                      detail="removed from the practice")
+        messages.success(request, f"{membership.user} no longer has access to {request.practice.name}.")
+        if membership.user == request.user:
+            return redirect("practice:home")
+    return redirect("practice:staff-list", practice_slug=practice_slug)
+
+
+@require_POST
+@requires("staff.manage")
+def invitation_revoke(request, practice_slug, invitation_id):
+    invitation = get_object_or_404(Invitation, practice=request.practice, pk=invitation_id)
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
+    return redirect("practice:staff-list", practice_slug=practice_slug)
+
+
+@requires(PUBLIC)
+def invitation_accept(request, token):
+    """The link from an invitation email: sign in (or create an account) and join the practice."""
+    invitation = services.invitation_by_token(token)
+    if invitation is None or not invitation.is_usable:
+        return render(request, "practice/invitation_accept.html", {"invitation": invitation, "unusable": True}, status=410)
+    context = {"invitation": invitation}
+    user = request.user if request.user.is_authenticated else None
+    account_exists = user is not None or User.objects.filter(email__iexact=invitation.email).exists()
+    if request.method != "POST":
+        context["form"] = None if account_exists else AcceptInvitationForm()
+        context["account_exists"] = account_exists
+        return render(request, "practice/invitation_accept.html", context)
+    try:
+        if user is not None:
+            membership = services.invitation_accept(invitation=invitation, user=user)
+        elif account_exists:
+            return redirect(f"{reverse('practice:login')}?next={request.path}")
+        else:
+            form = AcceptInvitationForm(request.POST)
+            if not form.is_valid():
+                return render(request, "practice/invitation_accept.html", {**context, "form": form}, status=400)
+            membership = services.invitation_accept_new_account(
+                invitation=invitation, password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+            )
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    except ValidationError as error:
+        context.update(error=error.messages[0], account_exists=account_exists)
+        return render(request, "practice/invitation_accept.html", context, status=400)
+    messages.success(request, f"Welcome to {membership.practice.name}.")
+    return redirect("practice:practice-home", practice_slug=membership.practice.slug)
+
+
+# --- Audit log ----------------------------------------------------------------------------------
+
+
+@requires("audit.view")
+def audit_list(request, practice_slug):
+    practice = request.practice
+    form = AuditFilterForm(
+        request.GET or None,
+        staff=User.objects.filter(memberships__practice=practice).order_by("first_name", "last_name"),
+        record_types=selectors.audit_record_types(practice=practice),
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_events(
+        practice=practice,
+        actor_id=getattr(filters.get("actor"), "pk", None),
+        action=filters.get("action", ""),
+        record_type=filters.get("record_type", ""),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "practice/audit_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+# --- Error pages (config/urls.py names them) ----------------------------------------------------
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No request context: whatever broke the page may break a context processor too.
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)
