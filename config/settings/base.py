@@ -139,7 +139,6 @@ PRIVATE_MEDIA_ROOT = env.path("REBOOK_PRIVATE_MEDIA_ROOT", default=VAR_DIR / "pr
 # --- Forms ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-FORM_RENDERER = "django.forms.renderers.DjangoDivFormRenderer"
 
 # --- Email: EMAIL_URL, by default files under var/mail/ -------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))

@@ -1,0 +1,94 @@
+"""Test personas (after healthchecks' alice/bob/charlie): an owner, a therapist and a front desk of
+one practice, an outsider who owns another practice, and the anonymous visitor (pytest-django's
+plain `client`); and a page in a real browser for user journeys."""
+
+import os
+
+import pytest
+from django.test import Client
+
+from practice.models import Membership
+from practice.tests.factories import MembershipFactory, PracticeFactory
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeFactory(name="Harbour Test Massage", slug="harbour-test")
+
+
+@pytest.fixture
+def other_practice(db):
+    return PracticeFactory(name="Elsewhere Bodywork", slug="elsewhere")
+
+
+def _member(practice, role, email):
+    return MembershipFactory(practice=practice, role=role, user__email=email).user
+
+
+@pytest.fixture
+def owner(practice):
+    return _member(practice, Role.OWNER, "owner@harbour-test.example")
+
+
+@pytest.fixture
+def therapist(practice):
+    return _member(practice, Role.THERAPIST, "therapist@harbour-test.example")
+
+
+@pytest.fixture
+def front_desk(practice):
+    return _member(practice, Role.FRONT_DESK, "desk@harbour-test.example")
+
+
+@pytest.fixture
+def outsider(other_practice):
+    """Owns another practice: every permission there, none here."""
+    return _member(other_practice, Role.OWNER, "owner@elsewhere.example")
+
+
+@pytest.fixture
+def personas(owner, therapist, front_desk, outsider):
+    return {"owner": owner, "therapist": therapist, "front_desk": front_desk, "outsider": outsider}
+
+
+@pytest.fixture
+def client_for():
+    """A fresh test client signed in as `user` (one per call, so several can be used side by side)."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these flags Chromium tries to reach Google's services on a closed network and stalls.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    """A fresh page in headless chromium, at a tablet-sized viewport. Without /usr/bin/chromium the
+    test is skipped, unless REBOOK_REQUIRE_BROWSER is set (CI sets it, so there it must run)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REBOOK_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make around
+    # it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()

@@ -1,0 +1,33 @@
+"""Tenant querysets fail closed, and views run inside their practice's scope only."""
+
+import pytest
+from django_scopes import ScopeError, scope, scopes_disabled
+
+from clients.models import Client
+from practice.audit import audit_record
+from practice.models import AuditEvent, Invitation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Client, AuditEvent, Invitation])
+def test_a_tenant_queryset_outside_a_practice_scope_raises(model):
+    with pytest.raises(ScopeError):
+        list(model.objects.all())
+
+
+def test_inside_a_scope_queries_run_and_filters_still_name_the_practice(practice, other_practice):
+    with scopes_disabled():
+        Client.objects.create(practice=practice, first_name="Avery", last_name="Hollis")
+        Client.objects.create(practice=other_practice, first_name="Blair", last_name="Ivers")
+    with scope(practice=practice):
+        assert [c.first_name for c in Client.objects.filter(practice=practice)] == ["Avery"]
+
+
+def test_a_view_sees_only_its_own_practice(client_for, owner, outsider, practice, other_practice):
+    with scopes_disabled():
+        audit_record(practice=other_practice, actor=outsider, action="view",
+                     record=Client.objects.create(practice=other_practice, first_name="Secret", last_name="Elsewhere"))
+    page = client_for(owner).get(f"/p/{practice.slug}/audit/")
+    assert page.status_code == 200
+    assert b"Secret Elsewhere" not in page.content
+    assert page.context["page"].paginator.count == 0
