@@ -51,10 +51,11 @@ class AccessMiddleware:
         membership = membership_for(user=request.user, practice_slug=slug)
         if membership is None:
             raise Http404("No such practice.")
-        if permission != SIGNED_IN and not membership.has_perm(permission):
-            raise PermissionDenied("Your role in this practice does not include this page.")
+        # Set before the role check, so the 403 page still shows the practice's navigation.
         request.practice = membership.practice
         request.membership = membership
+        if permission != SIGNED_IN and not membership.has_perm(permission):
+            raise PermissionDenied("Your role in this practice does not include this page.")
         timezone.activate(membership.practice.zone)
         try:
             with scope(practice=membership.practice):

@@ -64,6 +64,10 @@ class Practice(models.Model):
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def time_zone_label(self) -> str:
+        return self.time_zone.replace("_", " ")
+
 
 class TenantModel(models.Model):
     """Base of every tenant-owned model: a direct practice key, a UUID for URLs, and a manager that

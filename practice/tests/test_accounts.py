@@ -112,3 +112,10 @@ def test_error_pages_are_styled(client):
     assert page.status_code == 302  # anonymous: sign in first
     missing = client.get("/no-such-page/")
     assert missing.status_code == 404 and b"We could not find that page" in missing.content
+
+
+def test_the_server_error_page_is_styled_and_needs_no_request_context(rf):
+    from practice.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and b"Nothing you saved before this page was lost" in response.content

@@ -1,6 +1,8 @@
 """The role -> permission table is policy: the sweep checks that views enforce it, this pins what it
 says, so widening a permission is a deliberate, reviewed change."""
 
+import pytest
+
 from practice.models import Membership
 from practice.permissions import PERMISSIONS, perms_for_role, role_has_perm
 
@@ -14,9 +16,5 @@ def test_the_policy_is_what_the_practice_expects():
 
 
 def test_an_unknown_permission_is_a_programming_error():
-    try:
+    with pytest.raises(LookupError, match="practice/permissions.py"):
         role_has_perm(Role.OWNER, "no.such.permission")
-    except LookupError as error:
-        assert "practice/permissions.py" in str(error)
-    else:
-        raise AssertionError("an unknown permission must not quietly answer False")
