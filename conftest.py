@@ -54,6 +54,18 @@ def personas(owner, therapist, front_desk, outsider):
 
 
 @pytest.fixture
+def send_outbox():
+    """Run the outbox pipeline in this process, as beat and a worker would: claim what is due and
+    deliver each message. Returns the statuses reached. (Real-worker tests live in outreach.)"""
+    from outreach.engine.dispatch import claim_due_messages, deliver
+
+    def run():
+        return [deliver(message_id) for message_id in claim_due_messages()]
+
+    return run
+
+
+@pytest.fixture
 def client_for():
     """A fresh test client signed in as `user` (one per call, so several can be used side by side)."""
 

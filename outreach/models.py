@@ -1,1 +1,4 @@
-"""outreach models: built by a later issue; the app exists so its label and migrations start clean."""
+"""Outreach models. The engine's (outbox, consent ledger) live in outreach/engine/models.py and are
+imported here so that Django registers them with this app."""
+
+from outreach.engine.models import ConsentEvent, OutboxMessage  # noqa: F401

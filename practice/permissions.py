@@ -11,6 +11,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "practice.settings": frozenset({Role.OWNER}),
     "staff.manage": frozenset({Role.OWNER}),
     "audit.view": frozenset({Role.OWNER}),
+    "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
+    "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }
 
 

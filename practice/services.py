@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from practice.emails import send_account_email
 from practice.models import Invitation, Membership, Practice, User
+from practice.signals import invitation_created
 
 Role = Membership.Role
 
@@ -52,8 +52,9 @@ def _token_hash(token: str) -> str:
 
 
 def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str) -> Invitation:
-    """Invite `email` to join with `role` and email the single-use link after commit. A newer
-    invitation to the same address replaces any pending one."""
+    """Invite `email` to join with `role`; the single-use link goes out through the outbox (the
+    engine listens to `invitation_created`). A newer invitation to the same address replaces any
+    pending one."""
     email = email.strip().lower()
     if Membership.objects.filter(practice=practice, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member of the practice."})
@@ -69,14 +70,8 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-    context = {
-        "practice": practice,
-        "invited_by": invited_by,
-        "role": invitation.get_role_display(),
-        "expires_at": invitation.expires_at,
-        "url": settings.SITE_URL + reverse("practice:invitation-accept", args=[token]),
-    }
-    transaction.on_commit(lambda: send_account_email("staff_invitation", email, context, reply_to=practice.email))
+        accept_url = settings.SITE_URL + reverse("practice:invitation-accept", args=[token])
+        invitation_created.send(sender=Invitation, invitation=invitation, accept_url=accept_url)
     return invitation
 
 

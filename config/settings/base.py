@@ -145,6 +145,12 @@ vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rebook <no-reply@rebook.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Outreach outbox (outreach/engine) -------------------------------------------------------
+OUTBOX_BATCH_SIZE = env.int("REBOOK_OUTBOX_BATCH_SIZE", default=50)
+OUTBOX_LEASE_SECONDS = env.int("REBOOK_OUTBOX_LEASE_SECONDS", default=300)  # then a stuck claim is taken again
+OUTBOX_MAX_ATTEMPTS = env.int("REBOOK_OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETRY_BASE_SECONDS = env.int("REBOOK_OUTBOX_RETRY_BASE_SECONDS", default=60)  # 1, 2, 4, 8 minutes
+
 # --- Celery: Redis in production; with no broker server, kombu's filesystem transport ---------
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -167,6 +173,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-outbox": {
+        "task": "outreach.tasks.dispatch_due_messages",
+        "schedule": timedelta(minutes=1),
+    },
     "clear-expired-sessions": {
         "task": "practice.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=1),

@@ -1,4 +1,5 @@
-"""pytest: the embedded PostgreSQL (or DATABASE_URL), mail kept in memory."""
+"""pytest: the embedded PostgreSQL (or DATABASE_URL). Django's test runner keeps mail in memory
+(locmem); worker processes that tests start send by EMAIL_URL to a loopback SMTP server."""
 
 from config.embedded_postgres import database_from_env_or_embedded
 
@@ -6,5 +7,4 @@ from .base import *  # noqa: F403
 from .base import env
 
 DATABASES = {"default": database_from_env_or_embedded(env, name="rebook")}
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECRET_KEY = "test-only-secret-key-not-for-any-real-deployment-0123456789"

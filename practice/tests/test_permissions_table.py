@@ -12,7 +12,7 @@ Role = Membership.Role
 def test_the_policy_is_what_the_practice_expects():
     assert perms_for_role(Role.OWNER) == set(PERMISSIONS)
     assert perms_for_role(Role.THERAPIST) == {"practice.view"}
-    assert perms_for_role(Role.FRONT_DESK) == {"practice.view"}
+    assert perms_for_role(Role.FRONT_DESK) == {"practice.view", "outbox.view", "outbox.manage"}
 
 
 def test_an_unknown_permission_is_a_programming_error():

@@ -23,9 +23,9 @@ def _link_from(mail):
     return re.search(r"https?://[^/\s]+(/invitations/[^/\s]+/)", mail.body).group(1)
 
 
-def test_an_invited_person_creates_an_account_and_joins_once(client, client_for, owner, practice, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _invite(client_for(owner), practice)
+def test_an_invited_person_creates_an_account_and_joins_once(client, client_for, owner, practice, mailoutbox, send_outbox):
+    response = _invite(client_for(owner), practice)
+    send_outbox()
     assert response.status_code == 302
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["newhire@staff.example"]
     assert practice.name in mailoutbox[0].subject
@@ -43,18 +43,18 @@ def test_an_invited_person_creates_an_account_and_joins_once(client, client_for,
     assert reused.status_code == 410 and b"already been accepted" in reused.content
 
 
-def test_an_expired_invitation_explains_itself(client, client_for, owner, practice, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        _invite(client_for(owner), practice)
+def test_an_expired_invitation_explains_itself(client, client_for, owner, practice, mailoutbox, send_outbox):
+    _invite(client_for(owner), practice)
+    send_outbox()
     link = _link_from(mailoutbox[0])
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         page = client.get(link)
     assert page.status_code == 410 and b"expired" in page.content
 
 
-def test_an_existing_account_joins_after_signing_in_with_the_invited_address(client_for, owner, practice, outsider, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        _invite(client_for(owner), practice, email=outsider.email, role=Role.FRONT_DESK)
+def test_an_existing_account_joins_after_signing_in_with_the_invited_address(client_for, owner, practice, outsider, mailoutbox, send_outbox):
+    _invite(client_for(owner), practice, email=outsider.email, role=Role.FRONT_DESK)
+    send_outbox()
     link = _link_from(mailoutbox[0])
     response = client_for(outsider).post(link)
     assert response.status_code == 302
@@ -64,9 +64,9 @@ def test_an_existing_account_joins_after_signing_in_with_the_invited_address(cli
     assert picker.status_code == 200 and practice.name.encode() in picker.content
 
 
-def test_an_invitation_cannot_be_accepted_by_someone_else(client_for, owner, therapist, practice, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        _invite(client_for(owner), practice, email="someone.else@staff.example")
+def test_an_invitation_cannot_be_accepted_by_someone_else(client_for, owner, therapist, practice, mailoutbox, send_outbox):
+    _invite(client_for(owner), practice, email="someone.else@staff.example")
+    send_outbox()
     stranger = UserFactory(email="stranger@staff.example")
     response = client_for(stranger).post(_link_from(mailoutbox[0]))
     assert response.status_code == 400 and b"someone.else@staff.example" in response.content
@@ -120,9 +120,9 @@ def test_a_removed_member_loses_access(client_for, owner, front_desk, practice):
     assert client_for(front_desk).get(f"/p/{practice.slug}/").status_code == 404
 
 
-def test_a_withdrawn_invitation_stops_working(client, client_for, owner, practice, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        _invite(client_for(owner), practice)
+def test_a_withdrawn_invitation_stops_working(client, client_for, owner, practice, mailoutbox, send_outbox):
+    _invite(client_for(owner), practice)
+    send_outbox()
     with scopes_disabled():
         invitation = Invitation.objects.get(practice=practice)
     client_for(owner).post(reverse("practice:invitation-revoke", args=[practice.slug, invitation.pk]))

@@ -1,0 +1,158 @@
+"""Claiming due messages and sending each one exactly once.
+
+A message goes scheduled -> sending (claimed, with a lease) -> sent / skipped / failed, or back to
+scheduled with a later due time after a transient error. Claims are committed before any task is
+published, so a lost broker message or a killed worker leaves a claim whose lease runs out; the
+next dispatch claims it again. Sending holds the row lock until the outcome is committed, so a
+second task for the same row finds it locked or already sent and does nothing.
+
+The one gap no outbox can close is SMTP's own (RFC 1047): a worker killed after the mail server
+accepted a message but before the database recorded it will send it again. That window is the
+time of one UPDATE and COMMIT; every attempt keeps the same Message-ID so receivers can tell.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from practice.models import Practice
+
+from .consent import consent_current, has_consent
+from .email import make_message
+from .links import unsubscribe_url
+from .models import Channel, OutboxMessage, Purpose
+
+logger = logging.getLogger(__name__)
+Status = OutboxMessage.Status
+
+# Errors that another attempt will not cure.
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, TemplateDoesNotExist,
+                    TemplateSyntaxError)
+
+
+def claim_due_messages(*, batch_size: int | None = None) -> list[str]:
+    """Claim up to `batch_size` messages that are due, or whose earlier claim lapsed, and return
+    their ids. Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED), so
+    dispatchers can run side by side. Each claim counts as an attempt; a message whose claims kept
+    lapsing (a worker dying on it) fails after OUTBOX_MAX_ATTEMPTS instead of looping for ever.
+    This is the one reader across practices; it sees ids and counters only."""
+    now = timezone.now()
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    with scopes_disabled(), transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.filter(
+                Q(status=Status.SCHEDULED, due_at__lte=now) | Q(status=Status.SENDING, lease_until__lte=now)
+            )
+            .order_by("due_at")
+            .select_for_update(skip_locked=True)
+            .values_list("id", "attempts")[:batch_size]
+        )
+        worn_out = [pk for pk, attempts in rows if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
+        claimed = [pk for pk, attempts in rows if attempts < settings.OUTBOX_MAX_ATTEMPTS]
+        OutboxMessage.objects.filter(id__in=worn_out).update(
+            status=Status.FAILED, lease_until=None, updated_at=now,
+            last_error=f"Gave up after {settings.OUTBOX_MAX_ATTEMPTS} attempts that did not finish.",
+        )
+        OutboxMessage.objects.filter(id__in=claimed).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now,
+            lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        )
+    return [str(pk) for pk in claimed]
+
+
+def deliver(message_id: str) -> str | None:
+    """Send one claimed message and record the outcome; returns the new status, or None when
+    there was nothing to do (already sent, cancelled, or being sent by another worker)."""
+    with scopes_disabled():
+        practice_id = OutboxMessage.objects.filter(pk=message_id).values_list("practice_id", flat=True).first()
+    if practice_id is None:
+        return None
+    practice = Practice.objects.get(pk=practice_id)
+    with scope(practice=practice), transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(practice=practice, pk=message_id, status=Status.SENDING)
+            .first()
+        )
+        if message is None:
+            return None
+        message.practice = practice
+        reason = skip_reason(message)
+        if reason:
+            return _finish(message, Status.SKIPPED, skip_reason=reason)
+        try:
+            SENDERS[message.channel](message)
+        except PERMANENT_ERRORS as error:
+            return _finish(message, Status.FAILED, error=error)
+        except Exception as error:  # a transient failure: try again later, a bounded number of times
+            logger.warning("outbox message %s: attempt %s failed: %r", message.pk, message.attempts, error)
+            return _back_off(message, error)
+        return _finish(message, Status.SENT)
+
+
+def skip_reason(message: OutboxMessage) -> str:
+    """Why the message must not go out now, checked at send time; empty when it may."""
+    if not message.address:
+        return "No address to send to."
+    if message.channel not in SENDERS:
+        return f"Sending by {message.get_channel_display().lower()} is not available yet."
+    if not has_consent(practice=message.practice, channel=message.channel, address=message.address,
+                       purpose=message.purpose):
+        current = consent_current(practice=message.practice, channel=message.channel, address=message.address,
+                                  purpose=message.purpose)
+        purpose = Purpose(message.purpose).label.lower()
+        if current is None:
+            return f"No consent on record for {purpose}."
+        return f"Consent for {purpose} was withdrawn on {timezone.localtime(current.at):%d %b %Y} ({current.get_source_display().lower()})."
+    return ""
+
+
+def _finish(message, status, *, skip_reason="", error=None):
+    message.status = status
+    message.lease_until = None
+    message.skip_reason = skip_reason
+    message.last_error = repr(error) if error else ""
+    if status == Status.SENT:
+        message.sent_at = timezone.now()
+    if status != Status.FAILED:
+        message.context = {}  # done with: keep no message content (it may hold personal details)
+    message.save()
+    return status
+
+
+def _back_off(message, error):
+    if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        return _finish(message, Status.FAILED, error=error)
+    delay = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), 3600)
+    message.status = Status.SCHEDULED
+    message.due_at = timezone.now() + timedelta(seconds=delay)
+    message.lease_until = None
+    message.last_error = repr(error)
+    message.save()
+    return Status.SCHEDULED
+
+
+def _send_email(message: OutboxMessage) -> None:
+    context = {**message.context, "practice": message.practice}
+    unsubscribe = ""
+    if Purpose(message.purpose).offers_unsubscribe:
+        unsubscribe = unsubscribe_url(practice_id=message.practice_id, channel=message.channel,
+                                      address=message.address, purpose=message.purpose)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "rebook.localhost"
+    email = make_message(message.template, message.address, context, unsubscribe_url=unsubscribe,
+                         message_id=f"<{message.pk}@{domain}>")
+    message.subject = email.subject[:255]
+    email.send()
+
+
+# How each channel "sends". The follow-ups issue registers the call channel (a task on a staff call
+# list); SMS would register here too.
+SENDERS = {Channel.EMAIL: _send_email}

@@ -1,0 +1,45 @@
+"""Email messages: three templates per message, emails/<name>.subject.txt, .txt and .html (the
+HTML extends emails/layout.html, the text includes emails/_footer.txt), sent in the practice's name."""
+
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def render_email(name: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) for template set `name`."""
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+    text = render_to_string(f"emails/{name}.txt", context)
+    html = render_to_string(f"emails/{name}.html", context)
+    return subject, text, html
+
+
+def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = "",
+                 message_id: str = "") -> EmailMultiAlternatives:
+    """Render emails/<name>.{subject.txt,txt,html} for `to`. `context["practice"]` gives the From name
+    and the Reply-To; with `unsubscribe_url` the message carries RFC 8058 one-click headers and the
+    templates show the link. `message_id` keeps one Message-ID across retries, so a receiver can
+    tell a repeat from a new message."""
+    practice = context["practice"]
+    context = {**context, "unsubscribe_url": unsubscribe_url}
+    subject, text, html = render_email(name, context)
+    sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    headers = {}
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if message_id:
+        headers["Message-ID"] = message_id
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=formataddr((practice.name, sender_address)),
+        to=[to],
+        reply_to=[practice.email] if practice.email else None,
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,12 @@
+from django import forms
+
+from outreach.engine.models import OutboxMessage
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *OutboxMessage.Status.choices], required=False)
+    kind = forms.ChoiceField(required=False, label="Kind")
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Any kind"), *[(k, k.replace("_", " ").capitalize()) for k in kinds]]

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from outreach import views
+
+app_name = "outreach"
+
+practice_patterns = [
+    path("", views.outbox_list, name="outbox-list"),
+    path("<uuid:message_id>/", views.outbox_detail, name="outbox-detail"),
+    path("<uuid:message_id>/retry/", views.outbox_retry, name="outbox-retry"),
+    path("<uuid:message_id>/cancel/", views.outbox_cancel, name="outbox-cancel"),
+]
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("p/<slug:practice_slug>/outbox/", include(practice_patterns)),
+]
