@@ -7,6 +7,7 @@ when a process exits, so web, worker, beat and pytest share one server; `make st
 
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -17,7 +18,11 @@ PGDATA = BASE_DIR / "var" / "pgdata"
 def database_from_env_or_embedded(env: environ.Env, *, name: str) -> dict:
     """DATABASES["default"] for local and test settings; there is no SQLite path."""
     if env("DATABASE_URL", default=""):
-        return env.db("DATABASE_URL")
+        config = env.db("DATABASE_URL")
+        # A Unix-socket directory is written percent-encoded in the URL's host part
+        # (postgres://user@%2Fvar%2Frun%2Fpostgresql/db); django-environ leaves it encoded.
+        config["HOST"] = unquote(config.get("HOST", ""))
+        return config
     return embedded_database(name)
 
 

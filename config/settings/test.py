@@ -8,3 +8,7 @@ from .base import env
 
 DATABASES = {"default": database_from_env_or_embedded(env, name="rebook")}
 SECRET_KEY = "test-only-secret-key-not-for-any-real-deployment-0123456789"
+
+# Email templates that exist only for the tests (e.g. emails/test_note.*), found by the test
+# process and by the worker processes tests start alike.
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "outreach" / "tests" / "templates"]  # noqa: F405

@@ -1,0 +1,238 @@
+"""The outbox: idempotent enqueueing in the caller's transaction, claiming with SKIP LOCKED and
+leases, back-off and bounded retries, consent at send time, and what a sent email looks like."""
+
+import threading
+from datetime import timedelta
+
+import psycopg2
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from outreach.engine.consent import consent_record
+from outreach.engine.dispatch import claim_due_messages, deliver
+from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
+from outreach.engine.outbox import enqueue
+from outreach.tests.factories import OutboxMessageFactory
+from outreach.tests.live import SmtpSink, free_port
+
+Status = OutboxMessage.Status
+
+
+@pytest.fixture
+def in_scope(practice):
+    with scope(practice=practice):
+        yield practice
+
+
+def _enqueue(practice, key="note:1", **overrides):
+    fields = {"kind": "test_note", "purpose": Purpose.TRANSACTIONAL, "template": "test_note",
+              "address": "Avery@Clients.example", "idempotency_key": key, "context": {"first_name": "Avery"}}
+    return enqueue(practice=practice, **{**fields, **overrides})
+
+
+def _reload(message):
+    with scopes_disabled():
+        return OutboxMessage.objects.get(pk=message.pk)
+
+
+# --- enqueue ---------------------------------------------------------------------------------
+
+
+def test_the_same_idempotency_key_gives_the_same_row(in_scope):
+    first = _enqueue(in_scope)
+    again = _enqueue(in_scope, context={"first_name": "Changed"})
+    assert again.pk == first.pk and again.context == {"first_name": "Avery"}
+    assert OutboxMessage.objects.filter(practice=in_scope).count() == 1
+    assert first.address == "avery@clients.example"  # one spelling per address
+
+
+def test_keys_are_per_practice(practice, other_practice):
+    assert _enqueue(practice).pk != _enqueue(other_practice).pk
+
+
+def test_a_message_exists_only_if_its_event_committed(in_scope):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _enqueue(in_scope)
+        raise RuntimeError("the booking failed")
+    assert not OutboxMessage.objects.filter(practice=in_scope).exists()
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+
+def test_only_due_messages_are_claimed_and_each_claim_counts_an_attempt(in_scope):
+    due = _enqueue(in_scope, key="due")
+    later = _enqueue(in_scope, key="later", due_at=timezone.now() + timedelta(hours=1))
+    assert claim_due_messages() == [str(due.pk)]
+    due, later = _reload(due), _reload(later)
+    assert due.status == Status.SENDING and due.attempts == 1 and due.lease_until > timezone.now()
+    assert later.status == Status.SCHEDULED
+    assert claim_due_messages() == []  # a live claim is not taken twice
+
+
+def test_a_lapsed_claim_is_claimed_again_and_gives_up_after_the_last_attempt(in_scope, settings):
+    message = _enqueue(in_scope)
+    for attempt in range(1, settings.OUTBOX_MAX_ATTEMPTS + 1):
+        with time_machine.travel(timezone.now() + timedelta(seconds=(settings.OUTBOX_LEASE_SECONDS + 1) * attempt)):
+            assert claim_due_messages() == [str(message.pk)]
+        assert _reload(message).attempts == attempt
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert claim_due_messages() == []
+    message = _reload(message)
+    assert message.status == Status.FAILED and "Gave up after" in message.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_by_another_dispatcher_is_skipped_not_waited_for(practice):
+    locked, free = _enqueue(practice, key="locked"), _enqueue(practice, key="free")
+    settings_dict = connection.settings_dict
+    other = psycopg2.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"],
+                             host=settings_dict["HOST"], port=settings_dict["PORT"] or None,
+                             password=settings_dict["PASSWORD"] or None)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM outreach_outboxmessage WHERE id = %s FOR UPDATE", [str(locked.pk)])
+            assert claim_due_messages() == [str(free.pk)]
+        other.rollback()
+        assert claim_due_messages() == [str(locked.pk)]
+    finally:
+        other.close()
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_USE_TLS = False
+        yield sink
+
+
+def _send_now(message):
+    assert claim_due_messages() == [str(message.pk)]
+    return deliver(str(message.pk))
+
+
+def test_a_sent_email_speaks_for_the_practice_and_keeps_no_content(in_scope, smtp):
+    in_scope.email = "desk@harbour-test.example"
+    in_scope.save()
+    message = _enqueue(in_scope)
+    assert _send_now(message) == Status.SENT
+    [received] = smtp.messages
+    [sender] = received["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (in_scope.name, "no-reply@rebook.localhost")
+    assert received["Reply-To"] == "desk@harbour-test.example"
+    assert received["Message-ID"] == f"<{message.pk}@rebook.localhost>"
+    assert received["Subject"] == f"A note from {in_scope.name}"
+    assert "List-Unsubscribe" not in received  # a service message does not pretend to be marketing
+    assert "Hello Avery" in smtp.text_of(received)
+    message = _reload(message)
+    assert message.subject == f"A note from {in_scope.name}" and message.context == {} and message.sent_at
+    assert deliver(str(message.pk)) is None  # a sent row is never sent again
+    assert len(smtp.messages) == 1
+
+
+def test_marketing_carries_one_click_unsubscribe(in_scope, smtp):
+    consent_record(practice=in_scope, channel="email", address="avery@clients.example", purpose=Purpose.MARKETING,
+                   granted=True, source=ConsentEvent.Source.INTAKE)
+    assert _send_now(_enqueue(in_scope, purpose=Purpose.MARKETING)) == Status.SENT
+    [received] = smtp.messages
+    link = received["List-Unsubscribe"].strip()  # a long header is folded onto a second line
+    assert link.startswith("<http://127.0.0.1:8000/unsubscribe/") and link.endswith(">")
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = link.strip("<>")
+    assert link in smtp.text_of(received) and link in smtp.html_of(received)
+
+
+def test_consent_withdrawn_after_scheduling_skips_the_message_with_a_reason(in_scope, smtp):
+    consent_record(practice=in_scope, channel="email", address="avery@clients.example", purpose=Purpose.CARE,
+                   granted=True, source=ConsentEvent.Source.INTAKE)
+    message = _enqueue(in_scope, purpose=Purpose.CARE, due_at=timezone.now() + timedelta(minutes=5))
+    consent_record(practice=in_scope, channel="email", address="AVERY@clients.example", purpose=Purpose.CARE,
+                   granted=False, source=ConsentEvent.Source.UNSUBSCRIBE)
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert _send_now(message) == Status.SKIPPED
+    message = _reload(message)
+    assert "withdrawn" in message.skip_reason and "unsubscribe link" in message.skip_reason
+    assert smtp.messages == [] and message.context == {}
+
+
+@pytest.mark.parametrize("purpose", [Purpose.REMINDERS, Purpose.CARE, Purpose.MARKETING])
+def test_no_consent_on_record_means_no_message(in_scope, smtp, purpose):
+    message = _enqueue(in_scope, purpose=purpose)
+    assert _send_now(message) == Status.SKIPPED
+    assert _reload(message).skip_reason.startswith("No consent on record")
+    assert smtp.messages == []
+
+
+def test_no_address_is_skipped(in_scope, smtp):
+    message = _enqueue(in_scope, address="")
+    assert _send_now(message) == Status.SKIPPED and _reload(message).skip_reason == "No address to send to."
+
+
+def test_a_transient_error_backs_off_exponentially_then_fails(in_scope, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2  # nobody listens
+    message = _enqueue(in_scope)
+    now = timezone.now()
+    delays = []
+    for attempt in range(1, settings.OUTBOX_MAX_ATTEMPTS + 1):
+        with time_machine.travel(now, tick=False):
+            status = _send_now(message)
+        message = _reload(message)
+        if attempt < settings.OUTBOX_MAX_ATTEMPTS:
+            assert status == Status.SCHEDULED and "ConnectionRefusedError" in message.last_error
+            delays.append((message.due_at - now).total_seconds())
+            now = message.due_at
+    assert delays == [60, 120, 240, 480]
+    assert status == Status.FAILED and message.status == Status.FAILED and message.context  # kept for a retry
+
+
+def test_a_refused_address_fails_at_once(in_scope, smtp):
+    smtp.refuse("nobody@clients.example")
+    message = _enqueue(in_scope, address="nobody@clients.example")
+    assert _send_now(message) == Status.FAILED
+    message = _reload(message)
+    assert message.attempts == 1 and "SMTPRecipientsRefused" in message.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_row_send_it_once(practice, smtp):
+    """A re-claimed row whose first task turns up late: both tasks run, one message goes out."""
+    smtp.delay_seconds = 0.5
+    message = _enqueue(practice)
+    assert claim_due_messages() == [str(message.pk)]
+    results = []
+
+    def worker():
+        try:
+            results.append(deliver(str(message.pk)))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(results, key=str) == [None, Status.SENT]
+    assert len(smtp.messages) == 1
+
+
+@override_settings(OUTBOX_MAX_ATTEMPTS=1)
+def test_the_staff_can_retry_a_failed_message(in_scope, smtp, client_for, owner, practice):
+    smtp.refuse("late@clients.example")
+    message = _enqueue(in_scope, address="late@clients.example")
+    _send_now(message)
+    smtp.refuse(None)
+    client_for(owner).post(f"/p/{practice.slug}/outbox/{message.pk}/retry/")
+    message = _reload(message)
+    assert message.status == Status.SCHEDULED and message.attempts == 0
+    assert _send_now(message) == Status.SENT and len(smtp.messages) == 1
