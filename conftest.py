@@ -88,9 +88,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def browser_page():
     """A fresh page in headless chromium, at a tablet-sized viewport. Without /usr/bin/chromium the
-    test is skipped, unless REBOOK_REQUIRE_BROWSER is set (CI sets it, so there it must run)."""
+    test is skipped, unless REBOOK_STRICT_TESTS is set (CI sets it, so there it must run)."""
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("REBOOK_REQUIRE_BROWSER"):
+        if os.environ.get("REBOOK_STRICT_TESTS"):
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make around

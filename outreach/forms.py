@@ -1,6 +1,6 @@
 from django import forms
 
-from outreach.engine.models import OutboxMessage
+from outreach.engine.models import OutboxMessage, kind_label
 
 
 class OutboxFilterForm(forms.Form):
@@ -9,4 +9,4 @@ class OutboxFilterForm(forms.Form):
 
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "Any kind"), *[(k, k.replace("_", " ").capitalize()) for k in kinds]]
+        self.fields["kind"].choices = [("", "Any kind"), *[(kind, kind_label(kind)) for kind in kinds]]

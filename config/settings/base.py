@@ -141,7 +141,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email: EMAIL_URL, by default files under var/mail/ -------------------------------------
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
+vars().update(env.email_url("EMAIL_URL", default="filemail://"))
+if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 (set just above)
+    # django-environ drops the leading "/" of filemail:///absolute/path; only absolute paths make sense.
+    EMAIL_FILE_PATH = f"/{EMAIL_FILE_PATH}" if EMAIL_FILE_PATH else str(VAR_DIR / "mail")  # noqa: F821
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rebook <no-reply@rebook.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -84,12 +84,21 @@ class OutboxMessage(TenantModel):
         return f"{self.kind} to {self.address or '(no address)'} [{self.status}]"
 
     @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
     def can_retry(self) -> bool:
         return self.status == self.Status.FAILED
 
     @property
     def can_cancel(self) -> bool:
         return self.status in (self.Status.SCHEDULED, self.Status.FAILED)
+
+
+def kind_label(kind: str) -> str:
+    """'staff_invitation' -> 'Staff invitation'."""
+    return kind.replace("_", " ").capitalize()
 
 
 class ConsentEvent(TenantModel):

@@ -1,0 +1,159 @@
+"""The outbox with real peers: Celery worker processes on a Redis server of the test's own, sending
+to an SMTP server on loopback. Workers are SIGKILLed and Redis is stopped; nothing is lost and
+nothing is sent twice."""
+
+import os
+import shutil
+import time
+from collections import Counter
+
+import pytest
+from django_scopes import scope, scopes_disabled
+
+from config.celery_app import app
+from outreach.engine.consent import consent_record
+from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
+from outreach.engine.outbox import enqueue
+from outreach.tasks import dispatch_due_messages
+from outreach.tests.live import PrivateRedis, SmtpSink, WorkerProcess, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+Status = OutboxMessage.Status
+
+
+@pytest.fixture
+def redis():
+    if not shutil.which("redis-server"):
+        if os.environ.get("REBOOK_STRICT_TESTS"):
+            pytest.fail("redis-server is missing (apt-get install redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateRedis().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp():
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def workers(redis, smtp, tmp_path):
+    """Start workers with `workers.start()`; all are stopped at the end (their logs shown on failure)."""
+
+    class Workers(list):
+        def start(self):
+            worker = WorkerProcess(broker_url=redis.url, smtp_port=smtp.port,
+                                   log_path=tmp_path / f"worker-{len(self)}.log")
+            self.append(worker)
+            return worker.start()
+
+    started = Workers()
+    yield started
+    for worker in started:
+        worker.stop()
+        print(f"--- {worker.log_path.name}\n{worker.log_path.read_text()[-4000:]}")
+
+
+def tick(broker_url):
+    """What beat does every minute: ask a worker to dispatch what is due."""
+    with app.connection_for_write(broker_url) as connection:
+        dispatch_due_messages.apply_async(connection=connection, retry=False)
+
+
+def _enqueue_many(practice, prefix, count, **overrides):
+    with scope(practice=practice):
+        return [
+            enqueue(practice=practice, kind="test_note", purpose=overrides.get("purpose", Purpose.TRANSACTIONAL),
+                    template="test_note", address=f"{prefix}{n}@clients.example", idempotency_key=f"{prefix}:{n}",
+                    context={"first_name": f"{prefix.title()} {n}"})
+            for n in range(count)
+        ]
+
+
+def _statuses(messages):
+    with scopes_disabled():
+        return Counter(OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).values_list("status", flat=True))
+
+
+def _assert_each_delivered_once(smtp, messages):
+    received = Counter(smtp.message_ids())
+    expected = {f"<{m.pk}@rebook.localhost>" for m in messages}
+    assert set(received) == expected
+    duplicates = {mid: n for mid, n in received.items() if n > 1}
+    assert duplicates == {}, f"sent more than once: {duplicates}"
+    assert _statuses(messages) == {Status.SENT: len(messages)}
+
+
+def test_due_messages_reach_a_real_smtp_server(practice, redis, smtp, workers):
+    notes = _enqueue_many(practice, "note", 4)
+    with scope(practice=practice):
+        consent_record(practice=practice, channel="email", address="news0@clients.example", purpose=Purpose.MARKETING,
+                       granted=True, source=ConsentEvent.Source.INTAKE)
+    news = _enqueue_many(practice, "news", 2, purpose=Purpose.MARKETING)  # news1 never consented
+    workers.start()
+    tick(redis.url)
+    wait_for(lambda: len(smtp.messages) == 5 and not _statuses(notes + news).get(Status.SENDING),
+             timeout=30, message="five messages delivered")
+
+    _assert_each_delivered_once(smtp, notes + news[:1])
+    by_recipient = {m["To"]: m for m in smtp.messages}
+    assert by_recipient["note2@clients.example"]["Subject"] == f"A note from {practice.name}"
+    assert "Hello Note 2" in SmtpSink.text_of(by_recipient["note2@clients.example"])
+    assert "List-Unsubscribe" in by_recipient["news0@clients.example"]
+    with scopes_disabled():
+        skipped = OutboxMessage.objects.get(pk=news[1].pk)
+    assert skipped.status == Status.SKIPPED and "No consent" in skipped.skip_reason
+
+
+def test_a_worker_killed_mid_batch_leaves_every_message_sent_exactly_once(practice, redis, smtp, workers):
+    messages = _enqueue_many(practice, "kill", 40)
+    smtp.gate_after = 12  # after twelve deliveries, hold further ones mid-transaction
+    first = workers.start()
+    tick(redis.url)
+    assert smtp.gate_closed.wait(30), "the first worker never got twelve messages out"
+    time.sleep(0.5)  # senders that already had their 250 reply have committed by now
+    first.kill()
+    in_flight = _statuses(messages)
+    assert 12 <= len(smtp.messages) < 40 and in_flight[Status.SENDING] > 0, in_flight
+
+    smtp.open_gate()
+    workers.start()
+    deadline = time.monotonic() + 60
+    while _statuses(messages).get(Status.SENT, 0) < 40:  # beat ticks; lapsed claims are taken again
+        assert time.monotonic() < deadline, f"not all sent: {_statuses(messages)}"
+        tick(redis.url)
+        time.sleep(1)
+
+    _assert_each_delivered_once(smtp, messages)
+    with scopes_disabled():
+        retried = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], attempts__gt=1).count()
+    assert retried > 0  # the messages the killed worker held were claimed again
+    print(f"kill test: 40 messages, 1 worker killed with {in_flight[Status.SENDING]} claimed, "
+          f"{retried} claimed again, {len(smtp.messages)} received, 0 duplicates")
+
+
+def test_a_redis_outage_loses_nothing(practice, redis, smtp, workers):
+    before = _enqueue_many(practice, "before", 10)
+    workers.start()
+    tick(redis.url)
+    wait_for(lambda: _statuses(before).get(Status.SENT) == 10, timeout=30, message="first batch delivered")
+
+    redis.stop()
+    during = _enqueue_many(practice, "during", 10)
+    with pytest.raises(Exception):  # beat cannot reach the broker either
+        tick(redis.url)
+    time.sleep(3)
+    redis.start()  # empty: whatever the broker held is gone
+
+    deadline = time.monotonic() + 90
+    while _statuses(during).get(Status.SENT, 0) < 10:  # the worker reconnects; beat ticks again
+        assert time.monotonic() < deadline, f"not all sent after the outage: {_statuses(during)}"
+        try:
+            tick(redis.url)
+        except Exception:
+            pass
+        time.sleep(1)
+
+    _assert_each_delivered_once(smtp, before + during)
