@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +17,7 @@ from outreach.forms import OutboxFilterForm
 from practice.access import PUBLIC, requires
 from practice.models import Practice
 from practice.net import client_ip
+from practice.paging import paginate
 
 
 @requires("outbox.view")
@@ -25,12 +25,10 @@ def outbox_list(request, practice_slug):
     practice = request.practice
     form = OutboxFilterForm(request.GET or None, kinds=selectors.outbox_kinds(practice=practice))
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.outbox_messages(practice=practice, **filters), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, selectors.outbox_messages(practice=practice, **filters))
     counts = selectors.outbox_status_counts(practice=practice)
     return render(request, "outreach/outbox_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "page": page, "query": query,
         "status_counts": [(value, label, counts.get(value, 0)) for value, label in OutboxMessage.Status.choices],
     })
 

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from practice.forms import (
     SignUpForm,
 )
 from practice.models import Invitation, Membership, User
+from practice.paging import paginate
 from practice.permissions import perms_for_role
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -286,10 +286,8 @@ def audit_list(request, practice_slug):
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "practice/audit_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    page, query = paginate(request, events)
+    return render(request, "practice/audit_list.html", {"form": form, "page": page, "query": query})
 
 
 # --- Error pages (config/urls.py names them) ----------------------------------------------------

@@ -60,3 +60,17 @@ def test_a_bad_filter_is_explained_not_ignored_silently(client_for, owner, pract
 def test_a_therapist_is_refused_with_the_styled_403(client_for, therapist, practice):
     response = client_for(therapist).get(f"/p/{practice.slug}/audit/")
     assert response.status_code == 403 and b"not part of your role" in response.content
+
+
+def test_the_trail_pages_and_keeps_its_filters_in_the_page_links(client_for, owner, therapist, practice):
+    with scope(practice=practice):
+        record = Client.objects.create(practice=practice, first_name="Gale", last_name="Hollis")
+        request = _request_as(therapist, practice)
+        for _ in range(55):
+            audit_request(request, action=Action.VIEW, record=record)
+    as_owner = client_for(owner)
+    first = as_owner.get(f"/p/{practice.slug}/audit/", {"action": "view"})
+    assert len(first.context["page"]) == 50 and b"action=view&amp;page=2" in first.content
+    second = as_owner.get(f"/p/{practice.slug}/audit/", {"action": "view", "page": 2})
+    assert len(second.context["page"]) == 5
+    assert as_owner.get(f"/p/{practice.slug}/audit/", {"page": "nonsense"}).status_code == 200
