@@ -26,10 +26,6 @@ def staff_of(*, practice: Practice):
     return Membership.objects.filter(practice=practice).select_related("user")
 
 
-def owner_count(*, practice: Practice) -> int:
-    return Membership.objects.filter(practice=practice, role=Membership.Role.OWNER).count()
-
-
 def pending_invitations(*, practice: Practice):
     """Invitations not yet accepted, revoked or expired. Call inside the practice's scope."""
     return Invitation.objects.filter(
@@ -62,7 +58,6 @@ def audit_record_types(*, practice: Practice) -> list[str]:
 
 def staff_counts(*, practice: Practice) -> dict:
     """How many members of each role the practice has, for the home page."""
-    counts = Membership.objects.filter(practice=practice).aggregate(
+    return Membership.objects.filter(practice=practice).aggregate(
         **{role.value: Count("id", filter=Q(role=role)) for role in Membership.Role}
     )
-    return counts

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -30,11 +30,15 @@ def practice_sign_up(*, name: str, slug: str, time_zone: str, email: str, passwo
 
 def practice_create(*, name: str, slug: str, time_zone: str, owner: User, **details) -> Membership:
     """A new practice with `owner` as its owner; returns the owner's membership."""
-    with transaction.atomic():
-        if Practice.objects.filter(slug=slug).exists():
-            raise ValidationError({"slug": "That web address is taken; please choose another."})
-        practice = Practice.objects.create(name=name, slug=slug, time_zone=time_zone, **details)
-        return Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+    taken = ValidationError({"slug": "That web address is taken; please choose another."})
+    if Practice.objects.filter(slug=slug).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            practice = Practice.objects.create(name=name, slug=slug, time_zone=time_zone, **details)
+            return Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+    except IntegrityError:  # someone took the slug between the check and the insert
+        raise taken from None
 
 
 def practice_update(*, practice: Practice, **fields) -> Practice:
