@@ -1,21 +1,210 @@
-"""Clients of a practice. The clients-and-intake issue grows this into the full record and the
-versioned intake; the foundation needs the tenant-owned record itself for demo data and tests."""
+"""Clients, their versioned intake, and self-service intake links."""
 
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
 
 from practice.models import TenantModel
 
+# Body areas for pain ratings, focus and avoid lists (and, later, the session notes' body chart).
+BODY_AREAS = [
+    ("head_jaw", "Head and jaw"),
+    ("neck", "Neck"),
+    ("shoulders", "Shoulders"),
+    ("upper_back", "Upper back"),
+    ("lower_back", "Lower back"),
+    ("chest", "Chest"),
+    ("arms", "Arms"),
+    ("hands", "Hands and wrists"),
+    ("abdomen", "Abdomen"),
+    ("hips_glutes", "Hips and glutes"),
+    ("legs", "Legs"),
+    ("feet", "Feet"),
+]
+BODY_AREA_LABELS = dict(BODY_AREAS)
+
 
 class Client(TenantModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    class HeardVia(models.TextChoices):
+        CLIENT = "client", "Another client"
+        HEALTH_PROFESSIONAL = "health_professional", "A health professional"
+        BUSINESS = "business", "A business"
+        WEB = "web", "Web or search"
+        EVENT = "event", "An event"
+        OTHER = "other", "Other"
+
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    occupation = models.CharField(max_length=120, blank=True)
+    first_massage = models.BooleanField(null=True, blank=True, verbose_name="first massage ever")
+    heard_via = models.CharField(max_length=30, choices=HeardVia.choices, blank=True, verbose_name="how they heard of us")
+    heard_via_detail = models.CharField(max_length=200, blank=True, verbose_name="details")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    alerts = models.TextField(blank=True, help_text='Shown in red wherever the client appears, e.g. "latex allergy".')
+    # Kept by the scheduling feature when a visit is completed; the list's "lapsed" filter reads it.
+    last_visit_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["practice", "last_name", "first_name"], name="client_practice_name")]
+        indexes = [
+            models.Index(fields=["practice", "last_name", "first_name"], name="client_practice_name"),
+            models.Index(fields=["practice", "status", "created_at"], name="client_practice_status"),
+            # Trigram indexes serve the list's case-insensitive "contains" search by name and email
+            # (phone numbers are compared by their digits, see clients/selectors.py).
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="client_first_trgm"),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_trgm"),
+            GinIndex(OpClass(Upper("preferred_name"), name="gin_trgm_ops"), name="client_preferred_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
+        ]
 
     def __str__(self):
-        return f"{self.first_name} {self.last_name}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class IntakeVersion(TenantModel):
+    """One complete intake, as submitted by the client or edited by staff. Never changed after it
+    is written: a change is a new version (the save method refuses updates)."""
+
+    class Source(models.TextChoices):
+        CLIENT_LINK = "client_link", "Client, by intake link"
+        STAFF = "staff", "Staff"
+
+    class Caution(models.TextChoices):
+        RECENT_SURGERY_OR_INJURY = "recent_surgery_or_injury", "Recent surgery or injury"
+        BLOOD_CLOTS = "blood_clots", "Blood clots"
+        PREGNANCY = "pregnancy", "Pregnancy"
+        HIGH_BLOOD_PRESSURE = "high_blood_pressure", "High blood pressure"
+        DIABETES = "diabetes", "Diabetes"
+        CANCER_TREATMENT = "cancer_treatment", "Cancer treatment"
+        SKIN_CONDITIONS = "skin_conditions", "Skin conditions"
+        ALLERGIES = "allergies", "Allergies (including oils and lotions)"
+        MEDICATIONS = "medications", "Medications"
+        OTHER = "other", "Other"
+
+    class Pressure(models.TextChoices):
+        LIGHT = "light", "Light"
+        MEDIUM = "medium", "Medium"
+        FIRM = "firm", "Firm"
+        DEEP = "deep", "Deep"
+
+    class Conversation(models.TextChoices):
+        QUIET = "quiet", "Quiet"
+        SOME = "some", "Some conversation"
+        CHATTY = "chatty", "Chatty"
+
+    class ReminderChannel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        NONE = "none", "No reminders"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_versions")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Health history
+    cautions = models.JSONField(default=list, blank=True, help_text="Caution keys, see Caution.")
+    caution_details = models.TextField(blank=True, help_text="Details: which surgery, which allergy, medications.")
+    pain_ratings = models.JSONField(default=dict, blank=True, help_text="Body area key -> 0..10.")
+    reason_for_visit = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    # Preferences
+    pressure = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
+    focus_areas = models.JSONField(default=list, blank=True)
+    avoid_areas = models.JSONField(default=list, blank=True)
+    area_notes = models.TextField(blank=True, verbose_name="notes on areas")
+    conversation = models.CharField(max_length=20, choices=Conversation.choices, blank=True)
+    comfort_notes = models.TextField(blank=True, verbose_name="draping and comfort notes")
+    # Consents
+    consent_to_treatment = models.BooleanField(default=False)
+    signature_name = models.CharField(max_length=200, blank=True, verbose_name="typed signature")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    reminder_channel = models.CharField(max_length=10, choices=ReminderChannel.choices, default=ReminderChannel.EMAIL)
+    followup_consent = models.BooleanField(default=False, verbose_name="next-day follow-up")
+    marketing_email = models.BooleanField(default=False, verbose_name="newsletters and offers by email")
+    marketing_sms = models.BooleanField(default=False, verbose_name="newsletters and offers by text message")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "client", "number"], name="intake_one_number_per_client"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="intake_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"Intake v{self.number} of {self.client}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("An intake version is never changed; record a new version instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def caution_labels(self) -> list[str]:
+        labels = dict(self.Caution.choices)
+        return [labels.get(key, key) for key in self.cautions]
+
+    @property
+    def pain_list(self) -> list[tuple[str, int]]:
+        """(area label, rating) for rated areas, worst first."""
+        rated = [(BODY_AREA_LABELS.get(area, area), rating) for area, rating in self.pain_ratings.items()]
+        return sorted(rated, key=lambda pair: -pair[1])
+
+    @property
+    def focus_labels(self) -> list[str]:
+        return [BODY_AREA_LABELS.get(area, area) for area in self.focus_areas]
+
+    @property
+    def avoid_labels(self) -> list[str]:
+        return [BODY_AREA_LABELS.get(area, area) for area in self.avoid_areas]
+
+
+class IntakeLink(TenantModel):
+    """A self-service intake link sent to one client. The URL carries a signed reference to this
+    row; the row says whether it is still usable (expiry, completion, withdrawal)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_links")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.OneToOneField(IntakeVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Intake link for {self.client}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.completed_at is None and self.expires_at > timezone.now()
+

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("practice.urls")),
+    path("", include("clients.urls")),
     path("", include("outreach.urls")),
 ]
 

@@ -1,12 +1,14 @@
 from django.urls import reverse
 
 from practice.navigation import NAV_ITEMS
+from practice.permissions import perms_for_role
 from practice.selectors import memberships_of
 
 
 def navigation(request):
-    """The current practice, the entries its member's role may use, and the other practices the
-    person can switch to. Empty outside a practice."""
+    """The current practice, the entries its member's role may use, the role's permissions (for
+    templates: `{% if "intake.view" in role_perms %}`), and the other practices the person can
+    switch to. Empty outside a practice."""
     membership = getattr(request, "membership", None)
     if membership is None:
         return {}
@@ -22,5 +24,6 @@ def navigation(request):
         "practice": membership.practice,
         "membership": membership,
         "nav_items": items,
+        "role_perms": perms_for_role(membership.role),
         "switch_to": [m for m in memberships_of(user=request.user) if m.practice_id != membership.practice_id],
     }

@@ -13,6 +13,7 @@ class NavItem:
 # Later features add their entries here (clients, calendar, call list, referrals, newsletters).
 NAV_ITEMS = [
     NavItem("Home", "practice:practice-home", "practice.view"),
+    NavItem("Clients", "clients:client-list", "clients.view"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),
     NavItem("Staff", "practice:staff-list", "staff.manage"),
     NavItem("Audit log", "practice:audit-list", "audit.view"),

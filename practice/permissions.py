@@ -11,6 +11,14 @@ PERMISSIONS: dict[str, frozenset] = {
     "practice.settings": frozenset({Role.OWNER}),
     "staff.manage": frozenset({Role.OWNER}),
     "audit.view": frozenset({Role.OWNER}),
+    "clients.view": EVERYONE,  # list, search, contact details and alerts
+    "clients.edit": EVERYONE,
+    "clients.export": frozenset({Role.OWNER}),
+    "clients.erase": frozenset({Role.OWNER}),
+    # Health information: the front desk books and checks out, it does not read intakes.
+    "intake.view": frozenset({Role.OWNER, Role.THERAPIST}),
+    "intake.edit": frozenset({Role.OWNER, Role.THERAPIST}),
+    "intake.send": EVERYONE,  # send a client their self-service intake link
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

@@ -30,7 +30,6 @@ from practice.forms import (
 )
 from practice.models import Invitation, Membership, User
 from practice.paging import paginate
-from practice.permissions import perms_for_role
 
 # --- Accounts -----------------------------------------------------------------------------------
 
@@ -117,7 +116,6 @@ def home(request):
 def practice_home(request, practice_slug):
     return render(request, "practice/practice_home.html", {
         "staff_counts": selectors.staff_counts(practice=request.practice),
-        "perms": perms_for_role(request.membership.role),
     })
 
 

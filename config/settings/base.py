@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -116,6 +117,15 @@ AXES_VERBOSE = False
 # How many reverse proxies stand in front of the app; their X-Forwarded-For entries are trusted.
 REBOOK_TRUSTED_PROXIES = env.int("REBOOK_TRUSTED_PROXIES", default=0)
 INVITATION_VALID_DAYS = env.int("REBOOK_INVITATION_VALID_DAYS", default=7)
+INTAKE_LINK_VALID_DAYS = env.int("REBOOK_INTAKE_LINK_VALID_DAYS", default=7)
+LAPSED_AFTER_DAYS = env.int("REBOOK_LAPSED_AFTER_DAYS", default=90)  # the client list's "lapsed" filter
+
+# Shared counters (rate limits). Several web processes need a shared cache: set REBOOK_CACHE_REDIS_URL.
+if env("REBOOK_CACHE_REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env("REBOOK_CACHE_REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Internationalisation and time -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

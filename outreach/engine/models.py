@@ -12,7 +12,8 @@ from practice.models import TenantModel
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     CALL = "call", "Phone call"  # "sent" as a task on a staff call list (the follow-ups issue)
-    # SMS comes later: a channel value plus a sender registered in outreach/engine/dispatch.py.
+    # Consent to texts is recorded already; sending needs only a sender in outreach/engine/dispatch.py.
+    SMS = "sms", "Text message"
 
 
 class Purpose(models.TextChoices):

@@ -11,8 +11,9 @@ Role = Membership.Role
 
 def test_the_policy_is_what_the_practice_expects():
     assert perms_for_role(Role.OWNER) == set(PERMISSIONS)
-    assert perms_for_role(Role.THERAPIST) == {"practice.view"}
-    assert perms_for_role(Role.FRONT_DESK) == {"practice.view", "outbox.view", "outbox.manage"}
+    everyone = {"practice.view", "clients.view", "clients.edit", "intake.send"}
+    assert perms_for_role(Role.THERAPIST) == everyone | {"intake.view", "intake.edit"}
+    assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage"}
 
 
 def test_an_unknown_permission_is_a_programming_error():

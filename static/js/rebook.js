@@ -5,3 +5,10 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Buttons with data-print print the page (the brief, an export).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,188 @@
+"""Writes for clients and their intake. Keyword arguments only; rules that a person can break
+raise ValidationError with a message for them. Call inside the practice's scope."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django_scopes import scopes_disabled
+
+from clients.models import Client, IntakeLink, IntakeVersion
+from outreach.engine.consent import consent_record
+from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
+from outreach.engine.outbox import enqueue
+from practice.audit import Action, audit_record
+
+INTAKE_LINK_SALT = "clients.intake-link"
+
+
+# --- Client records ----------------------------------------------------------------------------
+
+
+def client_create(*, practice, actor, **fields) -> Client:
+    """A new client record. Duplicate checks are the form's business (it asks the person)."""
+    client = Client(practice=practice, **fields)
+    client.full_clean()
+    client.save()
+    audit_record(practice=practice, actor=actor, action=Action.CREATE, record=client)
+    return client
+
+
+def client_update(*, client: Client, actor, ip_address=None, **fields) -> Client:
+    """Change the client's record; the audit log names the fields that changed."""
+    changed = [name for name, value in fields.items() if getattr(client, name) != value]
+    for name, value in fields.items():
+        setattr(client, name, value)
+    client.full_clean()
+    client.save()
+    if {"email", "phone"} & set(changed):
+        # Consent is kept per address: the intake's answers now apply to the new one.
+        latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+        if latest is not None:
+            _sync_consents(client=client, version=latest, previous=None, actor=actor, ip_address=ip_address)
+    if changed:
+        labels = ", ".join(str(Client._meta.get_field(name).verbose_name) for name in changed)
+        audit_record(practice=client.practice, actor=actor, action=Action.CHANGE, record=client,
+                     detail=f"changed {labels}"[:300], ip_address=ip_address)
+    return client
+
+
+def client_set_status(*, client: Client, status: str, actor) -> Client:
+    return client_update(client=client, actor=actor, status=status)
+
+
+def client_erase(*, client: Client, actor, ip_address=None) -> None:
+    """Erase the client and everything kept about them (intake versions, links, queued messages,
+    consent entries). The audit trail stays, with this erasure as its last entry."""
+    with transaction.atomic():
+        audit_record(practice=client.practice, actor=actor, action=Action.DELETE, record=client,
+                     detail="erased the client's record on request", ip_address=ip_address)
+        OutboxMessage.objects.filter(practice=client.practice, client_ref=client.pk).delete()
+        ConsentEvent.objects.filter(practice=client.practice, client_ref=client.pk).delete()
+        client.delete()
+
+
+# --- Intake versions ---------------------------------------------------------------------------
+
+
+def intake_record(*, client: Client, source: str, answers: dict, actor=None, ip_address=None) -> IntakeVersion:
+    """Write the next intake version from `answers` (the IntakeForm's cleaned data) and bring the
+    consent ledger in line with it. A staff edit carries the client's signature over from the
+    previous version; a client's own submission signs afresh."""
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()  # one new version at a time
+        previous = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+        version = IntakeVersion(practice=client.practice, client=client, source=source, created_by=actor,
+                                number=(previous.number + 1) if previous else 1, **answers)
+        if source == IntakeVersion.Source.CLIENT_LINK:
+            version.signed_at, version.signed_ip = timezone.now(), ip_address
+        elif previous is not None:
+            version.consent_to_treatment = previous.consent_to_treatment
+            version.signature_name, version.signed_at, version.signed_ip = (
+                previous.signature_name, previous.signed_at, previous.signed_ip)
+        version.save()
+        _sync_consents(client=client, version=version, previous=previous, actor=actor, ip_address=ip_address)
+        audit_record(practice=client.practice, actor=actor, action=Action.CREATE, record=version,
+                     label=f"{client} · intake v{version.number}", detail=version.get_source_display(),
+                     ip_address=ip_address)
+    return version
+
+
+def _consent_answers(version: IntakeVersion | None) -> dict[tuple[str, str], bool]:
+    """What the intake says about each (channel, purpose) the outreach engine knows."""
+    if version is None:
+        return {}
+    return {
+        (Channel.EMAIL, Purpose.REMINDERS): version.reminder_channel == IntakeVersion.ReminderChannel.EMAIL,
+        (Channel.SMS, Purpose.REMINDERS): version.reminder_channel == IntakeVersion.ReminderChannel.SMS,
+        (Channel.EMAIL, Purpose.CARE): version.followup_consent,
+        (Channel.CALL, Purpose.CARE): version.followup_consent,
+        (Channel.EMAIL, Purpose.MARKETING): version.marketing_email,
+        (Channel.SMS, Purpose.MARKETING): version.marketing_sms,
+    }
+
+
+def _sync_consents(*, client, version, previous, actor, ip_address):
+    source = ConsentEvent.Source.INTAKE if version.source == IntakeVersion.Source.CLIENT_LINK else ConsentEvent.Source.STAFF
+    addresses = {Channel.EMAIL: client.email, Channel.SMS: client.phone, Channel.CALL: client.phone}
+    before = _consent_answers(previous)
+    for (channel, purpose), granted in _consent_answers(version).items():
+        address = addresses[channel]
+        unchanged = previous is not None and before.get((channel, purpose)) == granted
+        if not address or unchanged:
+            continue
+        consent_record(practice=client.practice, channel=channel, address=address, purpose=purpose,
+                       granted=granted, source=source, client_ref=client.pk, actor=actor, ip_address=ip_address,
+                       note=f"intake v{version.number}")
+
+
+# --- Self-service intake links -----------------------------------------------------------------
+
+
+def intake_link_url(link: IntakeLink) -> str:
+    token = signing.dumps(str(link.pk), salt=INTAKE_LINK_SALT)
+    return settings.SITE_URL + reverse("clients:intake-self", args=[token])
+
+
+def intake_link_send(*, client: Client, actor) -> IntakeLink:
+    """Email the client a link to fill in (or confirm) their intake, through the outbox."""
+    if not client.email:
+        raise ValidationError("Add the client's email address first; the intake link is sent by email.")
+    with transaction.atomic():
+        link = IntakeLink.objects.create(
+            practice=client.practice, client=client, created_by=actor,
+            expires_at=timezone.now() + timedelta(days=settings.INTAKE_LINK_VALID_DAYS),
+        )
+        enqueue(
+            practice=client.practice, kind="intake_link", purpose=Purpose.TRANSACTIONAL, template="intake_link",
+            address=client.email, client_ref=client.pk, created_by=actor,
+            idempotency_key=f"intake-link:{link.pk}",
+            context={"first_name": client.preferred_name or client.first_name, "url": intake_link_url(link),
+                     "returning": client.intake_versions.exists(),
+                     "expires_on": formats.date_format(timezone.localtime(link.expires_at), "j F Y")},
+        )
+    return link
+
+
+class IntakeLinkUnusable(Exception):
+    """Why a link cannot be used, in words for the client."""
+
+
+def intake_link_from_token(token: str) -> IntakeLink:
+    """The link a token stands for, or IntakeLinkUnusable saying why not (tampered, unknown,
+    expired, already used). Looked up across practices: the signed token is the proof."""
+    try:
+        link_id = signing.loads(token, salt=INTAKE_LINK_SALT)
+    except signing.BadSignature:
+        raise IntakeLinkUnusable("This link is incomplete or was changed. Use the link from your email.") from None
+    with scopes_disabled():
+        link = IntakeLink.objects.select_related("client", "practice").filter(pk=link_id).first()
+    if link is None:
+        raise IntakeLinkUnusable("This link is no longer valid. Ask the practice for a new one.")
+    if link.completed_at is not None:
+        raise IntakeLinkUnusable("This form was already sent. Thank you! To change something, ask the practice for a new link.")
+    if link.expires_at <= timezone.now():
+        raise IntakeLinkUnusable("This link has expired. Ask the practice for a new one.")
+    return link
+
+
+def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None) -> IntakeVersion:
+    """The client's own submission: their details and a new, signed intake version, once."""
+    with transaction.atomic():
+        link = IntakeLink.objects.select_for_update().get(pk=link.pk)
+        if not link.is_usable:
+            raise IntakeLinkUnusable("This form was already sent or the link has expired.")
+        client = link.client
+        for name, value in client_fields.items():
+            setattr(client, name, value)
+        client.full_clean()
+        client.save()
+        version = intake_record(client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers,
+                                ip_address=ip_address)
+        link.completed_at, link.version = timezone.now(), version
+        link.save(update_fields=["completed_at", "version"])
+    return version
