@@ -132,7 +132,8 @@ class IntakeForm(forms.Form):
             Fieldset("Pain or tension right now",
                      HTML('<p class="form-text mt-0">Rate each area that bothers you from 0 (none) to 10 (worst). Leave the rest empty.</p>'),
                      *pain_rows),
-            Fieldset("Your preferences", Div("pressure", css_class="inline-choices"), "focus_areas", "avoid_areas",
+            Fieldset("Your preferences", Div("pressure", css_class="inline-choices"),
+                     Div("focus_areas", css_class="two-column-choices"), Div("avoid_areas", css_class="two-column-choices"),
                      "area_notes", Div("conversation", css_class="inline-choices"), "comfort_notes"),
             Fieldset("Consent and contact", *consents),
         )

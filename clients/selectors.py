@@ -60,14 +60,16 @@ def _digits(expression):
 
 
 def possible_duplicates(*, practice: Practice, email: str = "", phone: str = "", exclude_id=None):
-    """Clients with the same email (any case) or the same phone number (ignoring spaces, dashes,
-    brackets and dots): the create form asks before adding a second record for the same person."""
+    """Clients with the same email (any case) or the same phone number (compared by its last nine
+    digits, so separators and a country code do not matter): the create form asks before adding a
+    second record for the same person."""
     conditions = Q()
     if email:
         conditions |= Q(email__iexact=email.strip())
     digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) >= 6:
-        conditions |= Q(phone_digits=digits)
+    if len(digits) >= 7:
+        # The last nine digits: "+1 603 555 0142" and "603-555-0142" are the same number.
+        conditions |= Q(phone_digits__endswith=digits[-9:])
     if not conditions:
         return Client.objects.none()
     matches = Client.objects.filter(practice=practice).annotate(phone_digits=_digits("phone")).filter(conditions)
