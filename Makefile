@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt
 PYTEST_ARGS ?=
 
-.PHONY: run test install stop
+.PHONY: run test install stop bench
 
 # pip 25.3 brought --build-constraint, which xstatic-bootstrap's old setup.py needs.
 $(VENV)/.run-deps: requirements.txt build-constraints.txt
@@ -32,3 +32,8 @@ test: $(VENV)/.test-deps
 # The embedded PostgreSQL keeps running between commands so web, worker, beat and tests share it.
 stop:
 	$(BIN)/python -c "from config.embedded_postgres import stop_embedded_server as stop; print('embedded PostgreSQL stopped' if stop() else 'embedded PostgreSQL was not running')"
+
+# Speed goals live here, not in timed tests: the client list with 10,000 clients.
+bench: $(VENV)/.run-deps
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python bench/client_list.py

@@ -86,9 +86,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser_page():
-    """A fresh page in headless chromium, at a tablet-sized viewport. Without /usr/bin/chromium the
-    test is skipped, unless REBOOK_STRICT_TESTS is set (CI sets it, so there it must run)."""
+def browser():
+    """Headless chromium. Without /usr/bin/chromium the test is skipped, unless
+    REBOOK_STRICT_TESTS is set (CI sets it, so there it must run)."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("REBOOK_STRICT_TESTS"):
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
@@ -99,8 +99,14 @@ def browser_page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A fresh page at a tablet-sized viewport."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(15_000)
+    return page
