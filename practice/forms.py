@@ -92,7 +92,7 @@ class AcceptInvitationForm(NewPasswordMixin):
 class PracticeSettingsForm(forms.ModelForm):
     class Meta:
         model = Practice
-        fields = ["name", "time_zone", "address", "phone", "email"]
+        fields = ["name", "time_zone", "address", "phone", "email", "reminder_hours_before"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -1,1 +1,171 @@
-"""sessions models: built by a later issue; the app exists so its label and migrations start clean."""
+"""Services, rooms, therapists' hours and time off, and appointments.
+
+Double booking is impossible at the database: exclusion constraints (btree_gist) forbid two active
+appointments whose blocked time overlaps for the same therapist, or for the same room."""
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+
+from clients.models import Client
+from practice.models import TenantModel
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class Service(TenantModel):
+    name = models.CharField(max_length=100)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=15, help_text="Turnover time after the session.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="service_name_per_practice")]
+
+    def __str__(self):
+        return f"{self.name} ({self.duration_minutes} min)"
+
+
+class Room(TenantModel):
+    name = models.CharField(max_length=60)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="room_name_per_practice")]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkingHours(TenantModel):
+    """One working interval of a therapist on a weekday, in the practice's time zone. Breaks are
+    the gaps between a day's intervals (9:00-12:30 and 13:30-17:00 is a day with a lunch break)."""
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=[(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"),
+                                                        (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")])
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["therapist", "weekday", "starts"]
+        constraints = [models.CheckConstraint(condition=Q(ends__gt=models.F("starts")), name="hours_end_after_start")]
+
+    def __str__(self):
+        return f"{self.therapist} {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class TimeOff(TenantModel):
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_end_after_start")]
+
+    def __str__(self):
+        return f"{self.therapist} off {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class Appointment(TenantModel):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class CancelReason(models.TextChoices):
+        CLIENT = "client", "Client cancelled"
+        LATE = "late", "Late cancellation"
+        PRACTICE = "practice", "Practice cancelled"
+
+    ACTIVE = (Status.BOOKED, Status.ARRIVED, Status.COMPLETED)  # statuses that hold their time
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(help_text="The end plus the service's buffer: the time no one else can book.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    cancel_reason = models.CharField(max_length=20, choices=CancelReason.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: bumped on every change sent.")
+    # Until treatment plans exist (the notes issue), the therapist sets the next-visit advice here.
+    recommended_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    recommended_service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    booked_at_checkout_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                              related_name="rebookings")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["practice", "starts_at"], name="appointment_practice_start"),
+            models.Index(fields=["practice", "client", "starts_at"], name="appointment_client_start"),
+            models.Index(fields=["practice", "therapist", "starts_at"], name="appointment_therapist_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_end_after_start"),
+            models.CheckConstraint(condition=Q(blocked_until__gte=models.F("ends_at")), name="appointment_block_covers_end"),
+            ExclusionConstraint(
+                name="no_double_booking_therapist",
+                expressions=[
+                    ("practice", RangeOperators.EQUAL),
+                    ("therapist", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=["booked", "arrived", "completed"]),
+            ),
+            ExclusionConstraint(
+                name="no_double_booking_room",
+                expressions=[
+                    ("practice", RangeOperators.EQUAL),
+                    ("room", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=["booked", "arrived", "completed"], room__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class CheckoutOutcome(TenantModel):
+    """What happened at checkout of a completed visit: the next visit booked, or why not. One per visit."""
+
+    class Reason(models.TextChoices):
+        WILL_CALL = "will_call", "Will call to book"
+        SCHEDULE_UNKNOWN = "schedule_unknown", "Schedule unknown"
+        COST = "cost", "Cost"
+        NOT_NEEDED = "not_needed", "Not needed"
+        OTHER = "other", "Other"
+
+    visit = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="checkout")
+    booked = models.BooleanField()
+    reason = models.CharField(max_length=30, choices=Reason.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    def __str__(self):
+        return f"Checkout of {self.visit}: {'booked' if self.booked else self.get_reason_display()}"

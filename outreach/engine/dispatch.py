@@ -148,7 +148,7 @@ def _send_email(message: OutboxMessage) -> None:
                                       address=message.address, purpose=message.purpose)
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "rebook.localhost"
     email = make_message(message.template, message.address, context, unsubscribe_url=unsubscribe,
-                         message_id=f"<{message.pk}@{domain}>")
+                         message_id=f"<{message.pk}@{domain}>", attachments=message.context.get("attachments"))
     message.subject = email.subject[:255]
     email.send()
 

@@ -17,12 +17,13 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = "",
-                 message_id: str = "") -> EmailMultiAlternatives:
+def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = "", message_id: str = "",
+                 attachments: list[dict] | None = None) -> EmailMultiAlternatives:
     """Render emails/<name>.{subject.txt,txt,html} for `to`. `context["practice"]` gives the From name
     and the Reply-To; with `unsubscribe_url` the message carries RFC 8058 one-click headers and the
     templates show the link. `message_id` keeps one Message-ID across retries, so a receiver can
-    tell a repeat from a new message."""
+    tell a repeat from a new message. `attachments` are {"filename", "content", "mimetype"} dicts
+    (text content, e.g. an iCalendar file)."""
     practice = context["practice"]
     context = {**context, "unsubscribe_url": unsubscribe_url}
     subject, text, html = render_email(name, context)
@@ -42,4 +43,6 @@ def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = ""
         headers=headers,
     )
     message.attach_alternative(html, "text/html")
+    for attachment in attachments or []:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message

@@ -19,7 +19,8 @@ def enqueue(*, practice: Practice, kind: str, purpose: str, template: str, addre
     event that causes it does. `idempotency_key` (e.g. "followup:<appointment uuid>") is unique per
     practice: enqueueing the same key again returns the existing row unchanged. `context` must be
     JSON data; it stays in the database (never in the broker) and is cleared once the message is
-    done with. Consent is not checked here but at send time, when it counts."""
+    done with; `context["attachments"]` ({"filename", "content", "mimetype"} dicts) are attached to
+    an email. Consent is not checked here but at send time, when it counts."""
     with scope(practice=practice):
         message, _ = OutboxMessage.objects.get_or_create(
             practice=practice,
@@ -42,6 +43,16 @@ def message_cancel(*, message: OutboxMessage) -> OutboxMessage:
     message.lease_until = None
     message.save(update_fields=["status", "context", "lease_until", "updated_at"])
     return message
+
+
+def message_cancel_by_key(*, practice: Practice, idempotency_key: str) -> bool:
+    """Cancel the message with this key if it is still waiting (e.g. the reminder of a visit that
+    moved); True when one was cancelled."""
+    with scope(practice=practice):
+        cancelled = OutboxMessage.objects.filter(
+            practice=practice, idempotency_key=idempotency_key, status=Status.SCHEDULED
+        ).update(status=Status.CANCELLED, context={}, updated_at=timezone.now())
+    return bool(cancelled)
 
 
 def message_retry(*, message: OutboxMessage) -> OutboxMessage:

@@ -1,0 +1,74 @@
+"""What the client hears about their appointments, all through the outbox: a confirmation with a
+calendar file when booked, an update (same UID, higher SEQUENCE) when moved, a cancellation, and a
+reminder before the visit, which honours the client's reminder consent at send time."""
+
+from datetime import timedelta
+
+from django.utils import formats, timezone
+
+from outreach.engine.models import Purpose
+from outreach.engine.outbox import enqueue, message_cancel_by_key
+
+from .ics import appointment_ics
+from .models import Appointment
+
+
+def _context(appointment: Appointment, **extra) -> dict:
+    local = timezone.localtime(appointment.starts_at, appointment.practice.zone)
+    client = appointment.client
+    return {
+        "first_name": client.preferred_name or client.first_name,
+        "when": formats.date_format(local, "l j F Y, H:i"),
+        "service": appointment.service.name,
+        "therapist": appointment.therapist.first_name or str(appointment.therapist),
+        **extra,
+    }
+
+
+def _ics_attachment(appointment, *, cancelled=False) -> list[dict]:
+    return [{"filename": "appointment.ics", "mimetype": "text/calendar",
+             "content": appointment_ics(appointment, cancelled=cancelled)}]
+
+
+def _reminder_key(appointment) -> str:
+    return f"reminder:{appointment.pk}:{appointment.sequence}"
+
+
+def _schedule_reminder(appointment):
+    hours = appointment.practice.reminder_hours_before
+    due = appointment.starts_at - timedelta(hours=hours)
+    if not hours or due <= timezone.now() or not appointment.client.email:
+        return
+    enqueue(practice=appointment.practice, kind="appointment_reminder", purpose=Purpose.REMINDERS,
+            template="appointment_reminder", address=appointment.client.email, client_ref=appointment.client_id,
+            idempotency_key=_reminder_key(appointment), due_at=due, context=_context(appointment))
+
+
+def notify_booked(appointment: Appointment, *, actor=None):
+    if appointment.client.email:
+        enqueue(practice=appointment.practice, kind="appointment_confirmation", purpose=Purpose.TRANSACTIONAL,
+                template="appointment_confirmation", address=appointment.client.email, created_by=actor,
+                client_ref=appointment.client_id, idempotency_key=f"confirmation:{appointment.pk}:{appointment.sequence}",
+                context=_context(appointment, attachments=_ics_attachment(appointment)))
+    _schedule_reminder(appointment)
+
+
+def notify_moved(appointment: Appointment, *, previous_sequence: int, actor=None):
+    message_cancel_by_key(practice=appointment.practice,
+                          idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
+    if appointment.client.email:
+        enqueue(practice=appointment.practice, kind="appointment_update", purpose=Purpose.TRANSACTIONAL,
+                template="appointment_update", address=appointment.client.email, created_by=actor,
+                client_ref=appointment.client_id, idempotency_key=f"update:{appointment.pk}:{appointment.sequence}",
+                context=_context(appointment, attachments=_ics_attachment(appointment)))
+    _schedule_reminder(appointment)
+
+
+def notify_cancelled(appointment: Appointment, *, previous_sequence: int, actor=None):
+    message_cancel_by_key(practice=appointment.practice,
+                          idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
+    if appointment.client.email:
+        enqueue(practice=appointment.practice, kind="appointment_cancellation", purpose=Purpose.TRANSACTIONAL,
+                template="appointment_cancellation", address=appointment.client.email, created_by=actor,
+                client_ref=appointment.client_id, idempotency_key=f"cancellation:{appointment.pk}",
+                context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=True)))

@@ -1,0 +1,205 @@
+"""Booking, moving, cancelling and completing appointments; series; checkout outcomes.
+
+Every booking is checked first (so people get a clear message) and then guarded by the database's
+exclusion constraints (so two desks booking the same minute cannot both win): a lost race becomes
+SlotTaken with the next free slots."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+
+from . import notifications
+from .availability import Slot, open_slots
+from .models import Appointment, CheckoutOutcome, Room, Service
+
+Status = Appointment.Status
+
+
+@dataclass
+class SlotTaken(Exception):
+    """The time is no longer free; `alternatives` are the next open slots with the same therapist."""
+
+    message: str
+    alternatives: list[Slot] = field(default_factory=list)
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass
+class SeriesConflict(Exception):
+    """Some times of a series are not free; nothing was booked."""
+
+    conflicts: list[datetime]
+    zone: object = None  # the practice's, to name the times as the desk sees them
+
+    def __str__(self):
+        return "Not free: " + ", ".join(
+            formats.date_format(timezone.localtime(t, self.zone), "D j M H:i") for t in self.conflicts)
+
+
+def _blocked_range(service: Service, starts_at: datetime) -> tuple[datetime, datetime]:
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    return ends_at, ends_at + timedelta(minutes=service.buffer_after_minutes)
+
+
+def _clash(*, practice, therapist_id, starts_at, blocked_until, room_id=None, exclude_id=None) -> bool:
+    active = Appointment.objects.filter(practice=practice, status__in=Appointment.ACTIVE,
+                                        starts_at__lt=blocked_until, blocked_until__gt=starts_at).exclude(pk=exclude_id)
+    return active.filter(therapist_id=therapist_id).exists() or bool(room_id and active.filter(room_id=room_id).exists())
+
+
+def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
+    """A free active room for the time, None when the practice books no rooms; raises when all are taken."""
+    rooms = list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True))
+    if not rooms:
+        return None
+    taken = set(Appointment.objects.filter(practice=practice, room_id__in=rooms, status__in=Appointment.ACTIVE,
+                                           starts_at__lt=blocked_until, blocked_until__gt=starts_at)
+                .exclude(pk=exclude_id).values_list("room_id", flat=True))
+    free = [room for room in rooms if room not in taken]
+    if not free:
+        raise SlotTaken("Every room is taken at that time.")
+    return free[0]
+
+
+def _alternatives(*, practice, service, therapist_id, after: datetime, exclude_id=None) -> list[Slot]:
+    day = timezone.localtime(after, practice.zone).date()
+    return open_slots(practice=practice, service=service, therapist_id=therapist_id, start=day,
+                      end=day + timedelta(days=14), limit=3, exclude_appointment_id=exclude_id)
+
+
+def _taken(practice, service, therapist_id, starts_at, exclude_id=None) -> SlotTaken:
+    local = formats.date_format(timezone.localtime(starts_at, practice.zone), "D j M, H:i")
+    return SlotTaken(f"{local} is no longer free with this therapist.",
+                     _alternatives(practice=practice, service=service, therapist_id=therapist_id, after=starts_at,
+                                   exclude_id=exclude_id))
+
+
+def appointment_book(*, practice, client, therapist, service, starts_at: datetime, actor=None,
+                     checkout_of: Appointment | None = None, notify: bool = True) -> Appointment:
+    """Book `client` with `therapist` for `service` at `starts_at` (a room is chosen when the practice
+    has rooms); the confirmation and reminder are queued in the same transaction."""
+    ends_at, blocked_until = _blocked_range(service, starts_at)
+    room_id = _free_room_id(practice=practice, starts_at=starts_at, blocked_until=blocked_until)
+    if _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until):
+        raise _taken(practice, service, therapist.pk, starts_at)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                practice=practice, client=client, therapist=therapist, service=service, room_id=room_id,
+                starts_at=starts_at, ends_at=ends_at, blocked_until=blocked_until, created_by=actor,
+                booked_at_checkout_of=checkout_of,
+            )
+            if notify:
+                notifications.notify_booked(appointment, actor=actor)
+    except IntegrityError as error:
+        if "no_double_booking" not in str(error):
+            raise
+        raise _taken(practice, service, therapist.pk, starts_at) from None
+    return appointment
+
+
+def appointment_book_series(*, practice, client, therapist, service, starts: list[datetime], actor=None,
+                            checkout_of: Appointment | None = None) -> list[Appointment]:
+    """Book every time in `starts`, or none: a conflict anywhere refuses the whole series, naming
+    the times that are not free."""
+    conflicts = []
+    for starts_at in starts:
+        _, blocked_until = _blocked_range(service, starts_at)
+        if _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until):
+            conflicts.append(starts_at)
+    if conflicts:
+        raise SeriesConflict(conflicts, practice.zone)
+    try:
+        with transaction.atomic():
+            return [appointment_book(practice=practice, client=client, therapist=therapist, service=service,
+                                     starts_at=starts_at, actor=actor, checkout_of=checkout_of) for starts_at in starts]
+    except SlotTaken:
+        raise SeriesConflict(starts, practice.zone) from None  # lost a race part-way: nothing was kept
+
+
+def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist=None, actor=None) -> Appointment:
+    """Move (and possibly reassign) a booked appointment; the client gets an update with the same UID."""
+    if appointment.status != Status.BOOKED:
+        raise ValidationError("Only a booked appointment can be moved.")
+    practice, service = appointment.practice, appointment.service
+    therapist = therapist or appointment.therapist
+    ends_at, blocked_until = _blocked_range(service, starts_at)
+    if _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until,
+              exclude_id=appointment.pk):
+        raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk)
+    previous_sequence = appointment.sequence
+    try:
+        with transaction.atomic():
+            appointment.room_id = _free_room_id(practice=practice, starts_at=starts_at, blocked_until=blocked_until,
+                                                exclude_id=appointment.pk)
+            appointment.therapist, appointment.starts_at = therapist, starts_at
+            appointment.ends_at, appointment.blocked_until = ends_at, blocked_until
+            appointment.sequence += 1
+            appointment.save()
+            notifications.notify_moved(appointment, previous_sequence=previous_sequence, actor=actor)
+    except IntegrityError as error:
+        if "no_double_booking" not in str(error):
+            raise
+        raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk) from None
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment, reason: str, actor=None) -> Appointment:
+    """Cancel with a reason (client, late, practice), or record a no-show; frees the time."""
+    if appointment.status not in (Status.BOOKED, Status.ARRIVED):
+        raise ValidationError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
+    if reason == "no_show":
+        appointment.status = Status.NO_SHOW
+    elif reason in Appointment.CancelReason.values:
+        appointment.status, appointment.cancel_reason = Status.CANCELLED, reason
+    else:
+        raise ValidationError("Choose why the appointment is cancelled.")
+    previous_sequence = appointment.sequence
+    with transaction.atomic():
+        appointment.cancelled_at = timezone.now()
+        appointment.sequence += 1
+        appointment.save()
+        if appointment.status == Status.CANCELLED:
+            notifications.notify_cancelled(appointment, previous_sequence=previous_sequence, actor=actor)
+    return appointment
+
+
+def appointment_arrive(*, appointment: Appointment) -> Appointment:
+    if appointment.status != Status.BOOKED:
+        raise ValidationError("Only a booked appointment can be marked arrived.")
+    appointment.status = Status.ARRIVED
+    appointment.save(update_fields=["status"])
+    return appointment
+
+
+def appointment_complete(*, appointment: Appointment, interval_days: int | None = None,
+                         recommended_service: Service | None = None) -> Appointment:
+    """The visit happened. The therapist's advice for the next visit feeds the checkout screen."""
+    if appointment.status not in (Status.BOOKED, Status.ARRIVED):
+        raise ValidationError(f"A {appointment.get_status_display().lower()} appointment cannot be completed.")
+    with transaction.atomic():
+        appointment.status = Status.COMPLETED
+        appointment.recommended_interval_days = interval_days
+        appointment.recommended_service = recommended_service
+        appointment.save()
+        client = appointment.client
+        if client.last_visit_at is None or client.last_visit_at < appointment.starts_at:
+            client.last_visit_at = appointment.starts_at
+            client.save(update_fields=["last_visit_at"])
+    return appointment
+
+
+def checkout_record(*, visit: Appointment, booked: bool, reason: str = "", note: str = "", actor=None) -> CheckoutOutcome:
+    """The outcome of a checkout, once per visit (a later answer replaces an earlier one)."""
+    if not booked and reason not in CheckoutOutcome.Reason.values:
+        raise ValidationError("Say why the next visit was not booked.")
+    outcome, _ = CheckoutOutcome.objects.update_or_create(
+        practice=visit.practice, visit=visit,
+        defaults={"booked": booked, "reason": "" if booked else reason, "note": note, "recorded_by": actor},
+    )
+    return outcome
