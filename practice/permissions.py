@@ -19,6 +19,10 @@ PERMISSIONS: dict[str, frozenset] = {
     "intake.view": frozenset({Role.OWNER, Role.THERAPIST}),
     "intake.edit": frozenset({Role.OWNER, Role.THERAPIST}),
     "intake.send": EVERYONE,  # send a client their self-service intake link
+    "calendar.view": EVERYONE,
+    "appointments.book": EVERYONE,  # book, move, cancel, mark arrived / completed, check out
+    "schedule.manage": frozenset({Role.OWNER}),  # services, rooms, working hours, time off
+    "figures.view": frozenset({Role.OWNER}),  # rebooking figures and the due-back list
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

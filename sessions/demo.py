@@ -1,0 +1,79 @@
+"""Demo schedule: services, working hours, and appointments from eight weeks ago to two weeks
+ahead (today included, so the checkout can be tried). Synthetic; no confirmations are sent."""
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+from django_scopes import scope
+
+from clients.models import Client
+from practice.models import Practice
+
+from .availability import therapist_ids
+from .models import Appointment, CheckoutOutcome, Room, Service, WorkingHours
+
+SERVICES = [("Swedish massage", 60, 90), ("Deep tissue", 60, 105), ("Hot stone", 90, 140), ("Express back and neck", 30, 55)]
+GRID = [time(9), time(10, 30), time(13, 30), time(15), time(16, 30)]
+
+
+def seed_practice(practice: Practice) -> None:
+    with scope(practice=practice):
+        if Service.objects.filter(practice=practice).exists():
+            return
+        services = [Service.objects.create(practice=practice, name=name, duration_minutes=minutes, price=price)
+                    for name, minutes, price in SERVICES]
+        if practice.slug == "harbour-light":
+            for name in ("Garden room", "Harbour room"):
+                Room.objects.create(practice=practice, name=name)
+        therapists = therapist_ids(practice=practice)
+        for therapist in therapists:
+            for weekday in range(5):
+                WorkingHours.objects.create(practice=practice, therapist_id=therapist, weekday=weekday,
+                                            starts=time(9), ends=time(12, 30))
+                WorkingHours.objects.create(practice=practice, therapist_id=therapist, weekday=weekday,
+                                            starts=time(13, 30), ends=time(18))
+        _appointments(practice, services, therapists)
+
+
+def _appointments(practice, services, therapists):
+    rng = random.Random(f"{practice.slug}-schedule")
+    clients = list(Client.objects.filter(practice=practice))
+    rooms = list(Room.objects.filter(practice=practice))
+    today = timezone.localdate(timezone=practice.zone)
+    now = timezone.now()
+    appointments = []
+    for offset in range(-56, 15):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for slot_number, at in enumerate(GRID):
+            seen = rng.sample(clients, len(therapists))  # nobody is in two rooms at once
+            for index, therapist in enumerate(therapists):
+                if rng.random() > 0.6:
+                    continue
+                service = services[0] if at == time(16, 30) else rng.choice(services[:2])
+                starts = datetime.combine(day, at).replace(tzinfo=practice.zone)
+                ends = starts + timedelta(minutes=service.duration_minutes)
+                past = ends < now
+                status = Appointment.Status.BOOKED
+                if past:
+                    status = rng.choices([Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW], [0.95, 0.05])[0]
+                appointments.append(Appointment(
+                    practice=practice, client=seen[index], therapist_id=therapist, service=service,
+                    room=rooms[(index + slot_number) % len(rooms)] if rooms and index < len(rooms) else None,
+                    starts_at=starts, ends_at=ends, blocked_until=ends + timedelta(minutes=service.buffer_after_minutes),
+                    status=status, recommended_interval_days=rng.choice([7, 14, 28]) if past else None,
+                ))
+    Appointment.objects.bulk_create(appointments)
+    outcomes = []
+    for visit in appointments:
+        if visit.status == Appointment.Status.COMPLETED:
+            booked = rng.random() < 0.62
+            reason = "" if booked else rng.choice(CheckoutOutcome.Reason.values)
+            outcomes.append(CheckoutOutcome(practice=practice, visit=visit, booked=booked, reason=reason))
+    CheckoutOutcome.objects.bulk_create(outcomes)
+    for client in clients:
+        last = max((a.starts_at for a in appointments if a.client == client and a.status == "completed"), default=None)
+        if last:
+            Client.objects.filter(pk=client.pk).update(last_visit_at=last)

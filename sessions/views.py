@@ -1,0 +1,366 @@
+"""The calendar, booking, the appointment's life (arrive, complete, move, cancel), the checkout
+screen, the rebooking figures and schedule setup."""
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import pygal
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_POST
+
+from clients.selectors import client_get
+from practice.access import requires
+
+from . import selectors, services
+from .availability import open_slots
+from .checkout import checkout_options
+from .forms import (
+    CancelForm,
+    CompleteForm,
+    FindTimeForm,
+    MoveForm,
+    NotBookedForm,
+    RoomForm,
+    SeriesForm,
+    ServiceForm,
+    TimeOffForm,
+    WorkingHoursForm,
+)
+from .models import Appointment, Room, Service, TimeOff, WorkingHours
+
+
+def _day_param(request, practice) -> date:
+    return parse_date(request.GET.get("date", "")) or timezone.localdate(timezone=practice.zone)
+
+
+# --- Calendar -----------------------------------------------------------------------------------
+
+
+@requires("calendar.view")
+def day(request, practice_slug):
+    practice = request.practice
+    shown = _day_param(request, practice)
+    return render(request, "sessions/day.html", {
+        "day": shown, "previous": shown - timedelta(days=1), "next": shown + timedelta(days=1),
+        "columns": selectors.day_columns(practice=practice, day=shown),
+        "hours": [(f"{hour:02d}:00", (hour - 7) * 4 + 1) for hour in range(7, 21)],  # label, grid row
+    })
+
+
+@requires("calendar.view")
+def week(request, practice_slug):
+    practice = request.practice
+    people = selectors.therapists(practice=practice)
+    chosen = next((p for p in people if str(p.pk) == request.GET.get("therapist")), None)
+    chosen = chosen or (request.user if request.user in people else (people[0] if people else None))
+    shown = _day_param(request, practice)
+    monday = shown - timedelta(days=shown.weekday())
+    return render(request, "sessions/week.html", {
+        "therapist": chosen, "therapists": people, "monday": monday,
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "days": selectors.week_of(practice=practice, therapist_id=chosen.pk, monday=monday) if chosen else [],
+    })
+
+
+@requires("calendar.view")
+def today(request, practice_slug):
+    return render(request, "sessions/today.html", {
+        "appointments": selectors.today_for(practice=request.practice, therapist_id=request.user.pk)})
+
+
+# --- Booking ------------------------------------------------------------------------------------
+
+
+@requires("appointments.book")
+def book(request, practice_slug, client_id):
+    """Find a time for a client (service, therapist or anyone, from a day) and book one click."""
+    practice = request.practice
+    client = client_get(practice=practice, client_id=client_id)
+    people = selectors.therapists(practice=practice)
+    form = FindTimeForm(request.GET or None, practice=practice, therapists=people,
+                        initial={"day": timezone.localdate(timezone=practice.zone)})
+    slots = []
+    if form.is_valid():
+        data = form.cleaned_data
+        slots = open_slots(practice=practice, service=data["service"], therapist_id=data["therapist"],
+                           start=data["day"], end=data["day"] + timedelta(days=6), limit=40)
+    names = {p.pk: p.get_full_name() or p.email for p in people}
+    context = {"client": client, "form": form, "slots": slots, "names": names}
+    return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
+
+
+def _slot_from_post(request):
+    practice = request.practice
+    service = get_object_or_404(Service, practice=practice, pk=request.POST.get("service"))
+    therapist = next((p for p in selectors.therapists(practice=practice) if str(p.pk) == request.POST.get("therapist")), None)
+    starts_at = parse_datetime(request.POST.get("starts_at", ""))
+    if therapist is None or starts_at is None or timezone.is_naive(starts_at):
+        raise ValidationError("That time could not be read; please pick it again.")
+    return service, therapist, starts_at
+
+
+@require_POST
+@requires("appointments.book")
+def book_slot(request, practice_slug, client_id):
+    client = client_get(practice=request.practice, client_id=client_id)
+    try:
+        service, therapist, starts_at = _slot_from_post(request)
+        appointment = services.appointment_book(practice=request.practice, client=client, therapist=therapist,
+                                                service=service, starts_at=starts_at, actor=request.user)
+    except services.SlotTaken as taken:
+        messages.error(request, f"{taken} Please choose another time.")
+        query = urlencode({"service": request.POST.get("service", ""), "therapist": request.POST.get("therapist", ""),
+                           "day": timezone.localdate(timezone=request.practice.zone).isoformat()})
+        return redirect(reverse("sessions:book", kwargs={"practice_slug": practice_slug, "client_id": client.pk})
+                        + f"?{query}")
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)
+    messages.success(request, f"Booked {client} for {timezone.localtime(appointment.starts_at):%a %-d %b %H:%M}.")
+    return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=appointment.pk)
+
+
+# --- One appointment ----------------------------------------------------------------------------
+
+
+@requires("calendar.view")
+def appointment(request, practice_slug, appointment_id):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    return render(request, "sessions/appointment.html", {
+        "visit": visit, "cancel_form": CancelForm(), "complete_form": CompleteForm(practice=request.practice),
+    })
+
+
+def _act(request, practice_slug, appointment_id, action, done, **kwargs):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    try:
+        action(appointment=visit, **kwargs)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done)
+    return visit
+
+
+@require_POST
+@requires("appointments.book")
+def arrive(request, practice_slug, appointment_id):
+    visit = _act(request, practice_slug, appointment_id, services.appointment_arrive, "Marked as arrived.")
+    return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@require_POST
+@requires("appointments.book")
+def complete(request, practice_slug, appointment_id):
+    form = CompleteForm(request.POST, practice=request.practice)
+    if not form.is_valid():
+        messages.error(request, "Choose a recommendation from the list.")
+        return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=appointment_id)
+    visit = _act(request, practice_slug, appointment_id, services.appointment_complete, "Visit completed.",
+                 interval_days=form.cleaned_data["interval_days"], recommended_service=form.cleaned_data["service"])
+    return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@require_POST
+@requires("appointments.book")
+def cancel(request, practice_slug, appointment_id):
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    visit = _act(request, practice_slug, appointment_id, services.appointment_cancel, "Cancelled.", reason=reason)
+    return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@requires("appointments.book")
+def move(request, practice_slug, appointment_id):
+    practice = request.practice
+    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    people = selectors.therapists(practice=practice)
+    local = timezone.localtime(visit.starts_at, practice.zone)
+    form = MoveForm(request.POST or None, therapists=people,
+                    initial={"day": local.date(), "start": local.time(), "therapist": visit.therapist_id})
+    alternatives = []
+    if request.method == "POST" and form.is_valid():
+        therapist = next(p for p in people if p.pk == form.cleaned_data["therapist"])
+        try:
+            services.appointment_move(appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist,
+                                      actor=request.user)
+        except services.SlotTaken as taken:
+            form.add_error(None, str(taken))
+            alternatives = taken.alternatives
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Moved; the client gets an updated calendar entry.")
+            return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    return render(request, "sessions/move.html", {"visit": visit, "form": form, "alternatives": alternatives})
+
+
+# --- Checkout -----------------------------------------------------------------------------------
+
+
+@requires("appointments.book")
+def checkout(request, practice_slug, appointment_id, series_form=None, conflicts=None):
+    practice = request.practice
+    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    if visit.status != Appointment.Status.COMPLETED:
+        messages.error(request, "Check out comes after the visit is completed.")
+        return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    options = checkout_options(visit)
+    local = timezone.localtime(options.same_time_at, practice.zone)
+    return render(request, "sessions/checkout.html", {
+        "visit": visit, "options": options, "outcome": getattr(visit, "checkout", None),
+        "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
+        "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
+        "conflicts": conflicts or [], "not_booked_form": NotBookedForm(),
+    }, status=400 if conflicts or (series_form and series_form.errors) else 200)
+
+
+@require_POST
+@requires("appointments.book")
+def checkout_book(request, practice_slug, appointment_id):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    try:
+        service, therapist, starts_at = _slot_from_post(request)
+        booked = services.appointment_book(practice=request.practice, client=visit.client, therapist=therapist,
+                                           service=service, starts_at=starts_at, actor=request.user, checkout_of=visit)
+    except (services.SlotTaken, ValidationError) as error:
+        messages.error(request, f"{getattr(error, 'message', error)} Here are the options as they are now.")
+        return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+    services.checkout_record(visit=visit, booked=True, actor=request.user)
+    messages.success(request, f"Booked: {timezone.localtime(booked.starts_at):%A %-d %B at %H:%M}. "
+                              "The client's confirmation is on its way.")
+    return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@require_POST
+@requires("appointments.book")
+def checkout_series(request, practice_slug, appointment_id):
+    practice = request.practice
+    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    form = SeriesForm(request.POST)
+    if not form.is_valid():
+        return checkout(request, practice_slug, appointment_id, series_form=form)
+    service = visit.recommended_service or visit.service
+    try:
+        booked = services.appointment_book_series(practice=practice, client=visit.client, therapist=visit.therapist,
+                                                  service=service, starts=form.starts(practice.zone),
+                                                  actor=request.user, checkout_of=visit)
+    except services.SeriesConflict as conflict:
+        return checkout(request, practice_slug, appointment_id, series_form=form, conflicts=conflict.conflicts)
+    services.checkout_record(visit=visit, booked=True, actor=request.user, note=f"series of {len(booked)}")
+    messages.success(request, f"Booked {len(booked)} visits, the first on "
+                              f"{timezone.localtime(booked[0].starts_at):%A %-d %B at %H:%M}.")
+    return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@require_POST
+@requires("appointments.book")
+def checkout_not_booked(request, practice_slug, appointment_id):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    form = NotBookedForm(request.POST)
+    if form.is_valid():
+        services.checkout_record(visit=visit, booked=False, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Noted. The client will come up again when they are due back.")
+    else:
+        messages.error(request, "Choose why the next visit was not booked.")
+    return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+@require_POST
+@requires("appointments.book")
+def checkout_already_booked(request, practice_slug, appointment_id):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    services.checkout_record(visit=visit, booked=True, actor=request.user, note="already booked")
+    messages.success(request, "Recorded as rebooked.")
+    return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
+
+
+# --- Figures ------------------------------------------------------------------------------------
+
+
+def _since(practice) -> date:
+    today_local = timezone.localdate(timezone=practice.zone)
+    return date(today_local.year - 1, today_local.month, 1)
+
+
+@requires("figures.view")
+def figures(request, practice_slug):
+    practice = request.practice
+    return render(request, "sessions/figures.html", {
+        "rows": selectors.rebooking_figures(practice=practice, since=_since(practice)),
+        "due_back": selectors.due_back(practice=practice),
+    })
+
+
+# The chart is an SVG image: its own small stylesheet is inline, allowed for this response only.
+@csp_update({"style-src": ["'unsafe-inline'"]})
+@requires("figures.view")
+def figures_chart(request, practice_slug):
+    practice = request.practice
+    months = {}
+    for row in selectors.rebooking_figures(practice=practice, since=_since(practice)):
+        total = months.setdefault(row["month"], [0, 0])
+        total[0] += row["at_checkout"]
+        total[1] += row["completed"]
+    ordered = sorted(months.items())
+    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[], title="Rebooked at checkout (%)")
+    chart.x_labels = [month.strftime("%b %Y") for month, _ in ordered]
+    chart.add("Rebooked", [round(100 * booked / done) if done else None for _, (booked, done) in ordered])
+    return HttpResponse(chart.render(), content_type="image/svg+xml")
+
+
+# --- Schedule setup -----------------------------------------------------------------------------
+
+SETUP_FORMS = {"service": ServiceForm, "room": RoomForm, "hours": WorkingHoursForm, "time_off": TimeOffForm}
+
+
+def _setup_form(kind, practice, data=None):
+    form_class = SETUP_FORMS[kind]
+    extra = {"therapists": selectors.therapists(practice=practice)} if kind in ("hours", "time_off") else {}
+    return form_class(data, prefix=kind, **extra)
+
+
+@requires("schedule.manage")
+def setup(request, practice_slug):
+    practice = request.practice
+    forms = {kind: _setup_form(kind, practice) for kind in SETUP_FORMS}
+    status = 200
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind in SETUP_FORMS:
+            forms[kind] = form = _setup_form(kind, practice, request.POST)
+            if form.is_valid():
+                item = form.save(commit=False)
+                item.practice = practice
+                if kind in ("hours", "time_off"):
+                    item.therapist_id = form.cleaned_data["therapist"]
+                item.save()
+                messages.success(request, "Saved.")
+                return redirect("sessions:setup", practice_slug=practice_slug)
+            status = 400
+    return render(request, "sessions/setup.html", {
+        "forms": forms,
+        "services": Service.objects.filter(practice=practice),
+        "rooms": Room.objects.filter(practice=practice),
+        "hours": WorkingHours.objects.filter(practice=practice).select_related("therapist"),
+        "time_off": TimeOff.objects.filter(practice=practice, ends_at__gte=timezone.now()).select_related("therapist"),
+    }, status=status)
+
+
+@require_POST
+@requires("schedule.manage")
+def setup_remove(request, practice_slug, kind, item_id):
+    model = {"hours": WorkingHours, "time_off": TimeOff}.get(kind)
+    if model is None:
+        messages.error(request, "Only working hours and time off can be removed here.")
+    else:
+        get_object_or_404(model, practice=request.practice, pk=item_id).delete()
+        messages.success(request, "Removed.")
+    return redirect("sessions:setup", practice_slug=practice_slug)
