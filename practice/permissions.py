@@ -22,7 +22,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "calendar.view": EVERYONE,
     "appointments.book": EVERYONE,  # book, move, cancel, mark arrived / completed, check out
     "schedule.manage": frozenset({Role.OWNER}),  # services, rooms, working hours, time off
-    "figures.view": frozenset({Role.OWNER}),  # rebooking figures and the due-back list
+    "figures.view": frozenset({Role.OWNER, Role.FRONT_DESK}),  # rebooking figures: the desk's own measure
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

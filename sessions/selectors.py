@@ -55,8 +55,9 @@ def day_columns(*, practice: Practice, day: date) -> list[dict]:
         minutes = (appointment.starts_at - grid_start).total_seconds() / 60
         row = max(1, min(56, int(minutes // ROW_MINUTES) + 1))
         span = max(1, min(16, int((appointment.ends_at - appointment.starts_at).total_seconds() // 60 // ROW_MINUTES)))
-        column = columns.setdefault(appointment.therapist_id, {"therapist": appointment.therapist, "appointments": []})
-        column["appointments"].append(PlacedAppointment(appointment, row, span))
+        if appointment.therapist_id not in columns:  # a former therapist's remaining bookings
+            columns[appointment.therapist_id] = {"therapist": appointment.therapist, "appointments": []}
+        columns[appointment.therapist_id]["appointments"].append(PlacedAppointment(appointment, row, span))
     return list(columns.values())
 
 
@@ -88,8 +89,9 @@ def next_booked(*, practice: Practice, client_id, after: datetime) -> Appointmen
 def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
     """Per month and therapist: completed visits, the share rebooked at checkout, the share with
     another visit booked within 7 days, and the no-show and late-cancel rates."""
-    visits = Appointment.objects.filter(practice=practice, starts_at__gte=datetime.combine(since, time.min).replace(
-        tzinfo=practice.zone))
+    visits = Appointment.objects.filter(  # visits that have taken place (or should have)
+        practice=practice, starts_at__gte=datetime.combine(since, time.min).replace(tzinfo=practice.zone),
+        starts_at__lt=timezone.now())
     rebooked_at_checkout = CheckoutOutcome.objects.filter(visit=OuterRef("pk"), booked=True)
     booked_within_week = Appointment.objects.filter(
         practice=practice, client=OuterRef("client"), created_at__gte=OuterRef("ends_at"),

@@ -13,7 +13,7 @@ def test_the_policy_is_what_the_practice_expects():
     assert perms_for_role(Role.OWNER) == set(PERMISSIONS)
     everyone = {"practice.view", "clients.view", "clients.edit", "intake.send", "calendar.view", "appointments.book"}
     assert perms_for_role(Role.THERAPIST) == everyone | {"intake.view", "intake.edit"}
-    assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage"}
+    assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage", "figures.view"}
 
 
 def test_an_unknown_permission_is_a_programming_error():
