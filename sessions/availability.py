@@ -5,6 +5,7 @@ Hours are wall-clock times in the practice's zone, so slots are built in local t
 one by one: on a daylight-saving day a 9:00 start is still 9:00 local, and a wall-clock time that
 does not exist that day (the spring-forward gap) is never offered."""
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -68,14 +69,17 @@ def open_slots(*, practice: Practice, service: Service, start: date, end: date, 
                         continue  # inside the spring-forward gap
                     if starts_at + duration > closes_at:
                         break
-                    if starts_at < not_before or _overlaps(busy.get(therapist, ()), starts_at, starts_at + block):
+                    if starts_at < not_before or busy.get(therapist, NOTHING).overlaps(starts_at, starts_at + block):
                         continue
                     room = _free_room(rooms, room_busy, starts_at, starts_at + block) if rooms else None
                     if rooms and room is None:
                         continue
                     slots.append(Slot(therapist, starts_at, starts_at + duration, room))
         day += timedelta(days=1)
-    slots.sort(key=lambda slot: (slot.starts_at, therapists.index(slot.therapist_id)))
+        if limit and len(slots) >= limit:
+            break  # later days only hold later slots
+    order = {therapist: position for position, therapist in enumerate(therapists)}
+    slots.sort(key=lambda slot: (slot.starts_at, order[slot.therapist_id]))
     return slots[:limit] if limit else slots
 
 
@@ -107,7 +111,7 @@ def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
                                       ends_at__gt=window[0]).values_list("therapist_id", "starts_at", "ends_at")
     for therapist, starts, ends in [*appointments, *time_off]:
         busy.setdefault(therapist, []).append((starts, ends))
-    return busy
+    return {therapist: Busy(intervals) for therapist, intervals in busy.items()}
 
 
 def _busy_by_room(practice, window, exclude_appointment_id):
@@ -117,12 +121,28 @@ def _busy_by_room(practice, window, exclude_appointment_id):
             .exclude(pk=exclude_appointment_id).values_list("room_id", "starts_at", "blocked_until"))
     for room, starts, ends in rows:
         busy.setdefault(room, []).append((starts, ends))
-    return busy
+    return {room: Busy(intervals) for room, intervals in busy.items()}
 
 
-def _overlaps(intervals, starts, ends) -> bool:
-    return any(other_start < ends and starts < other_end for other_start, other_end in intervals)
+class Busy:
+    """A therapist's or room's busy time: merged, sorted intervals, asked by binary search."""
+
+    def __init__(self, intervals):
+        self.starts, self.ends = [], []
+        for starts, ends in sorted((s.timestamp(), e.timestamp()) for s, e in intervals):
+            if self.ends and starts <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], ends)
+            else:
+                self.starts.append(starts)
+                self.ends.append(ends)
+
+    def overlaps(self, starts: datetime, ends: datetime) -> bool:
+        last_before_end = bisect_left(self.starts, ends.timestamp()) - 1
+        return last_before_end >= 0 and self.ends[last_before_end] > starts.timestamp()
+
+
+NOTHING = Busy([])
 
 
 def _free_room(rooms, room_busy, starts, ends):
-    return next((room for room in rooms if not _overlaps(room_busy.get(room, ()), starts, ends)), None)
+    return next((room for room in rooms if not room_busy.get(room, NOTHING).overlaps(starts, ends)), None)
