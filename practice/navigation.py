@@ -14,6 +14,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem("Home", "practice:practice-home", "practice.view"),
     NavItem("Calendar", "sessions:day", "calendar.view"),
+    NavItem("My day", "sessions:today", "calendar.view"),
     NavItem("Clients", "clients:client-list", "clients.view"),
     NavItem("Figures", "sessions:figures", "figures.view"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),

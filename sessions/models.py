@@ -169,3 +169,16 @@ class CheckoutOutcome(TenantModel):
 
     def __str__(self):
         return f"Checkout of {self.visit}: {'booked' if self.booked else self.get_reason_display()}"
+
+
+class CalendarFeed(TenantModel):
+    """A therapist's private calendar subscription. The URL's token is stored only as a hash;
+    revoking it (or making a new one) makes the old URL answer 404."""
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.therapist}"

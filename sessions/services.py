@@ -4,16 +4,19 @@ Every booking is checked first (so people get a clear message) and then guarded 
 exclusion constraints (so two desks booking the same minute cannot both win): a lost race becomes
 SlotTaken with the next free slots."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
+from django_scopes import scopes_disabled
 
 from . import notifications
 from .availability import Slot, open_slots
-from .models import Appointment, CheckoutOutcome, Room, Service
+from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service
 
 Status = Appointment.Status
 
@@ -203,3 +206,29 @@ def checkout_record(*, visit: Appointment, booked: bool, reason: str = "", note:
         defaults={"booked": booked, "reason": "" if booked else reason, "note": note, "recorded_by": actor},
     )
     return outcome
+
+
+def calendar_feed_renew(*, practice, therapist) -> str:
+    """Revoke the therapist's current subscription URL and return the token of a new one."""
+    with transaction.atomic():
+        CalendarFeed.objects.filter(practice=practice, therapist=therapist, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        token = secrets.token_urlsafe(32)
+        CalendarFeed.objects.create(practice=practice, therapist=therapist, token_hash=_token_hash(token))
+    return token
+
+
+def calendar_feed_revoke(*, practice, therapist) -> None:
+    CalendarFeed.objects.filter(practice=practice, therapist=therapist, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+
+
+def calendar_feed_by_token(token: str) -> CalendarFeed | None:
+    """The live feed a subscription URL belongs to, in whichever practice (the token is the proof)."""
+    with scopes_disabled():
+        return (CalendarFeed.objects.select_related("practice", "therapist")
+                .filter(token_hash=_token_hash(token), revoked_at__isnull=True).first())
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -8,7 +8,7 @@ import pygal
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 
 from clients.selectors import client_get
-from practice.access import requires
+from django_scopes import scope
+
+from practice.access import PUBLIC, requires
 
 from . import selectors, services
 from .availability import open_slots
@@ -33,7 +35,8 @@ from .forms import (
     TimeOffForm,
     WorkingHoursForm,
 )
-from .models import Appointment, Room, Service, TimeOff, WorkingHours
+from .ics import feed_ics
+from .models import Appointment, CalendarFeed, Room, Service, TimeOff, WorkingHours
 
 
 def _day_param(request, practice) -> date:
@@ -71,8 +74,48 @@ def week(request, practice_slug):
 
 @requires("calendar.view")
 def today(request, practice_slug):
+    practice = request.practice
     return render(request, "sessions/today.html", {
-        "appointments": selectors.today_for(practice=request.practice, therapist_id=request.user.pk)})
+        "appointments": selectors.today_for(practice=practice, therapist_id=request.user.pk),
+        "has_feed": CalendarFeed.objects.filter(practice=practice, therapist=request.user, revoked_at__isnull=True).exists(),
+    })
+
+
+@require_POST
+@requires("calendar.view")
+def feed_renew(request, practice_slug):
+    """A new private subscription URL for the signed-in person's own appointments (the old one stops)."""
+    token = services.calendar_feed_renew(practice=request.practice, therapist=request.user)
+    url = request.build_absolute_uri(reverse("sessions:feed", args=[token]))
+    messages.success(request, f"Your new calendar address (shown once; the old one no longer works): {url}")
+    return redirect("sessions:today", practice_slug=practice_slug)
+
+
+@require_POST
+@requires("calendar.view")
+def feed_revoke(request, practice_slug):
+    services.calendar_feed_revoke(practice=request.practice, therapist=request.user)
+    messages.success(request, "Your calendar address no longer works.")
+    return redirect("sessions:today", practice_slug=practice_slug)
+
+
+@requires(PUBLIC)
+def feed(request, token):
+    """The subscription itself: 30 days back to 90 ahead, first name and initial only."""
+    subscription = services.calendar_feed_by_token(token)
+    if subscription is None:
+        raise Http404("No such calendar.")
+    practice = subscription.practice
+    now = timezone.now()
+    with scope(practice=practice):
+        appointments = (Appointment.objects.filter(practice=practice, therapist=subscription.therapist,
+                                                   status__in=Appointment.ACTIVE, starts_at__gte=now - timedelta(days=30),
+                                                   starts_at__lt=now + timedelta(days=90))
+                        .select_related("client", "service"))
+        body = feed_ics(practice=practice, appointments=appointments)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Booking ------------------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def skip_reason(message: OutboxMessage) -> str:
         purpose = Purpose(message.purpose).label.lower()
         if current is None:
             return f"No consent on record for {purpose}."
-        return f"Consent for {purpose} was withdrawn on {timezone.localtime(current.at):%d %b %Y} ({current.get_source_display().lower()})."
+        return (f"No consent for {purpose}: declined or withdrawn on {timezone.localtime(current.at):%d %b %Y} "
+                f"({current.get_source_display().lower()}).")
     return ""
 
 
