@@ -4,7 +4,6 @@ screen, the rebooking figures and schedule setup."""
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-import pygal
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from django_scopes import scope
 
 from practice.access import PUBLIC, requires
 
-from . import selectors, services
+from . import charts, selectors, services
 from .availability import open_slots
 from .checkout import checkout_options
 from .forms import (
@@ -346,17 +345,8 @@ def figures(request, practice_slug):
 @csp_update({"style-src": ["'unsafe-inline'"]})
 @requires("figures.view")
 def figures_chart(request, practice_slug):
-    practice = request.practice
-    months = {}
-    for row in selectors.rebooking_figures(practice=practice, since=_since(practice)):
-        total = months.setdefault(row["month"], [0, 0])
-        total[0] += row["at_checkout"]
-        total[1] += row["completed"]
-    ordered = sorted(months.items())
-    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[], title="Rebooked at checkout (%)")
-    chart.x_labels = [month.strftime("%b %Y") for month, _ in ordered]
-    chart.add("Rebooked", [round(100 * booked / done) if done else None for _, (booked, done) in ordered])
-    return HttpResponse(chart.render(), content_type="image/svg+xml")
+    rows = selectors.rebooking_figures(practice=request.practice, since=_since(request.practice))
+    return HttpResponse(charts.rebooked_by_month(rows), content_type="image/svg+xml")
 
 
 # --- Schedule setup -----------------------------------------------------------------------------

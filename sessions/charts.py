@@ -1,0 +1,24 @@
+"""Server-side SVG charts (pygal): the same chart serves the browser and, later, PDFs."""
+
+import sys
+
+import pygal
+
+# pygal registers an old-style import hook (for its map plugins, unused here) that lacks find_spec;
+# importers that ask every hook for find_spec (pytest's importlib mode among them) then fail.
+sys.meta_path[:] = [hook for hook in sys.meta_path if type(hook).__name__ != "PluginImportFixer"]
+
+
+def rebooked_by_month(rows) -> str:
+    """Bar chart of the practice's share of completed visits rebooked at checkout, per month."""
+    months = {}
+    for row in rows:
+        total = months.setdefault(row["month"], [0, 0])
+        total[0] += row["at_checkout"]
+        total[1] += row["completed"]
+    ordered = sorted(months.items())
+    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[],
+                      title="Rebooked at checkout (%)")
+    chart.x_labels = [month.strftime("%b %Y") for month, _ in ordered]
+    chart.add("Rebooked", [round(100 * booked / done) if done else None for _, (booked, done) in ordered])
+    return chart.render(is_unicode=True)
