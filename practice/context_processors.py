@@ -16,14 +16,15 @@ def navigation(request):
     current = getattr(request.resolver_match, "view_name", "")
     items = [
         {"label": item.label, "url": reverse(item.url_name, kwargs={"practice_slug": slug}),
-         "active": item.url_name == current}
+         "active": item.url_name == current, "manage": item.manage}
         for item in NAV_ITEMS
         if membership.has_perm(item.permission)
     ]
     return {
         "practice": membership.practice,
         "membership": membership,
-        "nav_items": items,
+        "nav_items": [item for item in items if not item["manage"]],
+        "manage_items": [item for item in items if item["manage"]],
         "role_perms": perms_for_role(membership.role),
         "switch_to": [m for m in memberships_of(user=request.user) if m.practice_id != membership.practice_id],
     }

@@ -8,6 +8,7 @@ class NavItem:
     label: str
     url_name: str
     permission: str
+    manage: bool = False  # running the practice rather than the day: grouped under "Manage"
 
 
 # Later features add their entries here (clients, calendar, call list, referrals, newsletters).
@@ -18,8 +19,8 @@ NAV_ITEMS = [
     NavItem("Clients", "clients:client-list", "clients.view"),
     NavItem("Figures", "sessions:figures", "figures.view"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),
-    NavItem("Staff", "practice:staff-list", "staff.manage"),
-    NavItem("Audit log", "practice:audit-list", "audit.view"),
-    NavItem("Schedule setup", "sessions:setup", "schedule.manage"),
-    NavItem("Settings", "practice:practice-settings", "practice.settings"),
+    NavItem("Staff", "practice:staff-list", "staff.manage", manage=True),
+    NavItem("Audit log", "practice:audit-list", "audit.view", manage=True),
+    NavItem("Schedule", "sessions:setup", "schedule.manage", manage=True),
+    NavItem("Settings", "practice:practice-settings", "practice.settings", manage=True),
 ]

@@ -3,10 +3,15 @@
 import sys
 
 import pygal
+from pygal.style import Style
 
 # pygal registers an old-style import hook (for its map plugins, unused here) that lacks find_spec;
 # importers that ask every hook for find_spec (pytest's importlib mode among them) then fail.
 sys.meta_path[:] = [hook for hook in sys.meta_path if type(hook).__name__ != "PluginImportFixer"]
+
+
+STYLE = Style(colors=("#2f6f68",), background="white", plot_background="white", foreground="#1f2a28",
+              foreground_strong="#1f2a28", foreground_subtle="#5b6b68", font_family="sans-serif")
 
 
 def rebooked_by_month(rows) -> str:
@@ -17,7 +22,7 @@ def rebooked_by_month(rows) -> str:
         total[0] += row["at_checkout"]
         total[1] += row["completed"]
     ordered = sorted(months.items())
-    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[],
+    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[], style=STYLE,
                       title="Rebooked at checkout (%)")
     chart.x_labels = [month.strftime("%b %Y") for month, _ in ordered]
     chart.add("Rebooked", [round(100 * booked / done) if done else None for _, (booked, done) in ordered])

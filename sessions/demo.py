@@ -4,6 +4,7 @@ ahead (today included, so the checkout can be tried). Synthetic; no confirmation
 import random
 from datetime import datetime, time, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
@@ -66,6 +67,8 @@ def _appointments(practice, services, therapists):
                     status=status, recommended_interval_days=rng.choice([7, 14, 28]) if past else None,
                 ))
     Appointment.objects.bulk_create(appointments)
+    # As if each visit had been booked a week ahead (rebooking figures look at when bookings were made).
+    Appointment.objects.filter(practice=practice).update(created_at=F("starts_at") - timedelta(days=7))
     outcomes = []
     for visit in appointments:
         if visit.status == Appointment.Status.COMPLETED:
