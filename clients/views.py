@@ -170,7 +170,18 @@ def brief(request, practice_slug, client_id):
     return render(request, "clients/brief.html", {
         "client": client, "intake": current, "previous": previous,
         "changes": intake_changes(previous, current) if current and previous else [],
+        "last_note": last_signed_note_of(client),
     })
+
+
+def last_signed_note_of(client):
+    """The newest signed session note, for the brief. Notes live in sessions, a layer above
+    clients, so the brief asks for it through the app registry rather than an import."""
+    from django.apps import apps
+
+    notes = apps.get_model("therapy_sessions", "SessionNote").objects
+    return (notes.filter(practice=client.practice, client=client, signed_at__isnull=False)
+            .select_related("visit").order_by("-visit__starts_at").first())
 
 
 # --- Export and erasure -------------------------------------------------------------------------

@@ -19,6 +19,10 @@ PERMISSIONS: dict[str, frozenset] = {
     "intake.view": frozenset({Role.OWNER, Role.THERAPIST}),
     "intake.edit": frozenset({Role.OWNER, Role.THERAPIST}),
     "intake.send": EVERYONE,  # send a client their self-service intake link
+    # Clinical notes and plans: therapists and owners; the front desk sees only the plan's
+    # recommendation and the client-facing summary, on the checkout screen.
+    "notes.view": frozenset({Role.OWNER, Role.THERAPIST}),
+    "notes.write": frozenset({Role.OWNER, Role.THERAPIST}),
     "calendar.view": EVERYONE,
     "appointments.book": EVERYONE,  # book, move, cancel, mark arrived / completed, check out
     "schedule.manage": frozenset({Role.OWNER}),  # services, rooms, working hours, time off

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from practice import selectors, services
 from practice.access import PUBLIC, SIGNED_IN, requires
 from practice.audit import Action, audit_request
+from practice.home import home_panels
 from practice.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -116,6 +117,7 @@ def home(request):
 def practice_home(request, practice_slug):
     return render(request, "practice/practice_home.html", {
         "staff_counts": selectors.staff_counts(practice=request.practice),
+        "panels": home_panels(request),
     })
 
 

@@ -8,3 +8,9 @@ class SessionsConfig(AppConfig):
     label = "therapy_sessions"
     verbose_name = "Appointments and session notes"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from practice.home import register_panel
+        from sessions.panels import my_day
+
+        register_panel(my_day)

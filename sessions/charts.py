@@ -10,8 +10,9 @@ from pygal.style import Style
 sys.meta_path[:] = [hook for hook in sys.meta_path if type(hook).__name__ != "PluginImportFixer"]
 
 
-STYLE = Style(colors=("#2f6f68",), background="white", plot_background="white", foreground="#1f2a28",
-              foreground_strong="#1f2a28", foreground_subtle="#5b6b68", font_family="sans-serif")
+CHART_STYLE = Style(colors=("#2f6f68", "#b3261e", "#0b6fa4", "#8a5a00", "#6a4c93", "#2e7d32", "#c2185b"),
+                    background="white", plot_background="white", foreground="#1f2a28",
+                    foreground_strong="#1f2a28", foreground_subtle="#5b6b68", font_family="sans-serif")
 
 
 def rebooked_by_month(rows) -> str:
@@ -22,8 +23,22 @@ def rebooked_by_month(rows) -> str:
         total[0] += row["at_checkout"]
         total[1] += row["completed"]
     ordered = sorted(months.items())
-    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[], style=STYLE,
+    chart = pygal.Bar(height=260, width=760, show_legend=False, range=(0, 100), js=[], style=CHART_STYLE,
                       title="Rebooked at checkout (%)")
     chart.x_labels = [month.strftime("%b %Y") for month, _ in ordered]
     chart.add("Rebooked", [round(100 * booked / done) if done else None for _, (booked, done) in ordered])
+    return chart.render(is_unicode=True)
+
+
+def pain_over_time(notes, zone) -> str:
+    """Line chart of the pain ratings in signed notes, one line per body area rated."""
+    from clients.models import BODY_AREA_LABELS
+
+    notes = list(notes)
+    areas = sorted({area for note in notes for area in note.pain_ratings})
+    chart = pygal.Line(height=300, width=760, range=(0, 10), js=[], style=CHART_STYLE, dots_size=4,
+                       title="Pain (0-10) at each visit", legend_at_bottom=True, allow_interruptions=True)
+    chart.x_labels = [note.visit.starts_at.astimezone(zone).strftime("%d %b %y") for note in notes]
+    for area in areas:
+        chart.add(BODY_AREA_LABELS.get(area, area), [note.pain_ratings.get(area) for note in notes])
     return chart.render(is_unicode=True)

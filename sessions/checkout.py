@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .availability import Slot, open_slots
 from .models import Appointment
+from .notes import next_visit_advice
 
 USUAL_TIME_WINDOW = timedelta(minutes=90)
 
@@ -15,6 +16,8 @@ USUAL_TIME_WINDOW = timedelta(minutes=90)
 @dataclass
 class CheckoutOptions:
     interval_days: int
+    advised: bool  # False: nobody recommended an interval, a week is assumed
+    advice_source: str
     service: object
     same_time: Slot | None  # the same weekday and time at the recommended interval, when free
     same_time_at: datetime  # what "same time" means, shown even when it is taken
@@ -32,8 +35,8 @@ class CheckoutOptions:
 def checkout_options(visit: Appointment) -> CheckoutOptions:
     practice = visit.practice
     zone = practice.zone
-    interval = visit.recommended_interval_days or 7
-    service = visit.recommended_service or visit.service
+    advised_days, service, source = next_visit_advice(visit=visit)
+    interval = advised_days or 7
     local = timezone.localtime(visit.starts_at, zone)
     # Same wall-clock time `interval` days later, so "same time next week" survives a DST change.
     target = datetime.combine(local.date() + timedelta(days=interval), local.time()).replace(tzinfo=zone)
@@ -43,7 +46,7 @@ def checkout_options(visit: Appointment) -> CheckoutOptions:
     later = open_slots(practice=practice, service=service, therapist_id=visit.therapist_id,
                        start=target.date(), end=target.date() + timedelta(days=21))
     usual = [slot for slot in later if slot != same_time and _near(slot.starts_at.astimezone(zone), local)][:3]
-    return CheckoutOptions(interval, service, same_time, target, usual)
+    return CheckoutOptions(interval, advised_days is not None, source, service, same_time, target, usual)
 
 
 def _near(candidate: datetime, usual: datetime) -> bool:

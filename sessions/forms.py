@@ -5,7 +5,20 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
-from .models import Appointment, CheckoutOutcome, Room, Service, TimeOff, WorkingHours
+from clients.models import BODY_AREAS
+
+from .models import (
+    Appointment,
+    CarePhase,
+    CheckoutOutcome,
+    Room,
+    Service,
+    SessionNote,
+    Technique,
+    TimeOff,
+    TreatmentPlan,
+    WorkingHours,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -150,4 +163,85 @@ class TimeOffForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
             self.add_error("ends_at", "The end must be after the start.")
+        return cleaned
+
+
+class NoteForm(forms.ModelForm):
+    """The SOAP note. Pain ratings per body area and the areas worked use the intake's body areas."""
+
+    areas_worked = forms.MultipleChoiceField(choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False,
+                                             label="Areas worked")
+    techniques = forms.ModelMultipleChoiceField(queryset=Technique.objects.none(), required=False,
+                                                widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = SessionNote
+        fields = ["subjective", "changes_since_last", "tissue_quality", "trigger_points", "range_of_motion", "posture",
+                  "assessment", "plan_focus", "plan_interval_days", "home_care", "pressure_used", "areas_worked",
+                  "techniques", "pressure_feedback", "duration_minutes", "client_summary", "summary_approved"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
+                   ["subjective", "changes_since_last", "tissue_quality", "trigger_points", "range_of_motion", "posture",
+                    "assessment", "plan_focus", "home_care", "client_summary"]}
+        labels = {"summary_approved": "The summary may be sent to the client"}
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["techniques"].queryset = Technique.objects.filter(practice=practice, active=True)
+        self.fields["pressure_used"].widget = forms.RadioSelect(choices=SessionNote.Pressure.choices)
+        self.fields["pressure_feedback"].widget = forms.RadioSelect(choices=SessionNote.Feedback.choices)
+        ratings = self.instance.pain_ratings if self.instance.pk else {}
+        for area, label in BODY_AREAS:
+            self.fields[f"pain_{area}"] = forms.IntegerField(
+                min_value=0, max_value=10, required=False, label=label, initial=ratings.get(area),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10, "placeholder": "–"}),
+                error_messages={"min_value": "0 to 10, please.", "max_value": "0 to 10, please."})
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("summary_approved") and not cleaned.get("client_summary", "").strip():
+            self.add_error("client_summary", "Write the summary before approving it.")
+        return cleaned
+
+    def note_fields(self) -> dict:
+        """Cleaned data as SessionNote fields (techniques apart)."""
+        data = {name: value for name, value in self.cleaned_data.items()
+                if not name.startswith("pain_") and name != "techniques"}
+        data["pain_ratings"] = {area: self.cleaned_data[f"pain_{area}"] for area, _ in BODY_AREAS
+                                if self.cleaned_data.get(f"pain_{area}") is not None}
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    RHYTHMS = [("within", "A number of sessions within some days"), ("every", "Every so many days")]
+    rhythm = forms.ChoiceField(choices=RHYTHMS, widget=forms.RadioSelect, initial="within")
+    # Declared here: ModelForm would build these from the scoped managers outside any practice.
+    phase = forms.ModelChoiceField(queryset=CarePhase.objects.none(), label="Phase of care")
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, empty_label="As booked")
+
+    class Meta:
+        model = TreatmentPlan
+        fields = ["phase", "goals", "rhythm", "sessions_planned", "within_days", "every_days", "service", "starts_on",
+                  "review_on"]
+        widgets = {"starts_on": DATE, "review_on": DATE, "goals": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = CarePhase.objects.filter(practice=practice)
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("rhythm") == "within":
+            cleaned["every_days"] = None
+            if not cleaned.get("within_days"):
+                self.add_error("within_days", 'Within how many days? ("4 sessions within 10 days")')
+            if not cleaned.get("sessions_planned") or cleaned["sessions_planned"] < 1:
+                self.add_error("sessions_planned", "How many sessions?")
+        else:
+            cleaned["within_days"] = None
+            if not cleaned.get("every_days"):
+                self.add_error("every_days", 'Every how many days? ("weekly" is 7)')
+        review, starts = cleaned.get("review_on"), cleaned.get("starts_on")
+        if review and starts and review < starts:
+            self.add_error("review_on", "The review comes after the start.")
         return cleaned

@@ -182,3 +182,160 @@ class CalendarFeed(TenantModel):
 
     def __str__(self):
         return f"Calendar feed of {self.therapist}"
+
+
+class Technique(TenantModel):
+    """The practice's own list of techniques a note can name."""
+
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="technique_name_per_practice")]
+
+    def __str__(self):
+        return self.name
+
+
+class CarePhase(TenantModel):
+    """Phases of care (relief, corrective, maintenance, wellness by default), editable per practice."""
+
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="care_phase_name_per_practice")]
+
+    def __str__(self):
+        return self.name
+
+
+class TreatmentPlan(TenantModel):
+    """The therapist's recommendation for a client: a phase of care, goals, and a rhythm, either
+    "N sessions within D days", "every F days for N sessions" or "every F days" (open-ended)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="treatment_plans")
+    phase = models.ForeignKey(CarePhase, on_delete=models.PROTECT, related_name="plans")
+    goals = models.TextField(blank=True)
+    sessions_planned = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                        help_text="How many sessions; empty for open-ended maintenance.")
+    within_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"4 sessions within 10 days".')
+    every_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"Weekly" is 7, "monthly" 28.')
+    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    starts_on = models.DateField()
+    review_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(within_days__isnull=False) | Q(every_days__isnull=False),
+                                              name="plan_has_a_rhythm")]
+
+    def __str__(self):
+        return f"{self.phase} plan for {self.client}"
+
+    @property
+    def interval_days(self) -> int:
+        """The gap between visits the plan asks for: its rhythm, or a plan's days spread evenly."""
+        if self.every_days:
+            return self.every_days
+        return max(1, self.within_days // max(1, (self.sessions_planned or 2) - 1))
+
+    @property
+    def rhythm(self) -> str:
+        if self.within_days:
+            return f"{self.sessions_planned} sessions within {self.within_days} days"
+        every = {7: "weekly", 14: "every two weeks", 28: "monthly"}.get(self.every_days, f"every {self.every_days} days")
+        return f"{every} for {self.sessions_planned} sessions" if self.sessions_planned else f"{every}, ongoing"
+
+
+class SessionNote(TenantModel):
+    """The therapist's SOAP note of one visit. A draft until signed; once signed it is never
+    changed (the save method refuses), and corrections are addenda."""
+
+    class Pressure(models.TextChoices):
+        LIGHT = "light", "Light"
+        MEDIUM = "medium", "Medium"
+        FIRM = "firm", "Firm"
+        DEEP = "deep", "Deep"
+
+    class Feedback(models.TextChoices):
+        TOO_LIGHT = "too_light", "Too light"
+        RIGHT = "right", "Just right"
+        TOO_DEEP = "too_deep", "Too deep"
+
+    visit = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="note")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="session_notes")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Subjective
+    subjective = models.TextField(blank=True, verbose_name="what the client reports")
+    pain_ratings = models.JSONField(default=dict, blank=True)
+    changes_since_last = models.TextField(blank=True)
+    # Objective
+    tissue_quality = models.TextField(blank=True)
+    trigger_points = models.TextField(blank=True)
+    range_of_motion = models.TextField(blank=True)
+    posture = models.TextField(blank=True)
+    # Assessment
+    assessment = models.TextField(blank=True, verbose_name="how the client responded")
+    # Plan
+    plan_focus = models.TextField(blank=True, verbose_name="focus next time")
+    plan_interval_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name="next visit in (days)")
+    home_care = models.TextField(blank=True)
+    # Session details
+    pressure_used = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
+    areas_worked = models.JSONField(default=list, blank=True)
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
+    pressure_feedback = models.CharField(max_length=20, choices=Feedback.choices, blank=True,
+                                         verbose_name="client's feedback on pressure")
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    client_summary = models.TextField(blank=True, help_text="Plain words the client may read in the follow-up email.")
+    summary_approved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["practice", "client", "created_at"], name="note_client_created")]
+
+    def __str__(self):
+        return f"Note of {self.visit}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and SessionNote.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise ValueError("A signed note is never changed; add an addendum instead.")
+        super().save(*args, **kwargs)
+
+
+class NoteAddendum(TenantModel):
+    """A correction or addition to a signed note, with its author and time. Never changed."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Addendum to {self.note} by {self.author}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("An addendum is never changed; add another one.")
+        super().save(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import views
+from sessions import note_views, views
 
 app_name = "sessions"
 
@@ -27,6 +27,20 @@ urlpatterns = [
          name="checkout-not-booked"),
     path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/checkout/already-booked/",
          views.checkout_already_booked, name="checkout-already-booked"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/", note_views.note, name="note"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/edit/", note_views.note_edit, name="note-edit"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/autosave/", note_views.note_autosave,
+         name="note-autosave"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/from-last/", note_views.note_start_from_last,
+         name="note-from-last"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/addendum/", note_views.note_addendum,
+         name="note-addendum"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/pressure/", note_views.pressure_accept,
+         name="note-pressure"),
+    path("p/<slug:practice_slug>/clients/<uuid:client_id>/progress/", note_views.progress, name="progress"),
+    path("p/<slug:practice_slug>/clients/<uuid:client_id>/progress/pain.svg", note_views.pain_chart, name="pain-chart"),
+    path("p/<slug:practice_slug>/clients/<uuid:client_id>/plans/new/", note_views.plan_create, name="plan-create"),
+    path("p/<slug:practice_slug>/plans/<uuid:plan_id>/status/", note_views.plan_status, name="plan-status"),
     path("p/<slug:practice_slug>/figures/", views.figures, name="figures"),
     path("p/<slug:practice_slug>/figures/chart.svg", views.figures_chart, name="figures-chart"),
     path("p/<slug:practice_slug>/schedule/", views.setup, name="setup"),

@@ -1,0 +1,187 @@
+"""Session notes (write, autosave, sign, addenda), pressure feedback, treatment plans and the
+progress view. Clinical pages: therapists and owners only, every read audited."""
+
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients.selectors import client_get
+from practice.access import requires
+from practice.audit import Action, audit_request
+from practice.net import client_ip
+
+from . import charts, notes, selectors
+from .forms import NoteForm, PlanForm
+from .models import Appointment, SessionNote, TreatmentPlan
+
+
+def _note(request, appointment_id) -> SessionNote:
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    return notes.note_for_visit(visit=visit, author=request.user)
+
+
+@requires("notes.write")
+def note_edit(request, practice_slug, appointment_id):
+    note = _note(request, appointment_id)
+    if note.is_signed:
+        return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
+    notes.ensure_practice_lists(request.practice)
+    form = NoteForm(request.POST or None, instance=note, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
+        if "sign" in request.POST:
+            try:
+                notes.note_sign(note=note, actor=request.user, ip_address=client_ip(request))
+            except ValidationError as error:
+                form.add_error(None, error)
+                return _note_page(request, note, form, status=400)
+            messages.success(request, "Signed. The note is now part of the record.")
+            return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
+        messages.success(request, "Draft saved.")
+        return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
+    if request.method != "POST":
+        audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note (draft)")
+    return _note_page(request, note, form, status=400 if form.errors else 200)
+
+
+def _note_page(request, note, form, status=200):
+    return render(request, "sessions/note_form.html", {
+        "note": note, "visit": note.visit, "client": note.visit.client, "form": form,
+        "last": notes.last_signed_note(client=note.client, before=note),
+    }, status=status)
+
+
+@require_POST
+@requires("notes.write")
+def note_autosave(request, practice_slug, appointment_id):
+    """htmx, every few seconds while typing: keep the draft; never a second note."""
+    note = _note(request, appointment_id)
+    form = NoteForm(request.POST, instance=note, practice=request.practice)
+    if note.is_signed:
+        return HttpResponse('<span class="text-danger">Signed: changes are no longer saved.</span>', status=409)
+    if not form.is_valid():
+        fields = ", ".join(str(form.fields[name].label or name) for name in form.errors if name in form.fields)
+        return HttpResponse(f'<span class="text-danger" role="alert">Not saved yet: check {fields}.</span>')
+    notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
+    return HttpResponse(f'<span class="text-success">Draft saved at {timezone.localtime():%H:%M:%S}</span>')
+
+
+@require_POST
+@requires("notes.write")
+def note_start_from_last(request, practice_slug, appointment_id):
+    try:
+        notes.note_start_from_last(note=_note(request, appointment_id))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Pressure, areas, techniques and plan were taken from the last note.")
+    return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
+
+
+@requires("notes.view")
+def note(request, practice_slug, appointment_id):
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    note = SessionNote.objects.filter(practice=request.practice, visit=visit).prefetch_related("techniques").first()
+    if note is None or not note.is_signed:
+        return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
+    audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note")
+    return render(request, "sessions/note.html", {
+        "note": note, "visit": visit, "client": visit.client,
+        "addenda": note.addenda.select_related("author"), "proposal": notes.pressure_proposal(note=note),
+    })
+
+
+@require_POST
+@requires("notes.write")
+def note_addendum(request, practice_slug, appointment_id):
+    note = _note(request, appointment_id)
+    try:
+        notes.note_add_addendum(note=note, author=request.user, text=request.POST.get("text", ""),
+                                ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Addendum added.")
+    return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
+
+
+@require_POST
+@requires("notes.write")
+def pressure_accept(request, practice_slug, appointment_id):
+    note = _note(request, appointment_id)
+    try:
+        version = notes.pressure_accept(note=note, actor=request.user, ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Pressure preference is now {version.get_pressure_display().lower()} "
+                                  f"(intake version {version.number}).")
+    return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
+
+
+# --- Plans and progress -------------------------------------------------------------------------
+
+
+@requires("notes.view")
+def progress(request, practice_slug, client_id):
+    """Pain over time per area, the visits, and the plans with their progress."""
+    client = client_get(practice=request.practice, client_id=client_id)
+    notes.ensure_practice_lists(request.practice)
+    visits = list(Appointment.objects.filter(practice=request.practice, client=client)
+                  .select_related("service", "therapist", "note").order_by("-starts_at")[:200])
+    plans = list(TreatmentPlan.objects.filter(practice=request.practice, client=client).select_related("phase"))
+    completed = [v for v in visits if v.status == Appointment.Status.COMPLETED]
+    audit_request(request, action=Action.VIEW, record=client, label=f"{client} · progress")
+    return render(request, "sessions/progress.html", {
+        "client": client, "visits": visits, "form": PlanForm(practice=request.practice, initial={
+            "starts_on": timezone.localdate(timezone=request.practice.zone)}),
+        "plans": [(plan, notes.plan_progress(plan=plan, done=sum(
+            1 for v in completed if timezone.localtime(v.starts_at, request.practice.zone).date() >= plan.starts_on)))
+            for plan in plans],
+        "has_ratings": any(getattr(v, "note", None) and v.note.signed_at and v.note.pain_ratings for v in visits),
+    })
+
+
+# An SVG image whose own small stylesheet is inline: allowed for this response only.
+@csp_update({"style-src": ["'unsafe-inline'"]})
+@requires("notes.view")
+def pain_chart(request, practice_slug, client_id):
+    client = client_get(practice=request.practice, client_id=client_id)
+    signed = (SessionNote.objects.filter(practice=request.practice, client=client, signed_at__isnull=False)
+              .select_related("visit").order_by("visit__starts_at"))
+    return HttpResponse(charts.pain_over_time(signed, request.practice.zone), content_type="image/svg+xml")
+
+
+@require_POST
+@requires("notes.write")
+def plan_create(request, practice_slug, client_id):
+    client = client_get(practice=request.practice, client_id=client_id)
+    form = PlanForm(request.POST, practice=request.practice)
+    if form.is_valid():
+        plan = form.save(commit=False)
+        plan.practice, plan.client, plan.created_by = request.practice, client, request.user
+        plan.every_days, plan.within_days = form.cleaned_data["every_days"], form.cleaned_data["within_days"]
+        TreatmentPlan.objects.filter(practice=request.practice, client=client,
+                                     status=TreatmentPlan.Status.ACTIVE).update(status=TreatmentPlan.Status.COMPLETED)
+        plan.save()
+        messages.success(request, f"Plan saved: {plan.phase}, {plan.rhythm}.")
+    else:
+        messages.error(request, "The plan was not saved: " + " ".join(
+            f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()))
+    return redirect("sessions:progress", practice_slug=practice_slug, client_id=client.pk)
+
+
+@require_POST
+@requires("notes.write")
+def plan_status(request, practice_slug, plan_id):
+    plan = get_object_or_404(TreatmentPlan, practice=request.practice, pk=plan_id)
+    status = request.POST.get("status")
+    if status in TreatmentPlan.Status.values:
+        plan.status = status
+        plan.save(update_fields=["status"])
+        messages.success(request, f"The plan is {plan.get_status_display().lower()}.")
+    return redirect("sessions:progress", practice_slug=practice_slug, client_id=plan.client_id)

@@ -1,0 +1,195 @@
+"""Session notes and treatment plans: writes and reads. A note is a draft until it is signed;
+a signed note is never changed, and corrections are addenda. Call inside the practice's scope."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.intake import intake_values
+from clients.models import Client, IntakeVersion
+from clients.services import intake_record
+from practice.audit import Action, audit_record
+
+from .models import Appointment, CarePhase, NoteAddendum, SessionNote, Technique, TreatmentPlan
+
+DEFAULT_PHASES = ["Relief", "Corrective", "Maintenance", "Wellness"]
+DEFAULT_TECHNIQUES = ["Swedish", "Deep tissue", "Myofascial release", "Trigger point", "Stretching",
+                      "Hot stone", "Cupping", "Lymphatic drainage"]
+# Fields a new note can take over from the client's last signed one.
+CARRIED_OVER = ["pressure_used", "areas_worked", "plan_focus", "plan_interval_days", "home_care"]
+SIGNED = "This note is signed and cannot be changed. Add an addendum instead."
+
+
+def ensure_practice_lists(practice) -> None:
+    """The default phases of care and techniques, the first time a practice needs them."""
+    if not CarePhase.objects.filter(practice=practice).exists():
+        CarePhase.objects.bulk_create(CarePhase(practice=practice, name=name, position=n)
+                                      for n, name in enumerate(DEFAULT_PHASES))
+    if not Technique.objects.filter(practice=practice).exists():
+        Technique.objects.bulk_create(Technique(practice=practice, name=name) for name in DEFAULT_TECHNIQUES)
+
+
+# --- Notes --------------------------------------------------------------------------------------
+
+
+def note_for_visit(*, visit: Appointment, author) -> SessionNote:
+    """The visit's note, created as an empty draft the first time: one note per visit, however many
+    autosaves arrive at once (the one-to-one key settles a race)."""
+    existing = SessionNote.objects.filter(practice=visit.practice, visit=visit).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return SessionNote.objects.create(practice=visit.practice, visit=visit, client=visit.client,
+                                              therapist=visit.therapist, duration_minutes=visit.service.duration_minutes)
+    except IntegrityError:
+        return SessionNote.objects.get(practice=visit.practice, visit=visit)
+
+
+def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> SessionNote:
+    """Save what the therapist has typed so far (autosave and the Save button alike)."""
+    if note.is_signed:
+        raise ValidationError(SIGNED)
+    for name, value in fields.items():
+        setattr(note, name, value)
+    note.save()
+    if techniques is not None:
+        note.techniques.set(techniques)
+    return note
+
+
+def note_start_from_last(*, note: SessionNote) -> SessionNote:
+    """Fill a draft's carried-over fields from the client's last signed note."""
+    if note.is_signed:
+        raise ValidationError(SIGNED)
+    last = last_signed_note(client=note.client, before=note)
+    if last is None:
+        raise ValidationError("There is no earlier signed note for this client.")
+    return note_save_draft(note=note, fields={name: getattr(last, name) for name in CARRIED_OVER},
+                           techniques=list(last.techniques.all()))
+
+
+def note_sign(*, note: SessionNote, actor, ip_address=None) -> SessionNote:
+    """Sign the note: from now on it is the record, never changed."""
+    if note.is_signed:
+        raise ValidationError("This note is already signed.")
+    if not (note.subjective or note.assessment or note.tissue_quality) or not note.pressure_used:
+        raise ValidationError("Before signing, write at least what the client reported or how they "
+                              "responded, and the pressure used.")
+    note.signed_at = timezone.now()
+    note.save()
+    audit_record(practice=note.practice, actor=actor, action=Action.SIGN, record=note, label=f"{note.client} · note",
+                 ip_address=ip_address)
+    return note
+
+
+def note_add_addendum(*, note: SessionNote, author, text: str, ip_address=None) -> NoteAddendum:
+    if not note.is_signed:
+        raise ValidationError("A draft can still be edited; addenda are for signed notes.")
+    if not text.strip():
+        raise ValidationError("Write the addendum first.")
+    addendum = NoteAddendum.objects.create(practice=note.practice, note=note, author=author, text=text.strip())
+    audit_record(practice=note.practice, actor=author, action=Action.CREATE, record=note,
+                 label=f"{note.client} · note", detail="added an addendum", ip_address=ip_address)
+    return addendum
+
+
+def last_signed_note(*, client: Client, before: SessionNote | None = None) -> SessionNote | None:
+    notes = SessionNote.objects.filter(practice=client.practice, client=client, signed_at__isnull=False)
+    if before is not None:
+        notes = notes.exclude(pk=before.pk)
+    return notes.select_related("visit").order_by("-visit__starts_at").first()
+
+
+def unsigned_overdue(*, practice, therapist) -> list[Appointment]:
+    """The therapist's completed visits of more than 24 hours ago with no signed note."""
+    return list(Appointment.objects.filter(
+        practice=practice, therapist=therapist, status=Appointment.Status.COMPLETED,
+        ends_at__lt=timezone.now() - timedelta(hours=24),
+    ).exclude(note__signed_at__isnull=False).select_related("client").order_by("starts_at")[:50])
+
+
+# --- Pressure feedback flows back into the intake -----------------------------------------------
+
+FIRMER = {"light": "medium", "medium": "firm", "firm": "deep", "deep": "deep"}
+LIGHTER = {"deep": "firm", "firm": "medium", "medium": "light", "light": "light"}
+
+
+def pressure_proposal(*, note: SessionNote) -> tuple[str, str] | None:
+    """(current preference, proposed one) when the client found the pressure too light or too deep
+    and their intake still says what was used; None when there is nothing to propose."""
+    if note.pressure_feedback not in (SessionNote.Feedback.TOO_LIGHT, SessionNote.Feedback.TOO_DEEP):
+        return None
+    latest = IntakeVersion.objects.filter(practice=note.practice, client=note.client).order_by("-number").first()
+    if latest is None or not latest.pressure:
+        return None
+    base = note.pressure_used or latest.pressure
+    proposed = (FIRMER if note.pressure_feedback == SessionNote.Feedback.TOO_LIGHT else LIGHTER)[base]
+    return (latest.pressure, proposed) if proposed != latest.pressure else None
+
+
+def pressure_accept(*, note: SessionNote, actor, ip_address=None) -> IntakeVersion:
+    """One click: a new intake version with the proposed pressure (never an overwrite)."""
+    proposal = pressure_proposal(note=note)
+    if proposal is None:
+        raise ValidationError("There is no pressure change to accept.")
+    latest = IntakeVersion.objects.filter(practice=note.practice, client=note.client).order_by("-number").first()
+    answers = {**intake_values(latest), "pressure": proposal[1]}
+    answers.pop("consent_to_treatment"), answers.pop("signature_name")
+    return intake_record(client=note.client, source=IntakeVersion.Source.STAFF, answers=answers, actor=actor,
+                         ip_address=ip_address)
+
+
+# --- Treatment plans ----------------------------------------------------------------------------
+
+
+@dataclass
+class PlanProgress:
+    done: int
+    planned: int | None
+    expected: int  # sessions that should have happened by today
+    on_track: bool
+
+
+def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int | None = None) -> PlanProgress:
+    """Completed visits since the plan started against what the rhythm expects by today. A plan
+    "within D days" expects its sessions spread evenly over D days; "every F days" one per F days,
+    the first on the start day. Both are capped at the sessions planned."""
+    today = today or timezone.localdate(timezone=plan.practice.zone)
+    if done is None:
+        done = Appointment.objects.filter(practice=plan.practice, client=plan.client,
+                                          status=Appointment.Status.COMPLETED,
+                                          starts_at__date__gte=plan.starts_on).count()
+    elapsed = (today - plan.starts_on).days
+    if elapsed < 0:
+        expected = 0
+    elif plan.within_days:
+        spacing = plan.within_days / max(1, (plan.sessions_planned or 2) - 1)
+        expected = int(elapsed // spacing) + 1
+    else:
+        expected = elapsed // plan.every_days + 1
+    if plan.sessions_planned:
+        expected = min(expected, plan.sessions_planned)
+    return PlanProgress(done, plan.sessions_planned, expected, done >= expected)
+
+
+def active_plan(*, client: Client) -> TreatmentPlan | None:
+    return (TreatmentPlan.objects.filter(practice=client.practice, client=client, status=TreatmentPlan.Status.ACTIVE)
+            .select_related("phase", "service").order_by("-starts_on").first())
+
+
+def next_visit_advice(*, visit: Appointment) -> tuple[int | None, object, str]:
+    """(interval in days, service, where it comes from) for the checkout screen: the signed note's
+    plan, else the client's active treatment plan, else what was set when completing the visit."""
+    note = SessionNote.objects.filter(practice=visit.practice, visit=visit).first()
+    if note and note.plan_interval_days:
+        return note.plan_interval_days, visit.service, "the session note"
+    plan = active_plan(client=visit.client)
+    if plan:
+        return plan.interval_days, plan.service or visit.service, f"the {plan.phase.name.lower()} plan ({plan.rhythm})"
+    if visit.recommended_interval_days:
+        return visit.recommended_interval_days, visit.recommended_service or visit.service, "the therapist"
+    return None, visit.service, ""
