@@ -166,9 +166,8 @@ def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int |
     elapsed = (today - plan.starts_on).days
     if elapsed < 0:
         expected = 0
-    elif plan.within_days:
-        spacing = plan.within_days / max(1, (plan.sessions_planned or 2) - 1)
-        expected = int(elapsed // spacing) + 1
+    elif plan.within_days:  # spread evenly: session k falls on day k * D / (N - 1), in whole numbers
+        expected = elapsed * max(1, (plan.sessions_planned or 2) - 1) // plan.within_days + 1
     else:
         expected = elapsed // plan.every_days + 1
     if plan.sessions_planned:
