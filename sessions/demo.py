@@ -76,7 +76,36 @@ def _appointments(practice, services, therapists):
             reason = "" if booked else rng.choice(CheckoutOutcome.Reason.values)
             outcomes.append(CheckoutOutcome(practice=practice, visit=visit, booked=booked, reason=reason))
     CheckoutOutcome.objects.bulk_create(outcomes)
+    _notes(practice, appointments, rng)
     for client in clients:
         last = max((a.starts_at for a in appointments if a.client == client and a.status == "completed"), default=None)
         if last:
             Client.objects.filter(pk=client.pk).update(last_visit_at=last)
+
+
+def _notes(practice, appointments, rng):
+    """Signed notes for most completed visits, pain easing over time, and a few treatment plans."""
+    from .models import CarePhase, SessionNote, TreatmentPlan
+    from .notes import ensure_practice_lists
+
+    ensure_practice_lists(practice)
+    seen = {}
+    notes = []
+    for visit in sorted(appointments, key=lambda a: a.starts_at):
+        if visit.status != Appointment.Status.COMPLETED or rng.random() > 0.85:
+            continue
+        count = seen[visit.client_id] = seen.get(visit.client_id, 0) + 1
+        notes.append(SessionNote(
+            practice=practice, visit=visit, client=visit.client, therapist_id=visit.therapist_id,
+            subjective="Shoulders tight after a long week at the desk.", assessment="Responded well; tissue softened.",
+            pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
+            pressure_used=rng.choice(["medium", "firm"]), areas_worked=["neck", "shoulders", "upper_back"],
+            pressure_feedback="right", plan_focus="Upper trapezius and levator scapulae", plan_interval_days=14,
+            home_care="Doorway stretch twice a day", client_summary="Your upper back was tight and eased well.",
+            summary_approved=True, duration_minutes=visit.service.duration_minutes, signed_at=visit.ends_at))
+    SessionNote.objects.bulk_create(notes)
+    relief = CarePhase.objects.get(practice=practice, name="Relief")
+    today = timezone.localdate(timezone=practice.zone)
+    for client_id in list(seen)[:4]:
+        TreatmentPlan.objects.create(practice=practice, client_id=client_id, phase=relief, sessions_planned=6,
+                                     every_days=7, starts_on=today - timedelta(days=35), goals="Turn my head freely")

@@ -1,0 +1,64 @@
+"""A therapist on a tablet: today's list, the brief, a note with the body chart, signed and locked."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from clients.services import intake_record
+from clients.tests.factories import ClientFactory, intake_answers
+from practice.tests.factories import PASSWORD
+from sessions.models import Appointment, SessionNote
+from sessions.tests.factories import ServiceFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, browser_page, therapist, practice):
+    starts = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    with scope(practice=practice):
+        client = ClientFactory(practice=practice, first_name="Gale", last_name="Merriweather", alerts="Latex allergy")
+        intake_record(client=client, source="client_link", answers=intake_answers(pressure="firm", conversation="quiet"))
+        visit = Appointment.objects.create(practice=practice, client=client, therapist=therapist,
+                                           service=ServiceFactory(practice=practice, name="Deep tissue"),
+                                           starts_at=starts, ends_at=starts + timedelta(hours=1),
+                                           blocked_until=starts + timedelta(hours=1))
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(therapist.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/p/{practice.slug}/")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My day").click()
+    row = page.locator(".list-group-item", has_text="Gale Merriweather")
+    row.get_by_role("link", name="Brief").click()
+    brief = page.locator("article.brief").inner_text()
+    assert "Latex allergy" in brief and "Firm" in brief and "Quiet" in brief
+    page.go_back()
+    row.get_by_role("link", name="Note").click()
+
+    page.get_by_label("What the client reports").fill("Tight between the shoulder blades")
+    page.get_by_label("Neck", exact=True).first.fill("5")
+    page.get_by_role("radio", name="Firm").check()
+    page.locator(".body-chart svg").first.locator('[data-area="shoulders"]').click()  # the body chart
+    page.locator(".body-chart svg").nth(1).locator('[data-area="upper_back"]').click()
+    assert page.locator("#areas-list").get_by_label("Shoulders").is_checked()
+    assert page.locator("#areas-list").get_by_label("Upper back").is_checked()
+    page.get_by_label("How the client responded").fill("Released well")
+    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # htmx autosave
+    with scopes_disabled():
+        assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulders", "upper_back"]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign the note").click()
+    page.get_by_text("It can no longer be edited").wait_for()
+    assert "Tight between the shoulder blades" in page.content()
+
+    page.goto(f"{live_server.url}/p/{practice.slug}/appointments/{visit.pk}/note/edit/")
+    assert page.url.endswith("/note/")  # the editor is gone: the record shows instead
+    assert page.get_by_role("textbox", name="What the client reports").count() == 0
+    with scopes_disabled():
+        note = SessionNote.objects.get(visit=visit)
+    assert note.is_signed and note.subjective == "Tight between the shoulder blades"
