@@ -163,14 +163,20 @@ def intake_send_link(request, practice_slug, client_id):
 def brief(request, practice_slug, client_id):
     """The pre-session brief: what the therapist must know before the session, on one screen."""
     client = selectors.client_get(practice=request.practice, client_id=client_id)
-    versions = list(selectors.intake_versions(client=client)[:2])
+    versions = list(selectors.intake_versions(client=client))
     current = versions[0] if versions else None
-    previous = versions[1] if len(versions) > 1 else None
+    last_note = last_signed_note_of(client)
+    if last_note:  # what changed since the last visit: compare with the intake as it was when its note was signed
+        previous = next((v for v in versions if v.created_at <= last_note.signed_at), None)
+        since = f"the last visit ({last_note.visit.starts_at.astimezone(request.practice.zone):%d %b})"
+    else:
+        previous = versions[1] if len(versions) > 1 else None
+        since = f"{previous.created_at.astimezone(request.practice.zone):%d %b %Y}" if previous else "the first intake"
     audit_request(request, action=Action.VIEW, record=current or client, label=f"{client} · pre-session brief")
     return render(request, "clients/brief.html", {
-        "client": client, "intake": current, "previous": previous,
-        "changes": intake_changes(previous, current) if current and previous else [],
-        "last_note": last_signed_note_of(client),
+        "client": client, "intake": current, "since": since,
+        "changes": intake_changes(previous, current) if current and previous and previous != current else [],
+        "last_note": last_note,
     })
 
 

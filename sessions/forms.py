@@ -121,6 +121,18 @@ class ServiceForm(forms.ModelForm):
         fields = ["name", "duration_minutes", "buffer_after_minutes", "price", "active"]
 
 
+class TechniqueForm(forms.ModelForm):
+    class Meta:
+        model = Technique
+        fields = ["name"]
+
+
+class CarePhaseForm(forms.ModelForm):
+    class Meta:
+        model = CarePhase
+        fields = ["name", "position"]
+
+
 class RoomForm(forms.ModelForm):
     class Meta:
         model = Room

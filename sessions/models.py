@@ -339,3 +339,18 @@ class NoteAddendum(TenantModel):
         if not self._state.adding:
             raise ValueError("An addendum is never changed; add another one.")
         super().save(*args, **kwargs)
+
+
+class NoteTemplate(TenantModel):
+    """A therapist's own starting point for notes: the fields a note carries over, as they set them."""
+
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField(default=dict)
+    technique_ids = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "therapist"], name="one_note_template_per_therapist")]
+
+    def __str__(self):
+        return f"Note template of {self.therapist}"

@@ -82,6 +82,23 @@ def note_start_from_last(request, practice_slug, appointment_id):
     return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
 
 
+@require_POST
+@requires("notes.write")
+def note_template(request, practice_slug, appointment_id):
+    """Save the draft as my template, or start the draft from it."""
+    note = _note(request, appointment_id)
+    try:
+        if request.POST.get("action") == "save":
+            notes.note_template_save(note=note, therapist=request.user)
+            messages.success(request, "Saved as your template for new notes.")
+        else:
+            notes.note_start_from_template(note=note, therapist=request.user)
+            messages.success(request, "Filled from your template.")
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
+
+
 @requires("notes.view")
 def note(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)

@@ -13,7 +13,7 @@ from clients.models import Client, IntakeVersion
 from clients.services import intake_record
 from practice.audit import Action, audit_record
 
-from .models import Appointment, CarePhase, NoteAddendum, SessionNote, Technique, TreatmentPlan
+from .models import Appointment, CarePhase, NoteAddendum, NoteTemplate, SessionNote, Technique, TreatmentPlan
 
 DEFAULT_PHASES = ["Relief", "Corrective", "Maintenance", "Wellness"]
 DEFAULT_TECHNIQUES = ["Swedish", "Deep tissue", "Myofascial release", "Trigger point", "Stretching",
@@ -70,6 +70,26 @@ def note_start_from_last(*, note: SessionNote) -> SessionNote:
         raise ValidationError("There is no earlier signed note for this client.")
     return note_save_draft(note=note, fields={name: getattr(last, name) for name in CARRIED_OVER},
                            techniques=list(last.techniques.all()))
+
+
+def note_template_save(*, note: SessionNote, therapist) -> NoteTemplate:
+    """Keep this draft's carried-over fields and techniques as the therapist's template."""
+    template, _ = NoteTemplate.objects.update_or_create(
+        practice=note.practice, therapist=therapist,
+        defaults={"fields": {name: getattr(note, name) for name in CARRIED_OVER},
+                  "technique_ids": [str(pk) for pk in note.techniques.values_list("pk", flat=True)]},
+    )
+    return template
+
+
+def note_start_from_template(*, note: SessionNote, therapist) -> SessionNote:
+    """Fill a draft from the therapist's template."""
+    template = NoteTemplate.objects.filter(practice=note.practice, therapist=therapist).first()
+    if template is None:
+        raise ValidationError("You have no template yet: fill a note the way you like it and save it as your template.")
+    techniques = Technique.objects.filter(practice=note.practice, pk__in=template.technique_ids, active=True)
+    return note_save_draft(note=note, fields={k: v for k, v in template.fields.items() if k in CARRIED_OVER},
+                           techniques=list(techniques))
 
 
 def note_sign(*, note: SessionNote, actor, ip_address=None) -> SessionNote:

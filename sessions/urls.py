@@ -33,6 +33,8 @@ urlpatterns = [
          name="note-autosave"),
     path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/from-last/", note_views.note_start_from_last,
          name="note-from-last"),
+    path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/template/", note_views.note_template,
+         name="note-template"),
     path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/addendum/", note_views.note_addendum,
          name="note-addendum"),
     path("p/<slug:practice_slug>/appointments/<uuid:appointment_id>/note/pressure/", note_views.pressure_accept,

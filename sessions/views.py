@@ -28,14 +28,27 @@ from .forms import (
     FindTimeForm,
     MoveForm,
     NotBookedForm,
+    CarePhaseForm,
     RoomForm,
     SeriesForm,
     ServiceForm,
+    TechniqueForm,
     TimeOffForm,
     WorkingHoursForm,
 )
 from .ics import feed_ics
-from .models import Appointment, CalendarFeed, Room, Service, TimeOff, WorkingHours
+from .models import (
+    Appointment,
+    CalendarFeed,
+    CarePhase,
+    Room,
+    Service,
+    SessionNote,
+    Technique,
+    TimeOff,
+    WorkingHours,
+)
+from .notes import ensure_practice_lists
 
 
 def _day_param(request, practice) -> date:
@@ -261,6 +274,9 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
         "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
         "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
         "conflicts": conflicts or [], "not_booked_form": NotBookedForm(),
+        # The front desk sees the plain-words summary the therapist approved, never the clinical note.
+        "summary": SessionNote.objects.filter(practice=practice, visit=visit, signed_at__isnull=False,
+                                              summary_approved=True).values_list("client_summary", flat=True).first(),
     }, status=400 if conflicts or (series_form and series_form.errors) else 200)
 
 
@@ -351,7 +367,8 @@ def figures_chart(request, practice_slug):
 
 # --- Schedule setup -----------------------------------------------------------------------------
 
-SETUP_FORMS = {"service": ServiceForm, "room": RoomForm, "hours": WorkingHoursForm, "time_off": TimeOffForm}
+SETUP_FORMS = {"service": ServiceForm, "room": RoomForm, "hours": WorkingHoursForm, "time_off": TimeOffForm,
+               "technique": TechniqueForm, "phase": CarePhaseForm}
 
 
 def _setup_form(kind, practice, data=None):
@@ -363,6 +380,7 @@ def _setup_form(kind, practice, data=None):
 @requires("schedule.manage")
 def setup(request, practice_slug):
     practice = request.practice
+    ensure_practice_lists(practice)
     forms = {kind: _setup_form(kind, practice) for kind in SETUP_FORMS}
     status = 200
     if request.method == "POST":
@@ -384,16 +402,26 @@ def setup(request, practice_slug):
         "rooms": Room.objects.filter(practice=practice),
         "hours": WorkingHours.objects.filter(practice=practice).select_related("therapist"),
         "time_off": TimeOff.objects.filter(practice=practice, ends_at__gte=timezone.now()).select_related("therapist"),
+        "techniques": Technique.objects.filter(practice=practice),
+        "phases": CarePhase.objects.filter(practice=practice),
     }, status=status)
 
 
 @require_POST
 @requires("schedule.manage")
 def setup_remove(request, practice_slug, kind, item_id):
-    model = {"hours": WorkingHours, "time_off": TimeOff}.get(kind)
-    if model is None:
-        messages.error(request, "Only working hours and time off can be removed here.")
-    else:
-        get_object_or_404(model, practice=request.practice, pk=item_id).delete()
+    """Hours and time off are deleted; services, rooms and techniques are switched on or off,
+    because past appointments and notes still name them."""
+    removable = {"hours": WorkingHours, "time_off": TimeOff}
+    switchable = {"service": Service, "room": Room, "technique": Technique}
+    if kind in removable:
+        get_object_or_404(removable[kind], practice=request.practice, pk=item_id).delete()
         messages.success(request, "Removed.")
+    elif kind in switchable:
+        item = get_object_or_404(switchable[kind], practice=request.practice, pk=item_id)
+        item.active = not item.active
+        item.save(update_fields=["active"])
+        messages.success(request, f"{item} is {'in use again' if item.active else 'no longer offered'}.")
+    else:
+        messages.error(request, "That cannot be changed here.")
     return redirect("sessions:setup", practice_slug=practice_slug)

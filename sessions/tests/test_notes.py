@@ -213,3 +213,31 @@ def test_the_progress_view_with_200_visits_costs_a_fixed_number_of_queries(clien
     assert len(response.context["visits"]) == 200
     chart = as_therapist.get(f"{url}pain.svg")
     assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml" and b"Neck" in chart.content
+
+
+def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, practice):
+    as_therapist = client_for(therapist)
+    as_therapist.post(_url(visit, "autosave/"), _form(plan_focus="Hips and glutes", home_care="Pigeon stretch"),
+                      HTTP_HX_REQUEST="true")
+    as_therapist.post(_url(visit, "template/"), {"action": "save"})
+    with scope(practice=practice):
+        later = appointment_book(practice=practice, client=visit.client, therapist=therapist, service=visit.service,
+                                 notify=False, starts_at=(VISIT + timedelta(days=7)).replace(tzinfo=practice.zone))
+    as_therapist.post(_url(later, "template/"), {"action": "use"})
+    with scopes_disabled():
+        draft = SessionNote.objects.get(visit=later)
+    assert (draft.plan_focus, draft.home_care, draft.pressure_used) == ("Hips and glutes", "Pigeon stretch", "firm")
+    assert draft.areas_worked == ["neck", "shoulders"] and draft.subjective == ""
+
+
+def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(client_for, therapist, front_desk, visit):
+    client_for(therapist).post(_url(visit, "edit/"), {**_form(client_summary="Your neck eased well; try the chin tuck.",
+                                                              summary_approved="on"), "sign": "1"})
+    with scope(practice=visit.practice):
+        intake_record(client=visit.client, source="client_link", answers=intake_answers(pressure="deep"))
+    brief = client_for(therapist).get(f"/p/{visit.practice.slug}/clients/{visit.client.pk}/brief/")
+    assert b"Left trapezius" in brief.content and b"Changed since the last visit" in brief.content
+    assert [c["field"] for c in brief.context["changes"]] == ["pressure"]
+    checkout = client_for(front_desk).get(f"/p/{visit.practice.slug}/appointments/{visit.pk}/checkout/")
+    assert b"try the chin tuck" in checkout.content and b"Neck stiff after long drives" not in checkout.content
+    assert b"from the session note" in checkout.content  # the note's 14 days feed the recommendation
