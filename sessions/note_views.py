@@ -15,6 +15,7 @@ from practice.audit import Action, audit_request
 from practice.net import client_ip
 
 from . import charts, notes, selectors
+from .bodychart import BODY_CHART
 from .forms import NoteForm, PlanForm
 from .models import Appointment, SessionNote, TreatmentPlan
 
@@ -50,7 +51,7 @@ def note_edit(request, practice_slug, appointment_id):
 
 def _note_page(request, note, form, status=200):
     return render(request, "sessions/note_form.html", {
-        "note": note, "visit": note.visit, "client": note.visit.client, "form": form,
+        "note": note, "visit": note.visit, "client": note.visit.client, "form": form, "body_chart": BODY_CHART,
         "last": notes.last_signed_note(client=note.client, before=note),
     }, status=status)
 
