@@ -8,4 +8,12 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from outreach import followups
         from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
+        from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS
+        from outreach.engine.models import Channel
+        from sessions.signals import visit_completed
+
+        visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")
+        SENDERS[Channel.CALL] = followups.create_call_task
+        CONTEXT_REFRESHERS["followup"] = followups.followup_context

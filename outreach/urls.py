@@ -13,5 +13,9 @@ practice_patterns = [
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("rebook/<str:token>/", views.rebook, name="rebook"),
+    path("p/<slug:practice_slug>/calls/", views.call_list, name="call-list"),
+    path("p/<slug:practice_slug>/calls/<uuid:task_id>/outcome/", views.call_outcome, name="call-outcome"),
+    path("p/<slug:practice_slug>/follow-ups/settings/", views.followup_settings, name="followup-settings"),
     path("p/<slug:practice_slug>/outbox/", include(practice_patterns)),
 ]

@@ -1,9 +1,14 @@
-"""The practice's outbox for staff, and the public one-click unsubscribe page."""
+"""The practice's outbox and call list for staff, follow-up settings, and the public pages:
+one-click unsubscribe and self-rebooking."""
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scope
@@ -13,11 +18,16 @@ from outreach.engine.consent import consent_record
 from outreach.engine.links import read_unsubscribe_token
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import message_cancel, message_retry
-from outreach.forms import OutboxFilterForm
+from outreach.calls import call_record_outcome, calls_due
+from outreach.followups import settings_for, visit_from_rebook_token
+from outreach.forms import FollowUpSettingsForm, OutboxFilterForm
+from outreach.models import CallTask
 from practice.access import PUBLIC, requires
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
+from sessions.availability import open_slots
+from sessions.services import SlotTaken, appointment_book
 
 
 @requires("outbox.view")
@@ -87,3 +97,73 @@ def unsubscribe(request, token):
     if request.POST.get("List-Unsubscribe") == "One-Click":
         return HttpResponse("Unsubscribed.", content_type="text/plain")
     return render(request, "outreach/unsubscribe.html", {**context, "done": True})
+
+
+# --- Call list ----------------------------------------------------------------------------------
+
+
+@requires("calls.work")
+def call_list(request, practice_slug):
+    everyone = request.GET.get("who") == "everyone"
+    tasks = calls_due(practice=request.practice, user=request.user, everyone=everyone)
+    return render(request, "outreach/call_list.html", {"tasks": tasks, "everyone": everyone,
+                                                       "outcomes": OUTCOME_BUTTONS})
+
+
+OUTCOME_BUTTONS = [("reached", "Reached"), ("left_message", "Left a message"), ("no_answer", "No answer"),
+                   ("booked", "Booked"), ("do_not_call", "Do not call again")]
+
+
+@require_POST
+@requires("calls.work")
+def call_outcome(request, practice_slug, task_id):
+    task = get_object_or_404(CallTask, practice=request.practice, pk=task_id)
+    outcome = request.POST.get("outcome", "")
+    try:
+        call_record_outcome(task=task, outcome=outcome)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("outreach:call-list", practice_slug=practice_slug)
+    if outcome == "booked":  # book the visit now, with the usual options
+        return redirect("sessions:book", practice_slug=practice_slug, client_id=task.client_ref)
+    messages.success(request, f"{task.client_name}: {task.get_status_display().lower() if task.status != 'open' else 'will come back tomorrow'}.")
+    return redirect("outreach:call-list", practice_slug=practice_slug)
+
+
+@requires("outreach.settings")
+def followup_settings(request, practice_slug):
+    form = FollowUpSettingsForm(request.POST or None, instance=settings_for(request.practice))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Follow-up settings saved.")
+        return redirect("outreach:followup-settings", practice_slug=practice_slug)
+    return render(request, "outreach/followup_settings.html", {"form": form})
+
+
+# --- The client's self-rebooking page (public, by signed link) ----------------------------------
+
+
+@requires(PUBLIC)
+def rebook(request, token):
+    visit = visit_from_rebook_token(token)
+    if visit is None:
+        return render(request, "outreach/rebook.html", {"invalid": True}, status=410)
+    practice = visit.practice
+    with scope(practice=practice), timezone.override(practice.zone):
+        context = {"visit": visit, "practice": practice, "client": visit.client}
+        if request.method == "POST":
+            starts_at = parse_datetime(request.POST.get("starts_at", ""))
+            if starts_at is None or timezone.is_naive(starts_at):
+                context["error"] = "That time could not be read; please pick one below."
+            else:
+                try:
+                    booked = appointment_book(practice=practice, client=visit.client, therapist=visit.therapist,
+                                              service=visit.service, starts_at=starts_at)
+                except SlotTaken:
+                    context["error"] = "Sorry, someone has just taken that time. Here are the times free now."
+                else:
+                    return render(request, "outreach/rebook.html", {**context, "booked": booked})
+        today = timezone.localdate(timezone=practice.zone)
+        context["slots"] = open_slots(practice=practice, service=visit.service, therapist_id=visit.therapist_id,
+                                      start=today, end=today + timedelta(days=21), limit=12)
+        return render(request, "outreach/rebook.html", context, status=409 if "error" in context else 200)

@@ -17,10 +17,12 @@ NAV_ITEMS = [
     NavItem("Calendar", "sessions:day", "calendar.view"),
     NavItem("My day", "sessions:today", "calendar.view"),
     NavItem("Clients", "clients:client-list", "clients.view"),
+    NavItem("Calls", "outreach:call-list", "calls.work"),
     NavItem("Figures", "sessions:figures", "figures.view"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),
     NavItem("Staff", "practice:staff-list", "staff.manage", manage=True),
     NavItem("Audit log", "practice:audit-list", "audit.view", manage=True),
     NavItem("Schedule", "sessions:setup", "schedule.manage", manage=True),
+    NavItem("Follow-ups", "outreach:followup-settings", "outreach.settings", manage=True),
     NavItem("Settings", "practice:practice-settings", "practice.settings", manage=True),
 ]

@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "appointments.book": EVERYONE,  # book, move, cancel, mark arrived / completed, check out
     "schedule.manage": frozenset({Role.OWNER}),  # services, rooms, working hours, time off
     "figures.view": frozenset({Role.OWNER, Role.FRONT_DESK}),  # rebooking figures: the desk's own measure
+    "calls.work": EVERYONE,  # the call list: follow-up and recall calls
+    "outreach.settings": frozenset({Role.OWNER}),
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

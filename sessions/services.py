@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django_scopes import scopes_disabled
 
 from . import notifications
+from .signals import visit_completed
 from .availability import Slot, open_slots
 from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service
 
@@ -194,6 +195,7 @@ def appointment_complete(*, appointment: Appointment, interval_days: int | None 
         if client.last_visit_at is None or client.last_visit_at < appointment.starts_at:
             client.last_visit_at = appointment.starts_at
             client.save(update_fields=["last_visit_at"])
+        visit_completed.send(sender=Appointment, visit=appointment)
     return appointment
 
 

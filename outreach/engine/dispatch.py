@@ -88,6 +88,9 @@ def deliver(message_id: str) -> str | None:
         reason = skip_reason(message)
         if reason:
             return _finish(message, Status.SKIPPED, skip_reason=reason)
+        refresh = CONTEXT_REFRESHERS.get(message.kind)
+        if refresh:  # what the message says is decided now, not when it was queued
+            message.context = {**message.context, **refresh(message)}
         try:
             SENDERS[message.channel](message)
         except PERMANENT_ERRORS as error:
@@ -154,6 +157,9 @@ def _send_email(message: OutboxMessage) -> None:
     email.send()
 
 
-# How each channel "sends". The follow-ups issue registers the call channel (a task on a staff call
+# How each channel "sends". Outreach features register the call channel (a task on a staff call
 # list); SMS would register here too.
 SENDERS = {Channel.EMAIL: _send_email}
+# Per message kind, a function of the message returning fresh context at send time (e.g. whether the
+# client has rebooked since a follow-up was queued). Registered by the features that own the kind.
+CONTEXT_REFRESHERS = {}

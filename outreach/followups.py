@@ -1,0 +1,132 @@
+"""Next-day follow-ups: queued when a visit is completed, due at the practice's hour the next open
+day, sent as an email to a client who agreed to care follow-ups, or else as a call task. What the
+email says (the approved summary, "see you on ..." or a rebooking link) is decided when it is sent."""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import formats, timezone
+from django_scopes import scopes_disabled
+
+from clients.models import Client, IntakeVersion
+from outreach.engine.consent import has_consent
+from outreach.engine.models import Channel, OutboxMessage, Purpose
+from outreach.engine.outbox import enqueue
+from sessions.models import Appointment, SessionNote, WorkingHours
+
+from .models import CallTask, FollowUpSettings
+
+REBOOK_SALT = "outreach.rebook-link"
+
+
+def settings_for(practice) -> FollowUpSettings:
+    found = FollowUpSettings.objects.filter(practice=practice).first()
+    return found or FollowUpSettings.objects.create(practice=practice)
+
+
+def open_weekdays(practice) -> set[int]:
+    """Weekdays someone works (0 is Monday); a practice with no hours yet counts every day as open."""
+    days = set(WorkingHours.objects.filter(practice=practice).values_list("weekday", flat=True))
+    return days or set(range(7))
+
+
+def followup_due_at(*, practice, visit_ends_at: datetime, config: FollowUpSettings) -> datetime:
+    """The practice's follow-up hour, local time, on the next day after the visit that is open
+    (or simply the next day when follow-ups may go out on closed days)."""
+    day = timezone.localtime(visit_ends_at, practice.zone).date() + timedelta(days=1)
+    if not config.send_on_closed_days:
+        open_days = open_weekdays(practice)
+        while day.weekday() not in open_days:
+            day += timedelta(days=1)
+    return datetime.combine(day, time(config.followup_hour)).replace(tzinfo=practice.zone)
+
+
+def schedule_followup(sender, *, visit: Appointment, **kwargs):
+    """Receiver of sessions' visit_completed: one follow-up per visit (the key makes it idempotent)."""
+    practice, client = visit.practice, visit.client
+    config = settings_for(practice)
+    by_email = bool(client.email) and has_consent(practice=practice, channel=Channel.EMAIL, address=client.email,
+                                                  purpose=Purpose.CARE)
+    if (config.call_first_timers and client.first_massage) or prefers_phone(client):
+        by_email = False
+    enqueue(
+        practice=practice, kind="followup", purpose=Purpose.CARE,
+        channel=Channel.EMAIL if by_email else Channel.CALL,
+        address=client.email if by_email else client.phone,
+        client_ref=client.pk, idempotency_key=f"followup:{visit.pk}",
+        due_at=followup_due_at(practice=practice, visit_ends_at=visit.ends_at, config=config),
+        template="followup", context={"visit_id": str(visit.pk)},
+    )
+
+
+def followup_context(message: OutboxMessage) -> dict:
+    """Fresh at send time: the approved summary, the next booking if any, else a rebooking link."""
+    visit = Appointment.objects.select_related("client", "therapist", "service").get(
+        practice=message.practice, pk=message.context["visit_id"])
+    client = visit.client
+    note = SessionNote.objects.filter(practice=message.practice, visit=visit, signed_at__isnull=False).first()
+    upcoming = (Appointment.objects.filter(practice=message.practice, client=client, status=Appointment.Status.BOOKED,
+                                           starts_at__gt=timezone.now()).order_by("starts_at").first())
+    context = {
+        "first_name": client.preferred_name or client.first_name,
+        "therapist": visit.therapist.first_name,
+        "summary": note.client_summary if note and note.summary_approved else "",
+        "plan": note.plan_focus if note else "",
+        "next_visit": formats.date_format(timezone.localtime(upcoming.starts_at, message.practice.zone),
+                                          "l j F, H:i") if upcoming else "",
+        "rebook_url": "" if upcoming else rebook_url(visit),
+        "client_name": f"{client.first_name} {client.last_name}",
+        "phone": client.phone,
+        "assigned_to_id": visit.therapist_id,
+    }
+    return context
+
+
+def create_call_task(message: OutboxMessage) -> None:
+    """The call channel's sender: the message becomes a task on a staff call list."""
+    context = message.context
+    notes = " · ".join(part for part in (context.get("summary"), context.get("plan") and f"Plan: {context['plan']}",
+                                         context.get("next_visit") and f"Booked: {context['next_visit']}") if part)
+    CallTask.objects.get_or_create(
+        practice=message.practice, outbox_message=message,
+        defaults={"client_ref": message.client_ref, "assigned_to_id": context.get("assigned_to_id"),
+                  "reason": message.kind, "phone": context.get("phone", ""),
+                  "client_name": context.get("client_name", ""), "notes": notes,
+                  "due_on": timezone.localdate(timezone=message.practice.zone)},
+    )
+
+
+# --- Self-rebooking links -----------------------------------------------------------------------
+
+
+def rebook_url(visit: Appointment) -> str:
+    token = signing.dumps(str(visit.pk), salt=REBOOK_SALT, compress=True)
+    return settings.SITE_URL + reverse("outreach:rebook", args=[token])
+
+
+def visit_from_rebook_token(token: str) -> Appointment | None:
+    """The visit a self-rebooking link was made for, if the link is genuine and not older than the
+    practice's rebook_link_days; None otherwise. Looked up across practices: the signature is the proof."""
+    try:
+        visit_id = signing.loads(token, salt=REBOOK_SALT)
+    except signing.BadSignature:
+        return None
+    with scopes_disabled():
+        visit = (Appointment.objects.select_related("practice", "client", "therapist", "service")
+                 .filter(pk=visit_id, client__status=Client.Status.ACTIVE).first())
+        if visit is None:
+            return None
+        days = settings_for(visit.practice).rebook_link_days
+    try:
+        signing.loads(token, salt=REBOOK_SALT, max_age=timedelta(days=days))
+    except signing.SignatureExpired:
+        return None
+    return visit
+
+
+def prefers_phone(client: Client) -> bool:
+    """A client who chose text messages for reminders is taken to prefer the phone."""
+    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    return latest is not None and latest.reminder_channel == IntakeVersion.ReminderChannel.SMS
