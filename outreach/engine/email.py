@@ -1,11 +1,23 @@
 """Email messages: three templates per message, emails/<name>.subject.txt, .txt and .html (the
 HTML extends emails/layout.html, the text includes emails/_footer.txt), sent in the practice's name."""
 
+from email.policy import compat32
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+
+
+class OneLineHeadersEmail(EmailMultiAlternatives):
+    """Headers are written on one line each (RFC 5322 allows 998 characters). At the generator's
+    default of 78 columns a long List-Unsubscribe URL gets folded or even encoded, and mail clients'
+    one-click unsubscribe no longer finds it."""
+
+    def message(self):
+        message = super().message()
+        message.policy = compat32.clone(max_line_length=0)
+        return message
 
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
@@ -34,7 +46,7 @@ def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = ""
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if message_id:
         headers["Message-ID"] = message_id
-    message = EmailMultiAlternatives(
+    message = OneLineHeadersEmail(
         subject=subject,
         body=text,
         from_email=formataddr((practice.name, sender_address)),

@@ -42,6 +42,7 @@ class SmtpSink:
     def __init__(self):
         self.port = free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
         self.refused: str | None = None
         self.delay_seconds = 0.0
         self.gate_after: int | None = None
@@ -79,6 +80,7 @@ class SmtpSink:
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         with self._lock:
+            self.raw.append(envelope.content)
             self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -137,10 +139,13 @@ def database_url_for_subprocess() -> str:
 
 
 class WorkerProcess:
-    """`celery worker` in a process of its own (threads pool, so SIGKILL takes all of it at once)."""
+    """`celery worker` in a process of its own (threads pool, so SIGKILL takes all of it at once);
+    `command="beat"` runs celery beat the same way."""
 
-    def __init__(self, *, broker_url: str, smtp_port: int, log_path: Path, lease_seconds: int = 3):
+    def __init__(self, *, broker_url: str, smtp_port: int, log_path: Path, lease_seconds: int = 3,
+                 command: str = "worker", dispatch_every_seconds: int = 60):
         self.log_path = log_path
+        self.command = command
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -148,18 +153,25 @@ class WorkerProcess:
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "REBOOK_OUTBOX_LEASE_SECONDS": str(lease_seconds),
+            "REBOOK_DISPATCH_EVERY_SECONDS": str(dispatch_every_seconds),
         }
         self.process = None
 
     def start(self):
         self._log = open(self.log_path, "ab")
+        if self.command == "beat":
+            arguments = ["beat", "--loglevel", "INFO", "--schedule", str(self.log_path.with_suffix(".schedule"))]
+            started = b"beat: Starting"
+        else:
+            arguments = ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
+                         "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            started = b" ready."
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
-             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [sys.executable, "-m", "celery", "-A", "config", *arguments],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: b" ready." in self.log_path.read_bytes() or self.process.poll() is not None,
-                 timeout=60, message="the worker did not start")
+        wait_for(lambda: started in self.log_path.read_bytes() or self.process.poll() is not None,
+                 timeout=60, message=f"celery {self.command} did not start")
         assert self.process.poll() is None, self.log_path.read_text()
         return self
 

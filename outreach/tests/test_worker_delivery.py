@@ -6,8 +6,10 @@ import os
 import shutil
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from config.celery_app import app
@@ -43,9 +45,9 @@ def workers(redis, smtp, tmp_path):
     """Start workers with `workers.start()`; all are stopped at the end (their logs shown on failure)."""
 
     class Workers(list):
-        def start(self):
+        def start(self, **options):
             worker = WorkerProcess(broker_url=redis.url, smtp_port=smtp.port,
-                                   log_path=tmp_path / f"worker-{len(self)}.log")
+                                   log_path=tmp_path / f"{options.get('command', 'worker')}-{len(self)}.log", **options)
             self.append(worker)
             return worker.start()
 
@@ -157,3 +159,33 @@ def test_a_redis_outage_loses_nothing(practice, redis, smtp, workers):
         time.sleep(1)
 
     _assert_each_delivered_once(smtp, before + during)
+
+
+def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(practice, therapist, redis, smtp, workers):
+    """Beat and a worker, both real processes; the test only completes a visit and waits."""
+    from clients.services import intake_record
+    from clients.tests.factories import ClientFactory, intake_answers
+    from sessions.services import appointment_book, appointment_complete
+    from sessions.tests.factories import ServiceFactory
+
+    with scope(practice=practice):
+        client = ClientFactory(practice=practice, first_name="Ellis", email="ellis@clients.example")
+        intake_record(client=client, source="client_link", answers=intake_answers())
+        starts = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+        visit = appointment_book(practice=practice, client=client, therapist=therapist, notify=False,
+                                 service=ServiceFactory(practice=practice), starts_at=starts)
+        appointment_complete(appointment=visit)
+        followup = OutboxMessage.objects.get(idempotency_key=f"followup:{visit.pk}")
+    assert followup.due_at > timezone.now() + timedelta(hours=10)  # tomorrow at the practice's hour
+    workers.start()
+    workers.start(command="beat", dispatch_every_seconds=1)
+    time.sleep(4)
+    assert smtp.messages == []  # beat ticks, nothing is due yet
+    with scopes_disabled():  # the clock reaches the due time
+        OutboxMessage.objects.filter(pk=followup.pk).update(due_at=timezone.now())
+    wait_for(lambda: len(smtp.messages) >= 1, timeout=30, message="the follow-up arrived")
+    time.sleep(4)  # several more beat ticks
+    [received] = smtp.messages
+    assert received["To"] == "ellis@clients.example" and "How are you feeling" in received["Subject"]
+    assert "/rebook/" in SmtpSink.text_of(received)
+    print("follow-up as received by the loopback SMTP server:\n" + received.as_string()[:1500])
