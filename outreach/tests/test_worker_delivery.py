@@ -188,4 +188,5 @@ def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(p
     [received] = smtp.messages
     assert received["To"] == "ellis@clients.example" and "How are you feeling" in received["Subject"]
     assert "/rebook/" in SmtpSink.text_of(received)
-    print("follow-up as received by the loopback SMTP server:\n" + received.as_string()[:1500])
+    assert b"\nList-Unsubscribe: <http" in smtp.raw[0]
+    print("follow-up as received by the loopback SMTP server:\n" + smtp.raw[0].decode()[:1800])
