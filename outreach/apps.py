@@ -8,7 +8,7 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from outreach import followups
+        from outreach import followups, newsletters, recalls
         from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
         from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS
         from outreach.engine.models import Channel
@@ -17,3 +17,5 @@ class OutreachConfig(AppConfig):
         visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")
         SENDERS[Channel.CALL] = followups.create_call_task
         CONTEXT_REFRESHERS["followup"] = followups.followup_context
+        CONTEXT_REFRESHERS["newsletter"] = CONTEXT_REFRESHERS["newsletter_test"] = newsletters.newsletter_context
+        CONTEXT_REFRESHERS["recall"] = CONTEXT_REFRESHERS["recall_call"] = recalls.recall_context

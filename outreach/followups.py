@@ -92,7 +92,8 @@ def create_call_task(message: OutboxMessage) -> None:
     CallTask.objects.get_or_create(
         practice=message.practice, outbox_message=message,
         defaults={"client_ref": message.client_ref, "assigned_to_id": context.get("assigned_to_id"),
-                  "reason": message.kind, "phone": context.get("phone", ""),
+                  "reason": {"followup": "follow-up", "recall_call": "recall"}.get(message.kind, message.kind),
+                  "phone": context.get("phone", ""),
                   "client_name": context.get("client_name", ""), "notes": notes,
                   "due_on": timezone.localdate(timezone=message.practice.zone)},
     )

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 
 from outreach.engine.models import OutboxMessage, kind_label
-from outreach.models import FollowUpSettings
+from outreach.models import FollowUpSettings, Newsletter
 
 
 class OutboxFilterForm(forms.Form):
@@ -16,10 +19,44 @@ class OutboxFilterForm(forms.Form):
 class FollowUpSettingsForm(forms.ModelForm):
     class Meta:
         model = FollowUpSettings
-        fields = ["followup_hour", "send_on_closed_days", "call_first_timers", "call_max_tries", "rebook_link_days"]
+        fields = ["followup_hour", "send_on_closed_days", "call_first_timers", "call_max_tries", "rebook_link_days",
+                  "recalls_enabled", "recall_after_days", "digest_hour"]
 
     def clean_followup_hour(self):
         hour = self.cleaned_data["followup_hour"]
         if not 6 <= hour <= 20:
             raise forms.ValidationError("Choose an hour between 6 and 20: nobody likes a follow-up at night.")
         return hour
+
+
+class NewsletterForm(forms.ModelForm):
+    therapist = forms.TypedChoiceField(coerce=int, empty_value=None, required=False,
+                                       label="Therapist (for one therapist's clients)")
+
+    class Meta:
+        model = Newsletter
+        fields = ["subject", "body_markdown", "audience", "therapist"]
+        widgets = {"body_markdown": forms.Textarea(attrs={"rows": 12})}
+
+    def __init__(self, *args, therapists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].choices = [("", "—"), *[(t.pk, t.get_full_name() or t.email) for t in therapists]]
+        if self.instance.pk and self.instance.therapist_id:
+            self.initial["therapist"] = self.instance.therapist_id
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("audience") == Newsletter.Audience.THERAPIST and not cleaned.get("therapist"):
+            self.add_error("therapist", "Choose the therapist whose clients should receive it.")
+        return cleaned
+
+
+class NewsletterScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(required=False, label="Send at (empty: now)",
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    def clean_send_at(self):
+        send_at = self.cleaned_data["send_at"] or timezone.now()
+        if send_at < timezone.now() - timedelta(minutes=5):
+            raise forms.ValidationError("That time has passed; leave it empty to send now.")
+        return send_at

@@ -17,6 +17,10 @@ class FollowUpSettings(TenantModel):
     call_first_timers = models.BooleanField(default=True, help_text="First-time clients get a call rather than an email.")
     call_max_tries = models.PositiveSmallIntegerField(default=3, help_text="No answer: try again the next day, this many times.")
     rebook_link_days = models.PositiveSmallIntegerField(default=14, help_text="How long a self-rebooking link works.")
+    recalls_enabled = models.BooleanField(default=True, help_text="Remind clients who are overdue for their next visit.")
+    recall_after_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days after the recommended interval has passed before the recall goes out.")
+    digest_hour = models.PositiveSmallIntegerField(default=8, help_text="Local hour of the morning call-list email.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["practice"], name="one_followup_settings_per_practice")]
@@ -55,3 +59,33 @@ class CallTask(TenantModel):
 
     def __str__(self):
         return f"Call {self.client_name} ({self.reason})"
+
+
+class Newsletter(TenantModel):
+    """An owner's newsletter: Markdown, an audience, a send time. Each copy is an outbox message
+    (kind "newsletter"), so consent is checked again for every copy when it goes out."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", "Everyone who opted in"
+        ACTIVE = "active", "Active clients who opted in"
+        LAPSED = "lapsed", "Lapsed clients who opted in"
+        THERAPIST = "therapist", "Clients of one therapist who opted in"
+
+    subject = models.CharField(max_length=150)
+    body_markdown = models.TextField(verbose_name="text", help_text="Markdown: **bold**, *italic*, lists, links.")
+    audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.ALL)
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", help_text="For the audience of one therapist's clients.")
+    send_at = models.DateTimeField(null=True, blank=True, help_text="Empty while it is a draft.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.send_at is not None

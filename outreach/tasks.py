@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from outreach.engine.dispatch import claim_due_messages, deliver
+from outreach.recalls import for_every_practice, queue_digests, queue_recalls
 
 MAX_BATCHES_PER_RUN = 20  # the next run, a minute later, takes the rest
 
@@ -26,3 +27,15 @@ def dispatch_due_messages() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_outbox_message(message_id: str) -> str | None:
     return deliver(message_id)
+
+
+@shared_task(ignore_result=True)
+def queue_recalls_everywhere() -> int:
+    """Beat, daily: recall emails and calls for clients overdue for their next visit."""
+    return for_every_practice(queue_recalls)
+
+
+@shared_task(ignore_result=True)
+def queue_call_digests() -> int:
+    """Beat, hourly: each practice sends its morning call-list email at its own local hour."""
+    return for_every_practice(queue_digests)

@@ -20,13 +20,21 @@ from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import message_cancel, message_retry
 from outreach.calls import call_record_outcome, calls_due
 from outreach.followups import settings_for, visit_from_rebook_token
-from outreach.forms import FollowUpSettingsForm, OutboxFilterForm
-from outreach.models import CallTask
+from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
+from outreach.models import CallTask, Newsletter
+from outreach.newsletters import (
+    audience_clients,
+    newsletter_progress,
+    newsletter_schedule,
+    newsletter_send_test,
+    render_markdown,
+)
 from practice.access import PUBLIC, requires
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
 from sessions.availability import open_slots
+from sessions.selectors import therapists as therapists_of
 from sessions.services import SlotTaken, appointment_book
 
 
@@ -167,3 +175,80 @@ def rebook(request, token):
         context["slots"] = open_slots(practice=practice, service=visit.service, therapist_id=visit.therapist_id,
                                       start=today, end=today + timedelta(days=21), limit=12)
         return render(request, "outreach/rebook.html", context, status=409 if "error" in context else 200)
+
+
+# --- Newsletters --------------------------------------------------------------------------------
+
+
+def _newsletter(request, newsletter_id) -> Newsletter:
+    return get_object_or_404(Newsletter, practice=request.practice, pk=newsletter_id)
+
+
+@requires("newsletters.manage")
+def newsletter_list(request, practice_slug):
+    return render(request, "outreach/newsletter_list.html", {
+        "newsletters": Newsletter.objects.filter(practice=request.practice)})
+
+
+@requires("newsletters.manage")
+def newsletter_edit(request, practice_slug, newsletter_id=None):
+    """Write or change a draft; a scheduled newsletter is shown with its progress instead."""
+    newsletter = _newsletter(request, newsletter_id) if newsletter_id else Newsletter(practice=request.practice)
+    therapists = therapists_of(practice=request.practice)
+    form = NewsletterForm(request.POST or None, instance=newsletter, therapists=therapists)
+    if newsletter.is_scheduled:
+        form = None
+    elif request.method == "POST" and form.is_valid():
+        newsletter = form.save(commit=False)
+        newsletter.practice, newsletter.created_by = request.practice, newsletter.created_by or request.user
+        newsletter.therapist_id = form.cleaned_data["therapist"]
+        newsletter.save()
+        messages.success(request, "Draft saved.")
+        return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
+    audience = audience_clients(newsletter).count() if newsletter.pk else None
+    return render(request, "outreach/newsletter_form.html", {
+        "newsletter": newsletter, "form": form, "schedule_form": NewsletterScheduleForm(), "audience_size": audience,
+        "preview": render_markdown(newsletter.body_markdown),
+        "progress": newsletter_progress(newsletter) if newsletter.is_scheduled else None,
+    })
+
+
+@require_POST
+@requires("newsletters.manage")
+def newsletter_preview(request, practice_slug):
+    """htmx, while typing: the Markdown as the email will show it."""
+    return HttpResponse(render_markdown(request.POST.get("body_markdown", "")))
+
+
+@require_POST
+@requires("newsletters.manage")
+def newsletter_test(request, practice_slug, newsletter_id):
+    newsletter = _newsletter(request, newsletter_id)
+    newsletter_send_test(newsletter=newsletter, to=request.user.email, actor=request.user)
+    messages.success(request, f"A test copy is on its way to {request.user.email}.")
+    return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
+
+
+@require_POST
+@requires("newsletters.manage")
+def newsletter_schedule_view(request, practice_slug, newsletter_id):
+    newsletter = _newsletter(request, newsletter_id)
+    form = NewsletterScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("send_at", ["Check the time."])))
+    else:
+        try:
+            count = newsletter_schedule(newsletter=newsletter, send_at=form.cleaned_data["send_at"])
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, f"Scheduled for {count} client{'s' if count != 1 else ''} who opted in.")
+    return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
+
+
+@requires("newsletters.manage")
+def newsletter_progress_view(request, practice_slug, newsletter_id):
+    """htmx, every two seconds while sending: sent, skipped, failed, waiting."""
+    newsletter = _newsletter(request, newsletter_id)
+    return render(request, "outreach/_newsletter_progress.html",
+                  {"newsletter": newsletter, "progress": newsletter_progress(newsletter)})

@@ -23,6 +23,7 @@ NAV_ITEMS = [
     NavItem("Staff", "practice:staff-list", "staff.manage", manage=True),
     NavItem("Audit log", "practice:audit-list", "audit.view", manage=True),
     NavItem("Schedule", "sessions:setup", "schedule.manage", manage=True),
+    NavItem("Newsletters", "outreach:newsletter-list", "newsletters.manage", manage=True),
     NavItem("Follow-ups", "outreach:followup-settings", "outreach.settings", manage=True),
     NavItem("Settings", "practice:practice-settings", "practice.settings", manage=True),
 ]

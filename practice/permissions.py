@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "figures.view": frozenset({Role.OWNER, Role.FRONT_DESK}),  # rebooking figures: the desk's own measure
     "calls.work": EVERYONE,  # the call list: follow-up and recall calls
     "outreach.settings": frozenset({Role.OWNER}),
+    "newsletters.manage": frozenset({Role.OWNER}),
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

@@ -191,6 +191,14 @@ CELERY_BEAT_SCHEDULE = {
         # Every minute; the worker tests run beat faster to watch a due time arrive.
         "schedule": timedelta(seconds=env.int("REBOOK_DISPATCH_EVERY_SECONDS", default=60)),
     },
+    "queue-recalls": {
+        "task": "outreach.tasks.queue_recalls_everywhere",
+        "schedule": timedelta(hours=24),
+    },
+    "queue-call-digests": {
+        "task": "outreach.tasks.queue_call_digests",
+        "schedule": timedelta(hours=1),
+    },
     "clear-expired-sessions": {
         "task": "practice.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=1),
