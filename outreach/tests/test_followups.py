@@ -173,9 +173,10 @@ def test_the_self_rebooking_link(setup, send_outbox, mailoutbox, client):
 
 def test_the_owner_sets_the_follow_up_hour(client_for, owner, practice):
     url = f"/p/{practice.slug}/follow-ups/settings/"
-    bad = client_for(owner).post(url, {"followup_hour": 23, "call_max_tries": 3, "rebook_link_days": 14})
+    rest = {"recalls_enabled": "on", "recall_after_days": 7, "digest_hour": 8}
+    bad = client_for(owner).post(url, {"followup_hour": 23, "call_max_tries": 3, "rebook_link_days": 14, **rest})
     assert b"nobody likes a follow-up at night" in bad.content
-    client_for(owner).post(url, {"followup_hour": 9, "call_max_tries": 2, "rebook_link_days": 7})
+    client_for(owner).post(url, {"followup_hour": 9, "call_max_tries": 2, "rebook_link_days": 7, **rest})
     with scope(practice=practice):
         config = settings_for(practice)
     assert (config.followup_hour, config.call_max_tries) == (9, 2)

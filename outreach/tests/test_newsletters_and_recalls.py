@@ -124,3 +124,21 @@ def test_the_morning_digest_lists_each_persons_calls(practice, therapist, owner,
     assert digest.to == [therapist.email] and "Blair Hollis" in digest.body and "(1)" in digest.subject
 
 
+
+
+def test_a_newsletter_as_a_real_smtp_server_receives_it(practice, settings, send_outbox):
+    from outreach.tests.live import SmtpSink
+
+    _clients(practice, opted_in=1, opted_out=1)
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
+        with scope(practice=practice):
+            newsletter = Newsletter.objects.create(practice=practice, subject="Winter hours",
+                                                   body_markdown="Open **late on Thursdays** from December.")
+            newsletter_schedule(newsletter=newsletter, send_at=timezone.now())
+        send_outbox()
+    [raw] = sink.raw
+    assert b"Subject: Winter hours" in raw and b"\nList-Unsubscribe: <http" in raw
+    assert b"<strong>late on Thursdays</strong>" in raw and b"To: yes0@" in raw
+    print("newsletter as received by the loopback SMTP server:\n" + raw.decode()[:1600])
