@@ -10,6 +10,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.db import transaction
+from django_scopes import scope
 
 from practice.models import Membership, Practice, User
 
@@ -54,7 +55,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
                 Membership.objects.get_or_create(practice=practice, user=user, defaults={"role": role})
                 logins.append((practice.name, role.label, user.email))
             for seed_practice in _app_seeders():
-                seed_practice(practice)
+                with scope(practice=practice):
+                    seed_practice(practice)
     return logins
 
 

@@ -142,3 +142,9 @@ def test_a_newsletter_as_a_real_smtp_server_receives_it(practice, settings, send
     assert b"Subject: Winter hours" in raw and b"\nList-Unsubscribe: <http" in raw
     assert b"<strong>late on Thursdays</strong>" in raw and b"To: yes0@" in raw
     print("newsletter as received by the loopback SMTP server:\n" + raw.decode()[:1600])
+
+
+def test_the_live_preview_renders_what_is_typed_safely(client_for, owner, practice):
+    response = client_for(owner).post(f"/p/{practice.slug}/newsletters/preview/",
+                                      {"body_markdown": "Hello **there** <script>x</script>"}, HTTP_HX_REQUEST="true")
+    assert response.content == b"<p>Hello <strong>there</strong> </p>"
