@@ -1,7 +1,7 @@
 """Next-day follow-ups, the call list and the self-rebooking link, with the clock under control."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine

@@ -17,7 +17,6 @@ from outreach.engine.consent import consent_record
 from outreach.engine.dispatch import claim_due_messages, deliver
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
-from outreach.tests.factories import OutboxMessageFactory
 from outreach.tests.live import SmtpSink, free_port
 
 Status = OutboxMessage.Status
