@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("practice.urls")),
     path("", include("clients.urls")),
     path("", include("sessions.urls")),
+    path("", include("referrals.urls")),
     path("", include("outreach.urls")),
 ]
 

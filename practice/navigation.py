@@ -19,6 +19,7 @@ NAV_ITEMS = [
     NavItem("Clients", "clients:client-list", "clients.view"),
     NavItem("Calls", "outreach:call-list", "calls.work"),
     NavItem("Figures", "sessions:figures", "figures.view"),
+    NavItem("Partners", "referrals:board", "partners.manage"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),
     NavItem("Staff", "practice:staff-list", "staff.manage", manage=True),
     NavItem("Audit log", "practice:audit-list", "audit.view", manage=True),

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "calls.work": EVERYONE,  # the call list: follow-up and recall calls
     "outreach.settings": frozenset({Role.OWNER}),
     "newsletters.manage": frozenset({Role.OWNER}),
+    "partners.manage": frozenset({Role.OWNER}),  # referral partners: vetting, contacts, figures
+    "referrals.attribute": EVERYONE,  # record where a client came from
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
 }

@@ -1,0 +1,78 @@
+"""Partners: moving through the vetting pipeline, answering the checklist, logging contacts with
+a suggested cadence; and recording where a client came from. Call inside the practice's scope."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ContactEntry, Partner, Referral, StageChange, VettingAnswer, VettingQuestion
+
+DEFAULT_QUESTIONS = [
+    "Is their website informative?",
+    "Would you send your own family to them?",
+    "Have you visited as a client?",
+    "Any concern about billing or over-treatment?",
+    "Do they share your approach to care?",
+    "Are they likely to refer the clients you want?",
+]
+# Courting a partner is patient work: letters a few months apart, calls and visits in between.
+NEXT_CONTACT_AFTER = {"letter": 90, "call": 30, "visit": 60, "email": 45, "event": 60}
+DECISIONS = {Partner.Stage.ACTIVE, Partner.Stage.NOT_A_FIT}
+
+
+def ensure_questions(practice) -> None:
+    if not VettingQuestion.objects.filter(practice=practice).exists():
+        VettingQuestion.objects.bulk_create(VettingQuestion(practice=practice, text=text, position=n)
+                                            for n, text in enumerate(DEFAULT_QUESTIONS))
+
+
+def partner_move(*, partner: Partner, stage: str, actor, note: str = "") -> Partner:
+    """Move a partner to another stage, keeping the history; deciding (active or not a fit)
+    records who decided and when."""
+    if stage not in Partner.Stage.values:
+        raise ValidationError("Unknown stage.")
+    if stage == partner.stage:
+        return partner
+    with transaction.atomic():
+        StageChange.objects.create(practice=partner.practice, partner=partner, from_stage=partner.stage,
+                                   to_stage=stage, note=note[:300], by=actor)
+        partner.stage = stage
+        if stage in DECISIONS:
+            partner.decided_by, partner.decided_at = actor, timezone.now()
+        partner.save()
+    return partner
+
+
+def checklist_answer(*, partner: Partner, question: VettingQuestion, answer: str, note: str = "", actor=None):
+    if question.practice_id != partner.practice_id:
+        raise ValidationError("That question belongs to another practice.")
+    if answer not in VettingAnswer.Answer.values:
+        raise ValidationError("Answer yes, no or unsure.")
+    VettingAnswer.objects.update_or_create(practice=partner.practice, partner=partner, question=question,
+                                           defaults={"answer": answer, "note": note[:300], "by": actor})
+
+
+def contact_log(*, partner: Partner, kind: str, on: date, summary: str, materials: str = "", actor=None,
+                next_contact_on: date | None = None) -> ContactEntry:
+    """Log a contact; the next contact date is what the person chose, or the suggested cadence."""
+    entry = ContactEntry.objects.create(practice=partner.practice, partner=partner, kind=kind, on=on,
+                                        summary=summary, materials=materials, by=actor)
+    partner.next_contact_on = next_contact_on or on + timedelta(days=NEXT_CONTACT_AFTER.get(kind, 60))
+    partner.save(update_fields=["next_contact_on"])
+    return entry
+
+
+def referral_record(*, client, stream: str, partner: Partner | None = None, referring_client=None) -> Referral:
+    """Record (or correct) where a client came from. A partner implies its stream."""
+    if partner is not None:
+        stream = Referral.Stream.MEDICAL if partner.kind in Partner.MEDICAL else Referral.Stream.BUSINESS
+    elif referring_client is not None:
+        if referring_client.pk == client.pk:
+            raise ValidationError("A client cannot refer themselves.")
+        stream = Referral.Stream.CLIENT
+    referral, _ = Referral.objects.update_or_create(
+        practice=client.practice, client=client,
+        defaults={"partner": partner, "referring_client": referring_client, "stream": stream})
+    return referral

@@ -1,0 +1,42 @@
+"""The owner answers a partner's checklist, then moves the partner across the board."""
+
+import pytest
+from django_scopes import scope, scopes_disabled
+
+from practice.tests.factories import PASSWORD
+from referrals.models import Partner, VettingAnswer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, browser_page, owner, practice):
+    with scope(practice=practice):
+        partner = Partner.objects.create(practice=practice, organisation="Quayside Physio", kind="physio",
+                                         stage="researching")
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/p/{practice.slug}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
+
+    researching = page.get_by_role("region", name="Researching")
+    researching.get_by_role("link", name="Quayside Physio").click()
+    family = page.get_by_role("group", name="Would you send your own family to them?")
+    family.get_by_label("Yes", exact=True).check()
+    family.get_by_role("textbox").fill("Saw them for my own knee")
+    page.get_by_role("group", name="Any concern about billing or over-treatment?").get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Save the answers").click()
+    page.get_by_text("2 answers saved.").wait_for()
+
+    page.get_by_role("link", name="Partners").first.click()
+    card = page.get_by_role("article", name="Quayside Physio")
+    card.get_by_label("Move Quayside Physio to").select_option("meeting")
+    card.get_by_role("button", name="Move").click()
+    page.get_by_text("Quayside Physio is now: meeting.").wait_for()
+    assert page.get_by_role("region", name="Meeting").get_by_role("link", name="Quayside Physio").is_visible()
+    assert page.get_by_role("region", name="Researching").get_by_role("link", name="Quayside Physio").count() == 0
+    with scopes_disabled():
+        partner.refresh_from_db()
+        assert partner.stage == "meeting" and VettingAnswer.objects.filter(partner=partner).count() == 2
