@@ -2,7 +2,9 @@
 reserved .example addresses, 555-01xx phone numbers."""
 
 import random
+from datetime import timedelta
 
+from django.utils import timezone
 from django_scopes import scope
 
 from clients.models import BODY_AREAS, Client, IntakeVersion
@@ -37,6 +39,8 @@ def seed_practice(practice: Practice) -> None:
             )
             if n < 18:
                 _seed_intake(client, rng, versions=2 if n % 4 == 1 else 1)
+            # Clients joined over the past year (the streams report and the "new" filter show it).
+            Client.objects.filter(pk=client.pk).update(created_at=timezone.now() - timedelta(days=rng.randint(0, 330)))
 
 
 def _seed_intake(client: Client, rng: random.Random, *, versions: int) -> None:

@@ -28,6 +28,7 @@ BODY_AREA_LABELS = dict(BODY_AREAS)
 
 class Client(TenantModel):
     class Status(models.TextChoices):
+        REQUEST = "request", "New request"  # asked for a first appointment through a referral link
         ACTIVE = "active", "Active"
         ARCHIVED = "archived", "Archived"
 

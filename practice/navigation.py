@@ -18,6 +18,7 @@ NAV_ITEMS = [
     NavItem("My day", "sessions:today", "calendar.view"),
     NavItem("Clients", "clients:client-list", "clients.view"),
     NavItem("Calls", "outreach:call-list", "calls.work"),
+    NavItem("Requests", "referrals:requests", "referrals.attribute"),
     NavItem("Figures", "sessions:figures", "figures.view"),
     NavItem("Partners", "referrals:board", "partners.manage"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),

@@ -42,3 +42,24 @@ class ReferralForm(forms.Form):
     def __init__(self, *args, partners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].choices = [("", "—"), *[(str(p.pk), p.organisation) for p in partners]]
+
+
+class AppointmentRequestForm(forms.Form):
+    """A first-appointment request from the practice's public page."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    message = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                              label="What would you like help with? (optional)")
+    consent = forms.BooleanField(label="The practice may contact me about this request")
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if sum(ch.isdigit() for ch in phone) < 6 or any(ch.isalpha() for ch in phone):
+            raise forms.ValidationError("Enter a phone number with at least six digits.")
+        return phone
+
+    def cleaned_data_for_request(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email", "phone", "message")}

@@ -143,3 +143,31 @@ class Referral(TenantModel):
 
     def __str__(self):
         return f"{self.client} via {self.partner or self.referring_client or self.get_stream_display()}"
+
+
+class OutgoingReferral(TenantModel):
+    """A client we referred to a partner (reciprocity). It names the client only when the client
+    agreed to share their name; otherwise the note says no more than the client allowed."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="outgoing")
+    on = models.DateField()
+    client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               help_text="Only if the client agreed to their name being shared.")
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-on"]
+
+
+class ReferralProgram(TenantModel):
+    """Rewards for clients who refer others: off by default, because for licensed health providers
+    they can count as referral fees."""
+
+    rewards_enabled = models.BooleanField(default=False)
+    reward_text = models.CharField(max_length=200, blank=True, help_text='e.g. "20% off your next massage"')
+    enabled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice"], name="one_referral_program_per_practice")]

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clients.models import Client
+
 from .models import ContactEntry, Partner, Referral, StageChange, VettingAnswer, VettingQuestion
 
 DEFAULT_QUESTIONS = [
@@ -76,3 +78,19 @@ def referral_record(*, client, stream: str, partner: Partner | None = None, refe
         practice=client.practice, client=client,
         defaults={"partner": partner, "referring_client": referring_client, "stream": stream})
     return referral
+
+
+def appointment_request(*, practice, referrer: dict, first_name, last_name, email, phone, message="") -> Referral:
+    """A request through a referral link: a new client marked as a request, attributed to whoever
+    the link belongs to (once: a second request from the same address adds nothing). The referrer
+    is never told: that would disclose someone's health care."""
+    with transaction.atomic():
+        existing = Client.objects.filter(practice=practice, email__iexact=email).first()
+        if existing is not None:
+            return Referral.objects.filter(practice=practice, client=existing).first()
+        client = Client.objects.create(practice=practice, first_name=first_name, last_name=last_name, email=email,
+                                       phone=phone, status=Client.Status.REQUEST,
+                                       alerts="", heard_via_detail=message[:200])
+        partner = Partner.objects.filter(practice=practice, pk=referrer.get("p")).first() if "p" in referrer else None
+        referring = Client.objects.filter(practice=practice, pk=referrer.get("c")).first() if "c" in referrer else None
+        return referral_record(client=client, stream=Referral.Stream.WEB, partner=partner, referring_client=referring)

@@ -3,19 +3,26 @@
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from clients.selectors import client_get
-from practice.access import requires
+from django_scopes import scope, scopes_disabled
+
+from practice.access import PUBLIC, requires
+from practice.net import client_ip
+from practice.ratelimit import over_limit
+from sessions.models import Service
 from practice.paging import paginate
 
 from . import charts, selectors, services
-from .forms import ContactForm, PartnerForm, ReferralForm
-from .models import Partner, Referral, VettingAnswer, VettingQuestion
+from .forms import AppointmentRequestForm, ContactForm, PartnerForm, ReferralForm
+from .links import qr_svg, read_referral_token, referral_url
+from .models import OutgoingReferral, Partner, Referral, ReferralProgram, VettingAnswer, VettingQuestion
 
 
 @requires("partners.manage")
@@ -62,6 +69,7 @@ def partner(request, practice_slug, partner_id):
         "contact_form": ContactForm(initial={"on": timezone.localdate(timezone=practice.zone)}),
         "history": found.stage_changes.select_related("by"), "contacts": found.contacts.select_related("by"),
         "referrals": selectors.referrals_of(partner=found), "answer_choices": VettingAnswer.Answer.choices,
+        "outgoing": found.outgoing.select_related("client"),
     })
 
 
@@ -154,3 +162,104 @@ def streams(request, practice_slug):
 def streams_chart(request, practice_slug):
     rows = selectors.new_clients_by_stream(practice=request.practice)
     return HttpResponse(charts.streams_chart(rows), content_type="image/svg+xml")
+
+
+# --- Referral links, cards and first-appointment requests ---------------------------------------
+
+
+@requires(PUBLIC)
+def landing(request, token):
+    """The practice's public page behind a referral link, with a first-appointment request form."""
+    referrer = read_referral_token(token)
+    practice = _referring_practice(referrer)
+    if practice is None:
+        return render(request, "referrals/landing.html", {"invalid": True}, status=410)
+    with scope(practice=practice):
+        form = AppointmentRequestForm(request.POST or None)
+        context = {"practice": practice, "form": form,
+                   "services": Service.objects.filter(practice=practice, active=True)}
+        if request.method == "POST":
+            if over_limit(f"referral-request:{client_ip(request)}", limit=5, window_seconds=3600):
+                context["throttled"] = True
+                return render(request, "referrals/landing.html", context, status=429)
+            if form.is_valid():
+                services.appointment_request(practice=practice, referrer=referrer, **form.cleaned_data_for_request())
+                return render(request, "referrals/landing.html", {**context, "sent": True})
+            return render(request, "referrals/landing.html", context, status=400)
+        return render(request, "referrals/landing.html", context)
+
+
+def _referring_practice(referrer):
+    """The practice of the client or partner a link names (the signed token is the proof)."""
+    if referrer is None:
+        return None
+    with scopes_disabled():
+        owner = (Client.objects.filter(pk=referrer["c"]) if "c" in referrer
+                 else Partner.objects.filter(pk=referrer["p"])).select_related("practice").first()
+    return owner.practice if owner is not None else None
+
+
+@requires("referrals.attribute")
+def referral_card(request, practice_slug, kind, item_id):
+    """A printable card with the practice's details and the personal link as a QR code."""
+    model = {"client": Client, "partner": Partner}.get(kind)
+    if model is None:
+        raise Http404("No such card.")
+    if kind == "partner" and not request.membership.has_perm("partners.manage"):
+        raise PermissionDenied("Partners' cards are for the owner.")
+    item = get_object_or_404(model, practice=request.practice, pk=item_id)
+    url = referral_url(**{kind: item})
+    return render(request, "referrals/card.html", {"item": item, "url": url, "qr": qr_svg(url)})
+
+
+@requires("referrals.attribute")
+def requests_list(request, practice_slug):
+    """New first-appointment requests, to call back and book."""
+    requests = (Client.objects.filter(practice=request.practice, status=Client.Status.REQUEST)
+                .select_related("referral__partner", "referral__referring_client").order_by("created_at"))
+    return render(request, "referrals/requests.html", {"requests": requests})
+
+
+@require_POST
+@requires("referrals.attribute")
+def request_done(request, practice_slug, client_id):
+    client = get_object_or_404(Client, practice=request.practice, pk=client_id, status=Client.Status.REQUEST)
+    client.status = Client.Status.ACTIVE
+    client.save(update_fields=["status"])
+    messages.success(request, f"{client} is now an active client. Book their first visit:")
+    return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)
+
+
+@require_POST
+@requires("partners.manage")
+def partner_outgoing(request, practice_slug, partner_id):
+    """Log a client we sent to the partner; the client is named only with their agreement."""
+    found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
+    shared = None
+    if request.POST.get("client_email") and request.POST.get("client_agreed"):
+        shared = Client.objects.filter(practice=request.practice, email__iexact=request.POST["client_email"]).first()
+    OutgoingReferral.objects.create(practice=request.practice, partner=found, on=timezone.localdate(),
+                                    client=shared, note=request.POST.get("note", "")[:300], by=request.user)
+    messages.success(request, f"Referral to {found} logged{' with the client named' if shared else ''}.")
+    return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
+
+
+@requires("partners.manage")
+def rewards(request, practice_slug):
+    """Turning rewards on needs the owner to confirm they checked the rules on referral fees."""
+    program = ReferralProgram.objects.filter(practice=request.practice).first() or ReferralProgram(
+        practice=request.practice)
+    error = ""
+    if request.method == "POST":
+        enable = request.POST.get("rewards_enabled") == "on"
+        if enable and request.POST.get("checked_rules") != "on":
+            error = "Confirm that you checked the rules on referral fees for your profession and place."
+        else:
+            program.rewards_enabled = enable
+            program.reward_text = request.POST.get("reward_text", "")[:200]
+            program.enabled_by = request.user if enable else None
+            program.save()
+            messages.success(request, "Referral rewards are " + ("on." if enable else "off."))
+            return redirect("referrals:rewards", practice_slug=practice_slug)
+    return render(request, "referrals/rewards.html", {"program": program, "error": error},
+                  status=400 if error else 200)
