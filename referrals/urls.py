@@ -20,6 +20,7 @@ urlpatterns = [
     path("p/<slug:practice_slug>/partners/<uuid:partner_id>/contact/", views.partner_contact, name="partner-contact"),
     path("p/<slug:practice_slug>/partners/streams/", views.streams, name="streams"),
     path("p/<slug:practice_slug>/partners/rewards/", views.rewards, name="rewards"),
+    path("p/<slug:practice_slug>/partners/checklist/", views.questions, name="questions"),
     path("p/<slug:practice_slug>/partners/<uuid:partner_id>/outgoing/", views.partner_outgoing, name="partner-outgoing"),
     path("p/<slug:practice_slug>/partners/streams/chart.svg", views.streams_chart, name="streams-chart"),
     path("p/<slug:practice_slug>/clients/<uuid:client_id>/referral/", views.client_referral, name="client-referral"),

@@ -263,3 +263,30 @@ def rewards(request, practice_slug):
             return redirect("referrals:rewards", practice_slug=practice_slug)
     return render(request, "referrals/rewards.html", {"program": program, "error": error},
                   status=400 if error else 200)
+
+
+@requires("partners.manage")
+def questions(request, practice_slug):
+    """The practice's own vetting checklist: add questions, retire ones that no longer matter."""
+    services.ensure_questions(request.practice)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("toggle"):
+            question = get_object_or_404(VettingQuestion, practice=request.practice, pk=request.POST["toggle"])
+            question.active = not question.active
+            question.save(update_fields=["active"])
+            return redirect("referrals:questions", practice_slug=practice_slug)
+        text = request.POST.get("text", "").strip()
+        if not text:
+            error = "Write the question."
+        elif len(text) > 200:
+            error = "Keep the question under 200 characters."
+        else:
+            last = VettingQuestion.objects.filter(practice=request.practice).order_by("-position").first()
+            VettingQuestion.objects.create(practice=request.practice, text=text,
+                                           position=(last.position + 1) if last else 0)
+            messages.success(request, "Question added to the checklist.")
+            return redirect("referrals:questions", practice_slug=practice_slug)
+    return render(request, "referrals/questions.html", {
+        "questions": VettingQuestion.objects.filter(practice=request.practice), "error": error},
+        status=400 if error else 200)

@@ -157,3 +157,18 @@ def test_streams_count_new_clients_by_where_they_came_from(client_for, owner, pr
     assert row["counts"] == {"client": 1, "personal": 0, "medical": 1, "business": 1, "web": 1} and row["total"] == 4
     chart = client_for(owner).get(f"/p/{practice.slug}/partners/streams/chart.svg")
     assert chart.status_code == 200 and b"Medical professionals" in chart.content
+
+
+def test_the_owner_edits_the_checklist(client_for, owner, practice):
+    url = f"/p/{practice.slug}/partners/checklist/"
+    as_owner = client_for(owner)
+    assert as_owner.post(url, {"text": ""}).status_code == 400
+    as_owner.post(url, {"text": "Do they answer the phone?"})
+    with scopes_disabled():
+        added = VettingQuestion.objects.get(practice=practice, text="Do they answer the phone?")
+        family = VettingQuestion.objects.get(practice=practice, text__startswith="Would you send")
+    as_owner.post(url, {"toggle": family.pk})
+    with scope(practice=practice):
+        partner = _partner(practice)
+    texts = [q.text for q, _ in as_owner.get(f"/p/{practice.slug}/partners/{partner.pk}/").context["questions"]]
+    assert added.text in texts and family.text not in texts
