@@ -110,3 +110,18 @@ def browser_page(browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign `page` in through the login form as `email` and wait for the practice home."""
+    from practice.tests.factories import PASSWORD
+
+    def run(page, email, *, password=PASSWORD, practice_slug):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/p/{practice_slug}/")
+
+    return run

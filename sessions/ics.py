@@ -12,20 +12,32 @@ def appointment_uid(appointment: Appointment) -> str:
     return f"{appointment.pk}@rebook"
 
 
-def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> str:
-    """The client's calendar file: a request (new or changed) or a cancellation."""
-    practice = appointment.practice
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    return calendar
+
+
+def _event(appointment: Appointment, summary: str) -> Event:
+    """The appointment as an event: its UID for life, its SEQUENCE, local times in the practice's zone."""
+    zone = appointment.practice.zone
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", appointment.created_at)
-    event.add("dtstart", appointment.starts_at.astimezone(practice.zone))
-    event.add("dtend", appointment.ends_at.astimezone(practice.zone))
-    event.add("summary", f"{appointment.service.name} at {practice.name}")
+    event.add("dtstart", appointment.starts_at.astimezone(zone))
+    event.add("dtend", appointment.ends_at.astimezone(zone))
+    event.add("summary", summary)
+    return event
+
+
+def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> str:
+    """The client's calendar file: a request (new or changed) or a cancellation."""
+    practice = appointment.practice
+    calendar = _calendar()
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = _event(appointment, f"{appointment.service.name} at {practice.name}")
     event.add("location", " ".join(practice.address.split()))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
@@ -35,19 +47,11 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> str
 
 def feed_ics(*, practice, appointments) -> str:
     """A therapist's subscription feed: no more of the client than first name and initial."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
+    calendar = _calendar()
     calendar.add("x-wr-calname", f"{practice.name} appointments")
     for appointment in appointments:
-        event = Event()
-        event.add("uid", appointment_uid(appointment))
-        event.add("sequence", appointment.sequence)
-        event.add("dtstamp", appointment.created_at)
-        event.add("dtstart", appointment.starts_at.astimezone(practice.zone))
-        event.add("dtend", appointment.ends_at.astimezone(practice.zone))
         client = appointment.client
-        event.add("summary", f"{client.preferred_name or client.first_name} {client.last_name[:1]}. · {appointment.service.name}")
-        calendar.add_component(event)
+        name = f"{client.preferred_name or client.first_name} {client.last_name[:1]}."
+        calendar.add_component(_event(appointment, f"{name} · {appointment.service.name}"))
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()

@@ -44,31 +44,28 @@ def _schedule_reminder(appointment):
             idempotency_key=_reminder_key(appointment), due_at=due, context=_context(appointment))
 
 
-def notify_booked(appointment: Appointment, *, actor=None):
+def _email(appointment, *, kind: str, key: str, actor=None, cancelled: bool = False):
+    """Queue one service message about the appointment, with its calendar file."""
     if appointment.client.email:
-        enqueue(practice=appointment.practice, kind="appointment_confirmation", purpose=Purpose.TRANSACTIONAL,
-                template="appointment_confirmation", address=appointment.client.email, created_by=actor,
-                client_ref=appointment.client_id, idempotency_key=f"confirmation:{appointment.pk}:{appointment.sequence}",
-                context=_context(appointment, attachments=_ics_attachment(appointment)))
+        enqueue(practice=appointment.practice, kind=f"appointment_{kind}", purpose=Purpose.TRANSACTIONAL,
+                template=f"appointment_{kind}", address=appointment.client.email, created_by=actor,
+                client_ref=appointment.client_id, idempotency_key=key,
+                context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=cancelled)))
+
+
+def notify_booked(appointment: Appointment, *, actor=None):
+    _email(appointment, kind="confirmation", key=f"confirmation:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
 def notify_moved(appointment: Appointment, *, previous_sequence: int, actor=None):
     message_cancel_by_key(practice=appointment.practice,
                           idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
-    if appointment.client.email:
-        enqueue(practice=appointment.practice, kind="appointment_update", purpose=Purpose.TRANSACTIONAL,
-                template="appointment_update", address=appointment.client.email, created_by=actor,
-                client_ref=appointment.client_id, idempotency_key=f"update:{appointment.pk}:{appointment.sequence}",
-                context=_context(appointment, attachments=_ics_attachment(appointment)))
+    _email(appointment, kind="update", key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
 def notify_cancelled(appointment: Appointment, *, previous_sequence: int, actor=None):
     message_cancel_by_key(practice=appointment.practice,
                           idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
-    if appointment.client.email:
-        enqueue(practice=appointment.practice, kind="appointment_cancellation", purpose=Purpose.TRANSACTIONAL,
-                template="appointment_cancellation", address=appointment.client.email, created_by=actor,
-                client_ref=appointment.client_id, idempotency_key=f"cancellation:{appointment.pk}",
-                context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=True)))
+    _email(appointment, kind="cancellation", key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)

@@ -33,14 +33,10 @@ def test_the_demo_front_desk_signs_in_and_sees_the_practice_home(live_server, br
     assert nav.get_by_role("link", name="Audit log", include_hidden=True).count() == 0
 
 
-def test_the_owner_changes_a_role_in_place_and_cannot_remove_the_last_owner(live_server, browser_page):
+def test_the_owner_changes_a_role_in_place_and_cannot_remove_the_last_owner(live_server, sign_in, browser_page):
     call_command("seed_demo", stdout=StringIO())
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill("owner@harbour-light.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/p/harbour-light/")
+    sign_in(page, "owner@harbour-light.example", password=DEMO_PASSWORD, practice_slug="harbour-light")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("button", name="Manage").click()
     nav.get_by_role("link", name="Staff").click()

@@ -3,22 +3,17 @@
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from practice.tests.factories import PASSWORD
 from referrals.models import Partner, VettingAnswer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, browser_page, owner, practice):
+def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, sign_in, browser_page, owner, practice):
     with scope(practice=practice):
         partner = Partner.objects.create(practice=practice, organisation="Quayside Physio", kind="physio",
                                          stage="researching")
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(owner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/p/{practice.slug}/")
+    sign_in(page, owner.email, practice_slug=practice.slug)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
 
     researching = page.get_by_role("region", name="Researching")

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.tests.factories import ClientFactory
-from practice.tests.factories import PASSWORD
 from sessions.models import Appointment
 from sessions.tests.factories import ServiceFactory, weekly_hours
 
@@ -20,7 +19,7 @@ def _rebooked_cell(page, month_label):
     return row.get_by_role("cell").nth(3).inner_text()
 
 
-def test_the_front_desk_rebooks_same_time_next_week_at_checkout(live_server, browser_page, front_desk, therapist, practice):
+def test_the_front_desk_rebooks_same_time_next_week_at_checkout(live_server, sign_in, browser_page, front_desk, therapist, practice):
     zone = practice.zone
     yesterday = timezone.localdate(timezone=zone) - timedelta(days=1)
     starts = datetime.combine(yesterday, time(10)).replace(tzinfo=zone)
@@ -33,11 +32,7 @@ def test_the_front_desk_rebooks_same_time_next_week_at_checkout(live_server, bro
                                            blocked_until=starts + timedelta(hours=1, minutes=15))
     month = yesterday.strftime("%b %Y")
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(front_desk.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/p/{practice.slug}/")
+    sign_in(page, front_desk.email, practice_slug=practice.slug)
 
     page.goto(f"{live_server.url}/p/{practice.slug}/calendar/?date={yesterday.isoformat()}")
     page.get_by_role("link", name="Rowan Birchwood").click()

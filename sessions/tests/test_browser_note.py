@@ -8,14 +8,13 @@ from django_scopes import scope, scopes_disabled
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
-from practice.tests.factories import PASSWORD
 from sessions.models import Appointment, SessionNote
 from sessions.tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, browser_page, therapist, practice):
+def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, sign_in, browser_page, therapist, practice):
     starts = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
     with scope(practice=practice):
         client = ClientFactory(practice=practice, first_name="Gale", last_name="Merriweather", alerts="Latex allergy")
@@ -25,11 +24,7 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, browser_
                                            starts_at=starts, ends_at=starts + timedelta(hours=1),
                                            blocked_until=starts + timedelta(hours=1))
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(therapist.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/p/{practice.slug}/")
+    sign_in(page, therapist.email, practice_slug=practice.slug)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My day").click()
     row = page.locator(".list-group-item", has_text="Gale Merriweather")
