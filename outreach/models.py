@@ -89,3 +89,27 @@ class Newsletter(TenantModel):
     @property
     def is_scheduled(self) -> bool:
         return self.send_at is not None
+
+
+class ReleaseAuthorisation(TenantModel):
+    """A client's written permission to send progress reports to one referral partner, signed in
+    the clinic (typed signature), until it expires or the client revokes it."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_authorisations")
+    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="release_authorisations")
+    scope = models.CharField(max_length=40, default="progress_reports", editable=False)
+    signed_name = models.CharField(max_length=200, verbose_name="client's typed signature")
+    signed_at = models.DateTimeField()
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    expires_on = models.DateField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self):
+        return f"{self.client} authorises reports to {self.partner}"
+
+    def is_valid_on(self, day) -> bool:
+        return self.revoked_at is None and self.expires_on >= day

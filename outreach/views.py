@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scope
@@ -21,7 +21,8 @@ from outreach.engine.outbox import message_cancel, message_retry
 from outreach.calls import call_record_outcome, calls_due
 from outreach.followups import settings_for, visit_from_rebook_token
 from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
-from outreach.models import CallTask, Newsletter
+from outreach.models import CallTask, Newsletter, ReleaseAuthorisation
+from outreach.releases import release_record, release_revoke
 from outreach.newsletters import (
     audience_clients,
     newsletter_progress,
@@ -29,7 +30,9 @@ from outreach.newsletters import (
     newsletter_send_test,
     render_markdown,
 )
+from clients.selectors import client_get
 from practice.access import PUBLIC, requires
+from referrals.models import Partner
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
@@ -252,3 +255,42 @@ def newsletter_progress_view(request, practice_slug, newsletter_id):
     newsletter = _newsletter(request, newsletter_id)
     return render(request, "outreach/_newsletter_progress.html",
                   {"newsletter": newsletter, "progress": newsletter_progress(newsletter)})
+
+
+# --- Release authorisations (progress reports to referring partners) -----------------------------
+
+
+@requires("releases.manage")
+def releases(request, practice_slug, client_id):
+    """A client's releases of information: record a signed one, revoke one."""
+    client = client_get(practice=request.practice, client_id=client_id)
+    partners = list(Partner.objects.filter(practice=request.practice).exclude(stage=Partner.Stage.NOT_A_FIT))
+    error = ""
+    if request.method == "POST":
+        partner = next((p for p in partners if str(p.pk) == request.POST.get("partner")), None)
+        expires_on = parse_date(request.POST.get("expires_on", "")) if request.POST.get("expires_on") else None
+        if partner is None:
+            error = "Choose the partner the client authorises."
+        else:
+            try:
+                release_record(client=client, partner=partner, signed_name=request.POST.get("signed_name", ""),
+                               actor=request.user, ip_address=client_ip(request), expires_on=expires_on)
+            except ValidationError as problem:
+                error = problem.messages[0]
+            else:
+                messages.success(request, f"Release to {partner} recorded.")
+                return redirect("outreach:releases", practice_slug=practice_slug, client_id=client.pk)
+    return render(request, "outreach/releases.html", {
+        "client": client, "partners": partners, "error": error, "posted": request.POST,
+        "releases": ReleaseAuthorisation.objects.filter(practice=request.practice, client=client).select_related(
+            "partner"), "today": timezone.localdate(timezone=request.practice.zone),
+    }, status=400 if error else 200)
+
+
+@require_POST
+@requires("releases.manage")
+def release_revoke_view(request, practice_slug, client_id, release_id):
+    release = get_object_or_404(ReleaseAuthorisation, practice=request.practice, client_id=client_id, pk=release_id)
+    release_revoke(release=release, actor=request.user, ip_address=client_ip(request))
+    messages.success(request, f"The release to {release.partner} is revoked.")
+    return redirect("outreach:releases", practice_slug=practice_slug, client_id=client_id)

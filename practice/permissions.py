@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "outreach.settings": frozenset({Role.OWNER}),
     "newsletters.manage": frozenset({Role.OWNER}),
     "partners.manage": frozenset({Role.OWNER}),  # referral partners: vetting, contacts, figures
+    "releases.manage": frozenset({Role.OWNER, Role.THERAPIST}),  # clients' release-of-information forms
     "referrals.attribute": EVERYONE,  # record where a client came from
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message
