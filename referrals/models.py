@@ -139,6 +139,8 @@ class Referral(TenantModel):
     partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals")
     referring_client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stream = models.CharField(max_length=20, choices=Stream.choices)
+    request_message = models.CharField(max_length=1000, blank=True,
+                                       help_text="What a first-appointment request said it needed help with.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -89,8 +89,11 @@ def appointment_request(*, practice, referrer: dict, first_name, last_name, emai
         if existing is not None:
             return Referral.objects.filter(practice=practice, client=existing).first()
         client = Client.objects.create(practice=practice, first_name=first_name, last_name=last_name, email=email,
-                                       phone=phone, status=Client.Status.REQUEST,
-                                       alerts="", heard_via_detail=message[:200])
+                                       phone=phone, status=Client.Status.REQUEST)
         partner = Partner.objects.filter(practice=practice, pk=referrer.get("p")).first() if "p" in referrer else None
         referring = Client.objects.filter(practice=practice, pk=referrer.get("c")).first() if "c" in referrer else None
-        return referral_record(client=client, stream=Referral.Stream.WEB, partner=partner, referring_client=referring)
+        referral = referral_record(client=client, stream=Referral.Stream.WEB, partner=partner,
+                                   referring_client=referring)
+        referral.request_message = message[:1000]
+        referral.save(update_fields=["request_message"])
+        return referral

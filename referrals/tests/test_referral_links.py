@@ -42,6 +42,7 @@ def test_a_request_through_a_clients_link_is_attributed_once_and_nobody_is_told(
         referral = Referral.objects.get(client=newcomer)
         assert newcomer.status == Client.Status.REQUEST and newcomer.first_name == "Noor"
         assert referral.referring_client == referrer and referral.stream == "client"
+        assert referral.request_message == "Sore shoulders from rowing" and newcomer.heard_via_detail == ""
         assert not OutboxMessage.objects.exists()  # no message to the referrer, or anyone
 
 
