@@ -8,9 +8,9 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from outreach import followups, newsletters, recalls
+        from outreach import followups, newsletters, recalls, shares
         from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
-        from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS
+        from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS, SKIP_CHECKS
         from outreach.engine.models import Channel
         from sessions.signals import visit_completed
 
@@ -19,3 +19,6 @@ class OutreachConfig(AppConfig):
         CONTEXT_REFRESHERS["followup"] = followups.followup_context
         CONTEXT_REFRESHERS["newsletter"] = CONTEXT_REFRESHERS["newsletter_test"] = newsletters.newsletter_context
         CONTEXT_REFRESHERS["recall"] = CONTEXT_REFRESHERS["recall_call"] = recalls.recall_context
+        CONTEXT_REFRESHERS["report_share"] = shares.share_link_context
+        CONTEXT_REFRESHERS["report_code"] = shares.share_code_context
+        SKIP_CHECKS["report_share"] = SKIP_CHECKS["report_code"] = shares.share_skip_reason

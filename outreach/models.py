@@ -113,3 +113,120 @@ class ReleaseAuthorisation(TenantModel):
 
     def is_valid_on(self, day) -> bool:
         return self.revoked_at is None and self.expires_on >= day
+
+
+class ProgressReport(TenantModel):
+    """A progress report on one client for one referral partner over a period. Drafted from the
+    signed notes (`facts`, gathered again when it is signed), its narrative written by the
+    therapist; signing locks it and queues the PDF, which a worker renders into private storage."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        QUEUED = "queued", "Waiting to render"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Rendering failed"
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="progress_reports")
+    partner = models.ForeignKey("referrals.Partner", on_delete=models.PROTECT, related_name="progress_reports")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    facts = models.JSONField(default=dict, editable=False, help_text="Visits, attendance and pain ratings.")
+    presenting_complaint = models.TextField(blank=True)
+    findings = models.TextField(blank=True)
+    response = models.TextField(blank=True, verbose_name="response to treatment")
+    plan = models.TextField(blank=True)
+    recommendations = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    render_step = models.CharField(max_length=60, blank=True, help_text="What the worker is doing now.")
+    render_error = models.TextField(blank=True)
+    render_lease_until = models.DateTimeField(null=True, blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    pdf_name = models.CharField(max_length=200, blank=True, help_text="Path in private storage.")
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_size = models.PositiveIntegerField(null=True, blank=True)
+    pdf_pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    signed_by_name = models.CharField(max_length=200, blank=True, help_text="Kept even if the account goes.")
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    NARRATIVE = ("presenting_complaint", "findings", "response", "plan", "recommendations")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "render_lease_until"], name="report_render_queue")]
+        constraints = [models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                              name="report_period_in_order")]
+
+    def __str__(self):
+        return f"Progress report on {self.client} for {self.partner}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_rendering(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
+
+
+class ReportShare(TenantModel):
+    """One secure link to one report for its partner. The link's random token exists only in the
+    email (minted when the email goes out); the row keeps its SHA-256. Opening the report also
+    takes a one-time code emailed to the partner's address on file, kept here only as a hash."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="shares")
+    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="report_shares")
+    address = models.EmailField(help_text="Where the link was sent.")
+    token_hash = models.CharField(max_length=64, blank=True, help_text="Empty until the email goes out.")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    outbox_message = models.OneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+")
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], condition=~models.Q(token_hash=""),
+                                    name="report_share_token_unique"),
+        ]
+
+    def __str__(self):
+        return f"Link to {self.report} for {self.partner}"
+
+
+class ShareAccess(TenantModel):
+    """Every use of a report link, by the doctor's side: viewed, code sent, code right or wrong,
+    downloaded, refused. Never changed afterwards."""
+
+    class Event(models.TextChoices):
+        VIEW = "view", "Opened the link"
+        CODE_SENT = "code_sent", "Asked for a code"
+        CODE_OK = "code_ok", "Entered the right code"
+        CODE_WRONG = "code_wrong", "Entered a wrong code"
+        DOWNLOAD = "download", "Downloaded the PDF"
+        REFUSED = "refused", "Refused"
+
+    share = models.ForeignKey(ReportShare, on_delete=models.CASCADE, related_name="accesses")
+    event = models.CharField(max_length=20, choices=Event.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_event_display()} at {self.at:%Y-%m-%d %H:%M}"

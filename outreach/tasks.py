@@ -4,6 +4,7 @@ from celery import shared_task
 
 from outreach.engine.dispatch import claim_due_messages, deliver
 from outreach.recalls import for_every_practice, queue_digests, queue_recalls
+from outreach.reports import renders_waiting, report_render
 
 MAX_BATCHES_PER_RUN = 20  # the next run, a minute later, takes the rest
 
@@ -39,3 +40,18 @@ def queue_recalls_everywhere() -> int:
 def queue_call_digests() -> int:
     """Beat, hourly: each practice sends its morning call-list email at its own local hour."""
     return for_every_practice(queue_digests)
+
+
+# A render holds its row with a lease, so a second task for the same report does nothing.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def render_progress_report(report_id: str) -> str | None:
+    return report_render(report_id)
+
+
+@shared_task(ignore_result=True)
+def render_waiting_reports() -> int:
+    """Beat, every minute: reports whose render request was lost (broker down) or whose worker died."""
+    waiting = renders_waiting()
+    for report_id in waiting:
+        render_progress_report.delay(report_id)
+    return len(waiting)

@@ -8,14 +8,15 @@ Action = AuditEvent.Action
 
 
 def audit_record(*, practice: Practice, actor, action: str, record, label: str = "", detail: str = "",
-                 ip_address: str | None = None) -> AuditEvent:
+                 ip_address: str | None = None, actor_label: str = "") -> AuditEvent:
     """Append one event about `record` (any model instance of this practice) to the practice's trail.
     `label` names the record for the owner (default: str(record)); `detail` says what was done.
-    Neither may carry health information itself: the trail says *that* something was read."""
+    Neither may carry health information itself: the trail says *that* something was read.
+    `actor_label` names someone without an account (a partner using a report link)."""
     return AuditEvent.objects.create(
         practice=practice,
         actor=actor,
-        actor_label=(actor.get_full_name() or actor.email) if actor else "system",
+        actor_label=((actor.get_full_name() or actor.email) if actor else actor_label or "system")[:200],
         action=action,
         record_type=record._meta.label_lower,
         record_id=str(record.pk),

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset] = {
     "newsletters.manage": frozenset({Role.OWNER}),
     "partners.manage": frozenset({Role.OWNER}),  # referral partners: vetting, contacts, figures
     "releases.manage": frozenset({Role.OWNER, Role.THERAPIST}),  # clients' release-of-information forms
+    "reports.manage": frozenset({Role.OWNER, Role.THERAPIST}),  # progress reports: draft, sign, send, download
     "referrals.attribute": EVERYONE,  # record where a client came from
     "outbox.view": frozenset({Role.OWNER, Role.FRONT_DESK}),
     "outbox.manage": frozenset({Role.OWNER, Role.FRONT_DESK}),  # retry or cancel a message

@@ -32,13 +32,20 @@ def rebooked_by_month(rows) -> str:
 
 def pain_over_time(notes, zone) -> str:
     """Line chart of the pain ratings in signed notes, one line per body area rated."""
+    notes = list(notes)
+    return pain_chart([note.visit.starts_at.astimezone(zone).strftime("%d %b %y") for note in notes],
+                      [note.pain_ratings for note in notes])
+
+
+def pain_chart(labels: list[str], ratings: list[dict], *, width: int = 760, height: int = 300) -> str:
+    """One line per body area over the visits labelled `labels`; `ratings` holds each visit's
+    {area: 0-10}. Also drawn into progress-report PDFs, where it stays vector graphics."""
     from clients.models import BODY_AREA_LABELS
 
-    notes = list(notes)
-    areas = sorted({area for note in notes for area in note.pain_ratings})
-    chart = pygal.Line(height=300, width=760, range=(0, 10), js=[], style=CHART_STYLE, dots_size=4,
+    areas = sorted({area for rated in ratings for area in rated})
+    chart = pygal.Line(height=height, width=width, range=(0, 10), js=[], style=CHART_STYLE, dots_size=4,
                        title="Pain (0-10) at each visit", legend_at_bottom=True, allow_interruptions=True)
-    chart.x_labels = [note.visit.starts_at.astimezone(zone).strftime("%d %b %y") for note in notes]
+    chart.x_labels = labels
     for area in areas:
-        chart.add(BODY_AREA_LABELS.get(area, area), [note.pain_ratings.get(area) for note in notes])
+        chart.add(BODY_AREA_LABELS.get(area, area), [rated.get(area) for rated in ratings])
     return chart.render(is_unicode=True)

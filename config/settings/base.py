@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         # Every minute; the worker tests run beat faster to watch a due time arrive.
         "schedule": timedelta(seconds=env.int("REBOOK_DISPATCH_EVERY_SECONDS", default=60)),
     },
+    "render-waiting-reports": {
+        "task": "outreach.tasks.render_waiting_reports",
+        "schedule": timedelta(minutes=1),
+    },
     "queue-recalls": {
         "task": "outreach.tasks.queue_recalls_everywhere",
         "schedule": timedelta(hours=24),

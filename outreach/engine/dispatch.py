@@ -88,15 +88,18 @@ def deliver(message_id: str) -> str | None:
         reason = skip_reason(message)
         if reason:
             return _finish(message, Status.SKIPPED, skip_reason=reason)
+        stored_context = message.context
         refresh = CONTEXT_REFRESHERS.get(message.kind)
         if refresh:  # what the message says is decided now, not when it was queued
-            message.context = {**message.context, **refresh(message)}
+            message.context = {**stored_context, **refresh(message)}
         try:
             SENDERS[message.channel](message)
         except PERMANENT_ERRORS as error:
+            message.context = stored_context  # fresh context may hold a secret (a link): never stored
             return _finish(message, Status.FAILED, error=error)
         except Exception as error:  # a transient failure: try again later, a bounded number of times
             logger.warning("outbox message %s: attempt %s failed: %r", message.pk, message.attempts, error)
+            message.context = stored_context
             return _back_off(message, error)
         return _finish(message, Status.SENT)
 
@@ -105,6 +108,9 @@ def skip_reason(message: OutboxMessage) -> str:
     """Why the message must not go out now, checked at send time; empty when it may."""
     if not message.address:
         return "No address to send to."
+    kind_check = SKIP_CHECKS.get(message.kind)
+    if kind_check and (reason := kind_check(message)):
+        return reason
     if message.channel not in SENDERS:
         return f"Sending by {message.get_channel_display().lower()} is not available yet."
     if not has_consent(practice=message.practice, channel=message.channel, address=message.address,
@@ -163,3 +169,6 @@ SENDERS = {Channel.EMAIL: _send_email}
 # Per message kind, a function of the message returning fresh context at send time (e.g. whether the
 # client has rebooked since a follow-up was queued). Registered by the features that own the kind.
 CONTEXT_REFRESHERS = {}
+# Per message kind, a function of the message returning why it must not go out now (e.g. the
+# client revoked the release a report link depends on), or "" when it may.
+SKIP_CHECKS = {}

@@ -1,6 +1,10 @@
 """Writing messages into the outbox, and the staff's retry and cancel."""
 
+import logging
+
+from celery import current_app
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -10,6 +14,7 @@ from .consent import normalise_address
 from .models import Channel, OutboxMessage
 
 Status = OutboxMessage.Status
+logger = logging.getLogger(__name__)
 
 
 def enqueue(*, practice: Practice, kind: str, purpose: str, template: str, address: str, idempotency_key: str,
@@ -64,3 +69,15 @@ def message_retry(*, message: OutboxMessage) -> OutboxMessage:
     message.attempts = 0
     message.save(update_fields=["status", "due_at", "attempts", "updated_at"])
     return message
+
+
+def dispatch_soon() -> None:
+    """Ask for a dispatch right after the caller's transaction commits, for a message someone is
+    waiting for (a one-time code). Best effort: if the broker is unreachable, the minutely
+    dispatch sends it anyway."""
+    def publish():
+        try:
+            current_app.send_task("outreach.tasks.dispatch_due_messages")
+        except Exception as error:  # the message is safe in the outbox; only the shortcut failed
+            logger.warning("could not ask for an early dispatch: %r", error)
+    transaction.on_commit(publish)

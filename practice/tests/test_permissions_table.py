@@ -14,7 +14,7 @@ def test_the_policy_is_what_the_practice_expects():
     everyone = {"practice.view", "clients.view", "clients.edit", "intake.send", "calendar.view", "appointments.book",
                 "calls.work", "referrals.attribute"}
     assert perms_for_role(Role.THERAPIST) == everyone | {"intake.view", "intake.edit", "notes.view", "notes.write",
-                                                         "releases.manage"}
+                                                         "releases.manage", "reports.manage"}
     assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage", "figures.view"}
 
 

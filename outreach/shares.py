@@ -1,0 +1,248 @@
+"""Secure links that give a referring partner one progress report.
+
+A link is minted when its email goes out (a context refresher of the outbox), so the random token
+never rests anywhere but in that email; the share row keeps its SHA-256. Opening the report also
+takes a one-time code, minted the same way and emailed to the partner's address on file, so a
+forwarded email alone opens nothing. Every use is recorded as a ShareAccess row, and views and
+downloads also in the practice's audit trail.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django_scopes import scopes_disabled
+
+from outreach.engine.models import OutboxMessage, Purpose
+from outreach.engine.outbox import dispatch_soon, enqueue, message_cancel_by_key
+from practice.audit import Action, audit_record
+from practice.net import client_ip
+
+from .models import ProgressReport, ReportShare, ShareAccess
+from .pdf import open_private
+from .releases import release_refusal, valid_release
+
+Event = ShareAccess.Event
+LINK_DAYS = 30
+CODE_MINUTES = 15
+CODE_MAX_FAILURES = 5
+ACCESS_MINUTES = 30  # how long a right code keeps the partner's reports open in that browser
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _code_digest(share: ReportShare, code: str) -> str:
+    # Six digits are few: keyed with the server's secret, a leaked hash cannot be tried offline.
+    return salted_hmac("outreach.report-code", f"{share.pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def _share_key(share_id) -> str:
+    return f"report-share:{share_id}"
+
+
+# --- Staff side ---------------------------------------------------------------------------------
+
+
+def share_send(*, report: ProgressReport, actor, ip_address=None) -> ReportShare:
+    """Email the report's partner a link to it, through the outbox."""
+    if report.status != ProgressReport.Status.READY:
+        raise ValidationError("The PDF is not ready yet; send it once it has rendered.")
+    refusal = release_refusal(client=report.client, partner=report.partner)
+    if refusal:
+        raise ValidationError(refusal)
+    if not report.partner.email:
+        raise ValidationError(f"{report.partner} has no email address on file. Add one on the partner's page, "
+                              "or download the PDF to print or fax.")
+    share = ReportShare.objects.create(
+        practice=report.practice, report=report, partner=report.partner, address=report.partner.email,
+        expires_at=timezone.now() + timedelta(days=LINK_DAYS), created_by=actor)
+    share.outbox_message = enqueue(
+        practice=report.practice, kind="report_share", purpose=Purpose.TRANSACTIONAL, template="report_share",
+        address=share.address, idempotency_key=_share_key(share.pk), created_by=actor,
+        context={"share_id": str(share.pk)})
+    share.save(update_fields=["outbox_message"])
+    audit_record(practice=report.practice, actor=actor, action=Action.SEND, record=report,
+                 label=f"{report.client} · progress report", detail=f"link emailed to {report.partner}",
+                 ip_address=ip_address)
+    return share
+
+
+def share_revoke(*, share: ReportShare, actor, ip_address=None) -> ReportShare:
+    if share.revoked_at is None:
+        share.revoked_at = timezone.now()
+        share.save(update_fields=["revoked_at"])
+        message_cancel_by_key(practice=share.practice, idempotency_key=_share_key(share.pk))
+        audit_record(practice=share.practice, actor=actor, action=Action.CHANGE, record=share.report,
+                     label=f"{share.report.client} · progress report",
+                     detail=f"link for {share.partner} revoked", ip_address=ip_address)
+    return share
+
+
+def share_status(share: ReportShare) -> str:
+    """Sent / opened / downloaded, for staff."""
+    if share.revoked_at:
+        return "Revoked"
+    if share.download_count:
+        return f"Downloaded {share.download_count}×"
+    if share.first_opened_at:
+        return "Opened"
+    message = share.outbox_message
+    if message is None or message.status != OutboxMessage.Status.SENT:
+        return message.get_status_display() if message else "Not sent"
+    return "Sent"
+
+
+# --- Minted at send time (outbox context refreshers and skip checks) -----------------------------
+
+
+def _share_of(message: OutboxMessage) -> ReportShare:
+    return ReportShare.objects.select_related("report", "partner", "report__client").get(
+        practice=message.practice, pk=message.context["share_id"])
+
+
+def share_link_context(message: OutboxMessage) -> dict:
+    """A fresh random token for the email about to go out; only its hash is kept."""
+    share = _share_of(message)
+    token = secrets.token_urlsafe(32)
+    share.token_hash = _token_digest(token)
+    share.save(update_fields=["token_hash"])
+    return {"link": settings.SITE_URL + reverse("outreach:shared-report", args=[share.practice.slug, token]),
+            "expires_on": f"{timezone.localtime(share.expires_at, share.practice.zone):%d %B %Y}",
+            "partner_name": share.partner.contact_name or str(share.partner)}
+
+
+def share_code_context(message: OutboxMessage) -> dict:
+    """A fresh one-time code for the email about to go out; it replaces any earlier code."""
+    share = _share_of(message)
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    share.code_hash = _code_digest(share, code)
+    share.code_expires_at = timezone.now() + timedelta(minutes=CODE_MINUTES)
+    share.code_failures = 0
+    share.save(update_fields=["code_hash", "code_expires_at", "code_failures"])
+    return {"code": code, "minutes": CODE_MINUTES}
+
+
+def share_skip_reason(message: OutboxMessage) -> str:
+    """A link or code that may no longer go out: revoked, expired, or the release withdrawn."""
+    share = _share_of(message)
+    return share_refusal(share)
+
+
+# --- The partner's side -------------------------------------------------------------------------
+
+
+def share_from_token(*, practice_slug: str, token: str) -> ReportShare | None:
+    """The share behind a link, or None for a made-up, tampered or other practice's link."""
+    if not token or len(token) > 100:
+        return None
+    with scopes_disabled():
+        return (ReportShare.objects.select_related("practice", "report", "partner", "report__client")
+                .filter(token_hash=_token_digest(token), practice__slug=practice_slug).first())
+
+
+def share_refusal(share: ReportShare) -> str:
+    """Why this link no longer opens its report, in words for the partner; empty when it does.
+    Never names the client: whoever holds the link may not be the partner."""
+    if share.revoked_at:
+        return "The practice has withdrawn this link."
+    if share.expires_at <= timezone.now():
+        return f"This link expired on {timezone.localtime(share.expires_at, share.practice.zone):%d %b %Y}."
+    if valid_release(client=share.report.client, partner=share.partner) is None:
+        return "This report can no longer be shared. Please contact the practice."
+    if share.report.status != ProgressReport.Status.READY:
+        return "This report is not available at the moment. Please try again later."
+    return ""
+
+
+def access_record(request, share: ReportShare, event: str, detail: str = "") -> ShareAccess:
+    """Record one use of the link (when, from where, which browser); views and downloads also go to
+    the practice's audit trail, under the partner's name."""
+    ip_address = client_ip(request)
+    access = ShareAccess.objects.create(practice=share.practice, share=share, event=event, detail=detail[:200],
+                                        ip_address=ip_address,
+                                        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+    if event in (Event.VIEW, Event.DOWNLOAD):
+        audit_record(practice=share.practice, actor=None, actor_label=f"{share.partner} (report link)",
+                     action=Action.DOWNLOAD if event == Event.DOWNLOAD else Action.VIEW, record=share.report,
+                     label=f"{share.report.client} · progress report", detail=f"{access.get_event_display()} {detail}",
+                     ip_address=ip_address)
+    if event == Event.VIEW and share.first_opened_at is None:
+        share.first_opened_at = access.at
+        share.save(update_fields=["first_opened_at"])
+    return access
+
+
+def code_request(request, share: ReportShare) -> None:
+    """Email a one-time code to the partner's address on file (now, not when the link was sent)."""
+    address = share.partner.email
+    if not address:
+        raise ValidationError("The practice has no email address for you on file. Please contact them.")
+    enqueue(practice=share.practice, kind="report_code", purpose=Purpose.TRANSACTIONAL, template="report_code",
+            address=address, idempotency_key=f"report-code:{share.pk}:{secrets.token_hex(8)}",
+            context={"share_id": str(share.pk)})
+    dispatch_soon()
+    access_record(request, share, Event.CODE_SENT)
+
+
+def code_verify(request, share: ReportShare, code: str) -> None:
+    """Accept the code once, or raise with what to do next."""
+    if not share.code_hash or share.code_expires_at is None or share.code_expires_at <= timezone.now():
+        raise ValidationError("There is no code in force: ask for a new one.")
+    if share.code_failures >= CODE_MAX_FAILURES:
+        raise ValidationError("Too many wrong codes. Ask for a new one.")
+    code = "".join(ch for ch in code if ch.isdigit())
+    if not constant_time_compare(_code_digest(share, code), share.code_hash):
+        share.code_failures += 1
+        share.save(update_fields=["code_failures"])
+        access_record(request, share, Event.CODE_WRONG)
+        raise ValidationError("That code is not right. Check the latest email and try again.")
+    share.code_hash = ""  # one use only
+    share.save(update_fields=["code_hash"])
+    access_record(request, share, Event.CODE_OK)
+    _grant(request, share)
+
+
+def _session_key(share: ReportShare) -> str:
+    return f"report-access:{share.practice_id}:{share.partner_id}"
+
+
+def _grant(request, share: ReportShare) -> None:
+    until = timezone.now() + timedelta(minutes=ACCESS_MINUTES)
+    request.session[_session_key(share)] = until.timestamp()
+    request.session.cycle_key()
+
+
+def access_granted(request, share: ReportShare) -> bool:
+    """True while this browser has entered a right code for this share's partner."""
+    until = request.session.get(_session_key(share))
+    return until is not None and until > timezone.now().timestamp()
+
+
+def partner_shares(share: ReportShare) -> list[ReportShare]:
+    """The partner's links of this practice that still open their report, one per report (the
+    latest), newest first: what a doctor who came in by one link may also download."""
+    candidates = (ReportShare.objects.select_related("practice", "report", "partner", "report__client")
+                  .filter(practice=share.practice, partner=share.partner, revoked_at__isnull=True,
+                          expires_at__gt=timezone.now()).exclude(token_hash="").order_by("-created_at"))
+    latest_by_report = {}
+    for candidate in candidates:
+        if candidate.report_id not in latest_by_report and not share_refusal(candidate):
+            latest_by_report[candidate.report_id] = candidate
+    return list(latest_by_report.values())
+
+
+def share_download(request, share: ReportShare) -> bytes:
+    """The PDF's bytes, counted and recorded."""
+    content = open_private(share.report.pdf_name, sha256=share.report.pdf_sha256)
+    share.download_count += 1
+    share.last_downloaded_at = timezone.now()
+    share.save(update_fields=["download_count", "last_downloaded_at"])
+    access_record(request, share, Event.DOWNLOAD)
+    return content

@@ -1,0 +1,181 @@
+"""Progress reports: drafted from signed notes, signed, rendered to PDF (WeasyPrint, in this
+process here; outreach/tests/test_report_worker.py renders with a real worker)."""
+
+import io
+import os
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from pypdf import PdfReader
+
+from outreach.models import ProgressReport, ReleaseAuthorisation
+from outreach.pdf import open_private
+from outreach.releases import release_revoke
+from outreach.reports import default_period, report_create, report_render, report_save_draft, report_sign
+from outreach.tests.factories import client_with_history
+from practice.models import AuditEvent
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+def _draft(practice, therapist, **history):
+    with scope(practice=practice):
+        client, partner = client_with_history(practice, therapist, **history)
+        start, end = default_period(practice)
+        return report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+
+
+def _signed_and_rendered(practice, therapist, **history) -> ProgressReport:
+    report = _draft(practice, therapist, **history)
+    with scope(practice=practice):
+        report_sign(report=report, actor=therapist)
+    assert report_render(str(report.pk)) == ProgressReport.Status.READY
+    with scope(practice=practice):
+        report.refresh_from_db()
+    return report
+
+
+def _pdf_text(report) -> str:
+    """The PDF's text with line breaks and runs of spaces made single spaces."""
+    content = open_private(report.pdf_name, sha256=report.pdf_sha256)
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+
+
+def test_the_draft_is_assembled_from_the_signed_notes_of_the_period(practice, therapist):
+    report = _draft(practice, therapist, visits=6)
+    assert report.facts["attendance"]["attended"] == 6
+    assert [row["area"] for row in report.facts["pain_change"]] == ["Neck", "Upper back"]
+    assert report.facts["pain_change"][0] == {"area": "Neck", "first": 8, "latest": 3}
+    assert "Jules's stiff neck after desk work" in report.presenting_complaint
+    assert "Neck 8/10 at the first rated visit, 3/10 at the latest" in report.response
+    assert "Doorway stretch daily" in report.recommendations
+    assert "Hypertonic upper trapezius" in report.findings
+
+
+def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_practice, therapist, settings):
+    from practice.models import Membership
+
+    with scope(practice=practice):  # another client of the same practice, with another partner
+        client_with_history(practice, therapist, first_name="Morgan", last_name="Pellegrino",
+                            partner_email="other@elsewhere.example", hour=14)
+    with scope(practice=other_practice):
+        Membership.objects.create(practice=other_practice, user=therapist, role=Membership.Role.THERAPIST)
+        client_with_history(other_practice, therapist, first_name="Casey", last_name="Lindqvist")
+    report = _signed_and_rendered(practice, therapist, visits=5)
+    text = _pdf_text(report)
+    shutil.copy(settings.PRIVATE_MEDIA_ROOT / report.pdf_name, "/tmp/rb/report.pdf") if os.environ.get("KEEP_PDF") else None
+    for fact in ("Harbour Test Massage", "Progress report", "Jules Abernathy", "9 Mar 1984", "Dr. Ada Okafor",
+                 "Quayside Chiropractic", "5 visits attended", "Neck: 8/10 at the first rated visit, 4/10 at the latest",
+                 "Page 1 of", "Confidential health information"):
+        assert fact in text, fact
+    for stranger in ("Morgan", "Pellegrino", "Casey", "Lindqvist", "Elsewhere"):
+        assert stranger not in text
+    assert report.pdf_pages >= 1 and len(report.pdf_sha256) == 64
+
+
+def test_note_text_is_escaped_and_local_files_are_never_embedded(practice, therapist):
+    hostile = ('<a rel="attachment" href="file:///etc/hostname">host</a> <img src="file:///etc/passwd"> '
+               '<link rel="attachment" href="file:///etc/hostname">')
+    report = _draft(practice, therapist, extra_note=hostile)
+    with scope(practice=practice):
+        report_save_draft(report=report, fields={"plan": f"Plan {hostile}"})
+        report_sign(report=report, actor=therapist)
+    report_render(str(report.pk))
+    with scope(practice=practice):
+        report.refresh_from_db()
+    reader = PdfReader(io.BytesIO(open_private(report.pdf_name, sha256=report.pdf_sha256)))
+    assert reader.attachments == {}
+    assert not any(page.images for page in reader.pages)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert '<img src="file:///etc/passwd">' in text  # shown as the text it is
+    with open("/etc/hostname") as file:
+        hostname = file.read().strip()
+    assert hostname not in text.replace('href="file:///etc/hostname"', "")
+
+
+def test_the_fetcher_refuses_everything_but_rebooks_static_files(tmp_path):
+    from outreach.pdf import STATIC_ORIGIN, RefusedResource, StaticOnlyFetcher, html_to_pdf
+
+    fetcher = StaticOnlyFetcher()
+    assert b"Progress-report PDFs" in fetcher.fetch(f"{STATIC_ORIGIN}/static/css/report.css").read()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do-not-embed-me")
+    for url in (secret.as_uri(), "file:///etc/hostname", f"{STATIC_ORIGIN}/static/../../config/settings/base.py",
+                f"{STATIC_ORIGIN}/static/%2e%2e/%2e%2e/manage.py", "http://127.0.0.1:8000/static/css/report.css",
+                "data:text/plain,hello", f"{STATIC_ORIGIN}/media/anything"):
+        with pytest.raises(RefusedResource):
+            fetcher.fetch(url)
+    # Unescaped HTML that asks for local files gets none of them, even bypassing the template.
+    pdf = html_to_pdf(f'<p>x</p><img src="{secret.as_uri()}"><a rel="attachment" href="{secret.as_uri()}">a</a>'
+                      f'<link rel="attachment" href="{secret.as_uri()}">')
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert reader.attachments == {} and not reader.pages[0].images
+    assert b"do-not-embed-me" not in pdf.content
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils is not installed")
+def test_the_pdf_renders_to_png_with_pdftoppm(practice, therapist, tmp_path):
+    report = _signed_and_rendered(practice, therapist, visits=8)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(open_private(report.pdf_name, sha256=report.pdf_sha256))
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == report.pdf_pages
+    assert all(page.read_bytes().startswith(b"\x89PNG") and page.stat().st_size > 5000 for page in pages)
+
+
+def test_a_missing_expired_or_revoked_release_refuses_creation_and_signing(practice, therapist):
+    with scope(practice=practice):
+        client, partner = client_with_history(practice, therapist)
+        start, end = default_period(practice)
+        release = ReleaseAuthorisation.objects.get(client=client, partner=partner)
+        report = report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+        release_revoke(release=release, actor=therapist)
+        with pytest.raises(ValidationError, match="revoked their authorisation"):
+            report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+        with pytest.raises(ValidationError, match="revoked their authorisation"):
+            report_sign(report=report, actor=therapist)
+        ReleaseAuthorisation.objects.filter(pk=release.pk).update(revoked_at=None,
+                                                                  expires_on=end - timedelta(days=1))
+        with pytest.raises(ValidationError, match="expired"):
+            report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+        ReleaseAuthorisation.objects.filter(pk=release.pk).delete()
+        with pytest.raises(ValidationError, match="has not authorised"):
+            report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+        assert ProgressReport.objects.count() == 1
+
+
+def test_a_signed_report_is_final_and_signing_is_audited(practice, therapist):
+    report = _draft(practice, therapist)
+    with scope(practice=practice):
+        report_save_draft(report=report, fields={"response": ""})
+        with pytest.raises(ValidationError, match="response to treatment"):
+            report_sign(report=report, actor=therapist)
+        report_save_draft(report=report, fields={"response": "Much easier to turn the head."})
+        report_sign(report=report, actor=therapist)
+        assert report.status == ProgressReport.Status.QUEUED
+        with pytest.raises(ValidationError, match="signed and cannot be changed"):
+            report_save_draft(report=report, fields={"plan": "changed"})
+    with scopes_disabled():
+        assert set(AuditEvent.objects.filter(record_id=str(report.pk)).values_list("action", flat=True)) == {
+            "create", "sign"}
+
+
+def test_a_period_must_be_in_order_and_not_in_the_future(practice, therapist):
+    with scope(practice=practice):
+        client, partner = client_with_history(practice, therapist)
+        today = timezone.localdate(timezone=practice.zone)
+        for start, end, message in ((today, today - timedelta(days=1), "end on or after"),
+                                    (today, today + timedelta(days=1), "future"),
+                                    (today - timedelta(days=900), today, "two years")):
+            with pytest.raises(ValidationError, match=message):
+                report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
