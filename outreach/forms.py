@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from outreach.engine.models import OutboxMessage, kind_label
-from outreach.models import FollowUpSettings, Newsletter
+from outreach.models import FollowUpSettings, Newsletter, ProgressReport
 
 
 class OutboxFilterForm(forms.Form):
@@ -60,3 +60,28 @@ class NewsletterScheduleForm(forms.Form):
         if send_at < timezone.now() - timedelta(minutes=5):
             raise forms.ValidationError("That time has passed; leave it empty to send now.")
         return send_at
+
+
+class ReportCreateForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=None, label="Report to", empty_label="Choose a partner",
+                                     error_messages={"invalid_choice": "Choose one of the partners listed."})
+    period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners
+
+
+class ReportNarrativeForm(forms.ModelForm):
+    class Meta:
+        model = ProgressReport
+        fields = list(ProgressReport.NARRATIVE)
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in ProgressReport.NARRATIVE}
+        help_texts = {
+            "presenting_complaint": "Why the client came, in their words and yours.",
+            "findings": "What you found by touch and observation.",
+            "response": "How pain, movement and daily life changed.",
+            "plan": "The plan of care from here.",
+            "recommendations": "What you suggest to the doctor and the client (home care, referral back, …).",
+        }

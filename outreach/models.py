@@ -205,6 +205,19 @@ class ReportShare(TenantModel):
     def __str__(self):
         return f"Link to {self.report} for {self.partner}"
 
+    @property
+    def status_label(self) -> str:
+        """Sent / opened / downloaded, for staff."""
+        if self.revoked_at:
+            return "Revoked"
+        if self.download_count:
+            return f"Downloaded {self.download_count}×"
+        if self.first_opened_at:
+            return "Opened"
+        if self.outbox_message is None:
+            return "Not sent"
+        return self.outbox_message.get_status_display()
+
 
 class ShareAccess(TenantModel):
     """Every use of a report link, by the doctor's side: viewed, code sent, code right or wrong,

@@ -85,20 +85,6 @@ def share_revoke(*, share: ReportShare, actor, ip_address=None) -> ReportShare:
     return share
 
 
-def share_status(share: ReportShare) -> str:
-    """Sent / opened / downloaded, for staff."""
-    if share.revoked_at:
-        return "Revoked"
-    if share.download_count:
-        return f"Downloaded {share.download_count}×"
-    if share.first_opened_at:
-        return "Opened"
-    message = share.outbox_message
-    if message is None or message.status != OutboxMessage.Status.SENT:
-        return message.get_status_display() if message else "Not sent"
-    return "Sent"
-
-
 # --- Minted at send time (outbox context refreshers and skip checks) -----------------------------
 
 
@@ -192,21 +178,24 @@ def code_request(request, share: ReportShare) -> None:
 
 
 def code_verify(request, share: ReportShare, code: str) -> None:
-    """Accept the code once, or raise with what to do next."""
-    if not share.code_hash or share.code_expires_at is None or share.code_expires_at <= timezone.now():
-        raise ValidationError("There is no code in force: ask for a new one.")
-    if share.code_failures >= CODE_MAX_FAILURES:
-        raise ValidationError("Too many wrong codes. Ask for a new one.")
+    """Accept the code once, or raise with what to do next. Every entry is recorded."""
     code = "".join(ch for ch in code if ch.isdigit())
-    if not constant_time_compare(_code_digest(share, code), share.code_hash):
+    if not share.code_hash or share.code_expires_at is None or share.code_expires_at <= timezone.now():
+        problem = "There is no code in force: ask for a new one."
+    elif share.code_failures >= CODE_MAX_FAILURES:
+        problem = "Too many wrong codes. Ask for a new one."
+    elif not constant_time_compare(_code_digest(share, code), share.code_hash):
         share.code_failures += 1
         share.save(update_fields=["code_failures"])
-        access_record(request, share, Event.CODE_WRONG)
-        raise ValidationError("That code is not right. Check the latest email and try again.")
-    share.code_hash = ""  # one use only
-    share.save(update_fields=["code_hash"])
-    access_record(request, share, Event.CODE_OK)
-    _grant(request, share)
+        problem = "That code is not right. Check the latest email and try again."
+    else:
+        share.code_hash = ""  # one use only
+        share.save(update_fields=["code_hash"])
+        access_record(request, share, Event.CODE_OK)
+        _grant(request, share)
+        return
+    access_record(request, share, Event.CODE_WRONG, problem)
+    raise ValidationError(problem)
 
 
 def _session_key(share: ReportShare) -> str:

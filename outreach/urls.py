@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from outreach import views
+from outreach import report_views, views
 
 app_name = "outreach"
 
@@ -11,7 +11,25 @@ practice_patterns = [
     path("<uuid:message_id>/cancel/", views.outbox_cancel, name="outbox-cancel"),
 ]
 
+report_patterns = [
+    path("", report_views.report_list, name="report-list"),
+    path("<uuid:report_id>/", report_views.report_detail, name="report-detail"),
+    path("<uuid:report_id>/status/", report_views.report_status, name="report-status"),
+    path("<uuid:report_id>/pdf/", report_views.report_pdf, name="report-pdf"),
+    path("<uuid:report_id>/send/", report_views.report_send, name="report-send"),
+    path("<uuid:report_id>/render/", report_views.report_render_again, name="report-render"),
+    path("<uuid:report_id>/links/<uuid:share_id>/revoke/", report_views.share_revoke_view, name="share-revoke"),
+]
+
 urlpatterns = [
+    path("shared-reports/<slug:practice_slug>/<str:token>/", report_views.shared_report, name="shared-report"),
+    path("shared-reports/<slug:practice_slug>/<str:token>/pdf/", report_views.shared_report_pdf,
+         name="shared-report-pdf"),
+    path("shared-reports/<slug:practice_slug>/<str:token>/pdf/<uuid:share_id>/", report_views.shared_report_pdf,
+         name="shared-report-other-pdf"),
+    path("p/<slug:practice_slug>/clients/<uuid:client_id>/reports/", report_views.client_reports,
+         name="client-reports"),
+    path("p/<slug:practice_slug>/reports/", include(report_patterns)),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("rebook/<str:token>/", views.rebook, name="rebook"),
     path("p/<slug:practice_slug>/calls/", views.call_list, name="call-list"),

@@ -21,6 +21,7 @@ NAV_ITEMS = [
     NavItem("Requests", "referrals:requests", "referrals.attribute"),
     NavItem("Figures", "sessions:figures", "figures.view"),
     NavItem("Partners", "referrals:board", "partners.manage"),
+    NavItem("Reports", "outreach:report-list", "reports.manage"),
     NavItem("Outbox", "outreach:outbox-list", "outbox.view"),
     NavItem("Staff", "practice:staff-list", "staff.manage", manage=True),
     NavItem("Audit log", "practice:audit-list", "audit.view", manage=True),

@@ -58,3 +58,31 @@ def client_with_history(practice, therapist, *, first_name="Jules", last_name="A
                                      contact_name="Dr. Ada Okafor", email=partner_email, fax="+1 603 555 0199")
     release_record(client=client, partner=partner, signed_name=client.full_name, actor=therapist)
     return client, partner
+
+
+def draft_report(practice, therapist, **history):
+    """A draft progress report on a new client_with_history, over the default period."""
+    from django_scopes import scope
+
+    from outreach.reports import default_period, report_create
+
+    with scope(practice=practice):
+        client, partner = client_with_history(practice, therapist, **history)
+        start, end = default_period(practice)
+        return report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+
+
+def rendered_report(practice, therapist, **history):
+    """A signed report whose PDF is rendered (in this process) and stored."""
+    from django_scopes import scope
+
+    from outreach.reports import report_render, report_sign
+
+    report = draft_report(practice, therapist, **history)
+    with scope(practice=practice):
+        report_sign(report=report, actor=therapist)
+    report_render(str(report.pk))
+    with scope(practice=practice):
+        report.refresh_from_db()
+    assert report.status == "ready", report.render_error
+    return report

@@ -17,7 +17,7 @@ from outreach.models import ProgressReport, ReleaseAuthorisation
 from outreach.pdf import open_private
 from outreach.releases import release_revoke
 from outreach.reports import default_period, report_create, report_render, report_save_draft, report_sign
-from outreach.tests.factories import client_with_history
+from outreach.tests.factories import client_with_history, draft_report, rendered_report
 from practice.models import AuditEvent
 
 
@@ -27,23 +27,6 @@ def private_media(settings, tmp_path):
     return settings.PRIVATE_MEDIA_ROOT
 
 
-def _draft(practice, therapist, **history):
-    with scope(practice=practice):
-        client, partner = client_with_history(practice, therapist, **history)
-        start, end = default_period(practice)
-        return report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
-
-
-def _signed_and_rendered(practice, therapist, **history) -> ProgressReport:
-    report = _draft(practice, therapist, **history)
-    with scope(practice=practice):
-        report_sign(report=report, actor=therapist)
-    assert report_render(str(report.pk)) == ProgressReport.Status.READY
-    with scope(practice=practice):
-        report.refresh_from_db()
-    return report
-
-
 def _pdf_text(report) -> str:
     """The PDF's text with line breaks and runs of spaces made single spaces."""
     content = open_private(report.pdf_name, sha256=report.pdf_sha256)
@@ -51,7 +34,7 @@ def _pdf_text(report) -> str:
 
 
 def test_the_draft_is_assembled_from_the_signed_notes_of_the_period(practice, therapist):
-    report = _draft(practice, therapist, visits=6)
+    report = draft_report(practice, therapist, visits=6)
     assert report.facts["attendance"]["attended"] == 6
     assert [row["area"] for row in report.facts["pain_change"]] == ["Neck", "Upper back"]
     assert report.facts["pain_change"][0] == {"area": "Neck", "first": 8, "latest": 3}
@@ -70,7 +53,7 @@ def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_pract
     with scope(practice=other_practice):
         Membership.objects.create(practice=other_practice, user=therapist, role=Membership.Role.THERAPIST)
         client_with_history(other_practice, therapist, first_name="Casey", last_name="Lindqvist")
-    report = _signed_and_rendered(practice, therapist, visits=5)
+    report = rendered_report(practice, therapist, visits=5)
     text = _pdf_text(report)
     shutil.copy(settings.PRIVATE_MEDIA_ROOT / report.pdf_name, "/tmp/rb/report.pdf") if os.environ.get("KEEP_PDF") else None
     for fact in ("Harbour Test Massage", "Progress report", "Jules Abernathy", "9 Mar 1984", "Dr. Ada Okafor",
@@ -85,7 +68,7 @@ def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_pract
 def test_note_text_is_escaped_and_local_files_are_never_embedded(practice, therapist):
     hostile = ('<a rel="attachment" href="file:///etc/hostname">host</a> <img src="file:///etc/passwd"> '
                '<link rel="attachment" href="file:///etc/hostname">')
-    report = _draft(practice, therapist, extra_note=hostile)
+    report = draft_report(practice, therapist, extra_note=hostile)
     with scope(practice=practice):
         report_save_draft(report=report, fields={"plan": f"Plan {hostile}"})
         report_sign(report=report, actor=therapist)
@@ -124,7 +107,7 @@ def test_the_fetcher_refuses_everything_but_rebooks_static_files(tmp_path):
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils is not installed")
 def test_the_pdf_renders_to_png_with_pdftoppm(practice, therapist, tmp_path):
-    report = _signed_and_rendered(practice, therapist, visits=8)
+    report = rendered_report(practice, therapist, visits=8)
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(open_private(report.pdf_name, sha256=report.pdf_sha256))
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
@@ -155,7 +138,7 @@ def test_a_missing_expired_or_revoked_release_refuses_creation_and_signing(pract
 
 
 def test_a_signed_report_is_final_and_signing_is_audited(practice, therapist):
-    report = _draft(practice, therapist)
+    report = draft_report(practice, therapist)
     with scope(practice=practice):
         report_save_draft(report=report, fields={"response": ""})
         with pytest.raises(ValidationError, match="response to treatment"):
