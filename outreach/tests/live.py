@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,6 +155,7 @@ class WorkerProcess:
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "REBOOK_OUTBOX_LEASE_SECONDS": str(lease_seconds),
             "REBOOK_DISPATCH_EVERY_SECONDS": str(dispatch_every_seconds),
+            "REBOOK_PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),  # where the test reads PDFs
         }
         self.process = None
 
@@ -190,3 +192,12 @@ class WorkerProcess:
                 self.kill()
         if not self._log.closed:
             self._log.close()
+
+
+def tick(broker_url):
+    """What beat does every minute: ask a worker to dispatch what is due."""
+    from config.celery_app import app
+    from outreach.tasks import dispatch_due_messages
+
+    with app.connection_for_write(broker_url) as connection:
+        dispatch_due_messages.apply_async(connection=connection, retry=False)

@@ -2,8 +2,6 @@
 to an SMTP server on loopback. Workers are SIGKILLed and Redis is stopped; nothing is lost and
 nothing is sent twice."""
 
-import os
-import shutil
 import time
 from collections import Counter
 from datetime import timedelta
@@ -13,56 +11,13 @@ from kombu.exceptions import OperationalError
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from config.celery_app import app
 from outreach.engine.consent import consent_record
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
-from outreach.tasks import dispatch_due_messages
-from outreach.tests.live import PrivateRedis, SmtpSink, WorkerProcess, wait_for
+from outreach.tests.live import SmtpSink, tick, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 Status = OutboxMessage.Status
-
-
-@pytest.fixture
-def redis():
-    if not shutil.which("redis-server"):
-        if os.environ.get("REBOOK_STRICT_TESTS"):
-            pytest.fail("redis-server is missing (apt-get install redis-server)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = PrivateRedis().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpSink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def workers(redis, smtp, tmp_path):
-    """Start workers with `workers.start()`; all are stopped at the end (their logs shown on failure)."""
-
-    class Workers(list):
-        def start(self, **options):
-            worker = WorkerProcess(broker_url=redis.url, smtp_port=smtp.port,
-                                   log_path=tmp_path / f"{options.get('command', 'worker')}-{len(self)}.log", **options)
-            self.append(worker)
-            return worker.start()
-
-    started = Workers()
-    yield started
-    for worker in started:
-        worker.stop()
-        print(f"--- {worker.log_path.name}\n{worker.log_path.read_text()[-4000:]}")
-
-
-def tick(broker_url):
-    """What beat does every minute: ask a worker to dispatch what is due."""
-    with app.connection_for_write(broker_url) as connection:
-        dispatch_due_messages.apply_async(connection=connection, retry=False)
 
 
 def _enqueue_many(practice, prefix, count, **overrides):
