@@ -34,8 +34,10 @@ stop:
 	$(BIN)/python -c "from config.embedded_postgres import stop_embedded_server as stop; print('embedded PostgreSQL stopped' if stop() else 'embedded PostgreSQL was not running')"
 
 # Speed goals live here, not in timed tests: the client list with 10,000 clients, and a practice
-# with 20 therapists and 100,000 appointments (calendar, availability, checkout, figures).
+# with 20 therapists and 100,000 appointments (calendar, availability, checkout, figures), and a
+# 20-visit progress report rendered to PDF (time and peak memory).
 bench: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/report_render.py
