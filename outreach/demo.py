@@ -1,12 +1,16 @@
-"""Demo outreach: a few follow-up calls on today's list and a newsletter draft (nothing is sent)."""
+"""Demo outreach: a few follow-up calls on today's list, a newsletter draft, and a client's release
+for their referring chiropractor with a progress report drafted for it (nothing is sent)."""
 
 from django.utils import timezone
 
 from practice.models import Practice
-from sessions.models import Appointment
+from referrals.models import Referral
+from sessions.models import Appointment, SessionNote
 
 from .followups import settings_for
 from .models import CallTask, Newsletter
+from .releases import release_record
+from .reports import default_period, report_create
 
 NEWSLETTER = """Hello from all of us!
 
@@ -32,3 +36,20 @@ def seed_practice(practice: Practice) -> None:
                                 client_name=f"{client.first_name} {client.last_name}",
                                 notes="Your upper back was tight and eased well. · Plan: upper trapezius, in 14 days")
     Newsletter.objects.create(practice=practice, subject="Late Thursdays from December", body_markdown=NEWSLETTER)
+    _seed_report(practice)
+
+
+def _seed_report(practice: Practice) -> None:
+    """The referred client with the most signed notes authorises reports to their referrer, and a
+    draft waits for the therapist to read, sign and send."""
+    referred = {r.client_id: r.partner for r in Referral.objects.filter(practice=practice, partner__isnull=False,
+                                                                         partner__stage="active")
+                .select_related("partner")}
+    note = (SessionNote.objects.filter(practice=practice, client_id__in=referred, signed_at__isnull=False)
+            .select_related("client", "therapist").order_by("-visit__starts_at").first())
+    if note is None:
+        return
+    partner = referred[note.client_id]
+    release_record(client=note.client, partner=partner, signed_name=note.client.full_name, actor=note.therapist)
+    start, end = default_period(practice)
+    report_create(client=note.client, partner=partner, period_start=start, period_end=end, actor=note.therapist)

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 from django_scopes import scope
 
 from clients.selectors import client_get
@@ -114,8 +116,12 @@ def report_detail(request, practice_slug, report_id):
 
 @requires("reports.manage")
 def report_status(request, practice_slug, report_id):
-    """htmx, every two seconds while the PDF renders."""
-    return render(request, "outreach/_report_status.html", {"report": _report(request, report_id)})
+    """htmx, every two seconds while the PDF renders; once it is done, the whole page reloads so
+    that the send button and the messages match the new state."""
+    report = _report(request, report_id)
+    if request.htmx and not report.is_rendering:
+        return HttpResponseClientRefresh()
+    return render(request, "outreach/_report_status.html", {"report": report})
 
 
 @requires("reports.manage")
@@ -193,6 +199,10 @@ def _unusable(request, status: int, message: str, practice=None) -> HttpResponse
     return render(request, "outreach/shared_report.html", {"unusable": message, "practice": practice}, status=status)
 
 
+# The unguessable token in the address is the credential, so a forged cross-site POST would need it
+# already. And the page must send no referrer, under which browsers send "Origin: null" with its
+# forms, which Django's CSRF check refuses; so this view does without CSRF, like unsubscribe.
+@csrf_exempt
 @requires(PUBLIC)
 @private_page
 def shared_report(request, practice_slug, token):

@@ -80,7 +80,8 @@ def test_the_partner_opens_the_report_with_the_emailed_code_and_every_step_is_re
     wrong = doctor.post(path, {"action": "verify", "code": "000000" if code != "000000" else "111111"})
     assert wrong.status_code == 400 and b"not right" in wrong.content
     assert doctor.post(path, {"action": "verify", "code": code}).status_code == 302
-    assert b"Download PDF" in doctor.get(path).content
+    opened = doctor.get(path).content.decode()
+    assert "Download PDF" in opened and "On <strong>Jules Abernathy</strong>, born 9 Mar 1984" in opened
     pdf = doctor.get(f"{path}pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert pdf["Cache-Control"] == "no-store" and pdf["Referrer-Policy"] == "no-referrer"
