@@ -76,6 +76,8 @@ def gather_facts(*, client: Client, start: date, end: date) -> dict:
         elif visit.status == Appointment.Status.NO_SHOW:
             attendance["no_show"] += 1
         elif visit.status == Appointment.Status.CANCELLED:
+            if visit.cancel_reason == Appointment.CancelReason.PRACTICE:
+                continue  # the practice's own cancellation says nothing about the client
             late = visit.cancel_reason == Appointment.CancelReason.LATE
             attendance["late_cancelled" if late else "cancelled"] += 1
         else:

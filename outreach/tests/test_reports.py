@@ -19,6 +19,7 @@ from outreach.releases import release_revoke
 from outreach.reports import default_period, report_create, report_render, report_save_draft, report_sign
 from outreach.tests.factories import client_with_history, draft_report, rendered_report
 from practice.models import AuditEvent
+from sessions.models import SessionNote
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,22 @@ def _pdf_text(report) -> str:
 
 
 def test_the_draft_is_assembled_from_the_signed_notes_of_the_period(practice, therapist):
+    with scope(practice=practice):
+        client, partner = client_with_history(practice, therapist, visits=6)
+        visits = list(client.appointments.order_by("starts_at"))
+        for visit, reason in zip(visits[:3], ("late", "client", "practice"), strict=True):
+            visit.status, visit.cancel_reason = "cancelled", reason
+            visit.save()
+        SessionNote.objects.filter(visit=visits[3]).update(signed_at=None)  # a draft note is left out
+        start, end = default_period(practice)
+        report = report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+    assert report.facts["attendance"] == {"attended": 3, "cancelled": 1, "late_cancelled": 1, "no_show": 0,
+                                          "upcoming": 0}
+    assert [visit["signed"] for visit in report.facts["visits"]] == [False, True, True]
+    assert report.facts["pain_change"][0] == {"area": "Neck", "first": 4, "latest": 3}
+
+
+def test_the_draft_narrative_comes_from_the_intake_and_the_notes(practice, therapist):
     report = draft_report(practice, therapist, visits=6)
     assert report.facts["attendance"]["attended"] == 6
     assert [row["area"] for row in report.facts["pain_change"]] == ["Neck", "Upper back"]
