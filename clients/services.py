@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django_scopes import scopes_disabled
 
+from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
 from outreach.engine.consent import consent_record
 from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
@@ -170,8 +171,10 @@ def intake_link_from_token(token: str) -> IntakeLink:
     return link
 
 
-def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None) -> IntakeVersion:
-    """The client's own submission: their details and a new, signed intake version, once."""
+def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None,
+                          extra_consents: frozenset = frozenset()) -> IntakeVersion:
+    """The client's own submission: their details and a new, signed intake version, once, with the
+    extra consents they ticked (intake_extras) signed by the same typed signature."""
     with transaction.atomic():
         link = IntakeLink.objects.select_for_update().get(pk=link.pk)
         if not link.is_usable:
@@ -185,4 +188,6 @@ def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dic
                                 ip_address=ip_address)
         link.completed_at, link.version = timezone.now(), version
         link.save(update_fields=["completed_at", "version"])
+        record_extra_consents(client=client, keys=set(extra_consents), signed_name=version.signature_name,
+                              ip_address=ip_address)
     return version

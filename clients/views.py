@@ -16,6 +16,7 @@ from django_scopes import scope
 from clients import selectors, services
 from clients.forms import ClientDetailsForm, ClientForm, IntakeForm, intake_initial
 from clients.intake import intake_changes, intake_values
+from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
 from clients.selectors import SEGMENTS
 from outreach.engine.models import ConsentEvent
@@ -264,8 +265,9 @@ def _intake_self_form(request, link, token):
         request.POST or None, signing=True, initial=intake_initial(intake_values(previous)),
         email=contact.get("me-email", client.email).strip(), phone=contact.get("me-phone", client.phone).strip(),
     )
+    ticked = set(request.POST.getlist("extra_consent"))
     context = {"link": link, "practice": link.practice, "client": client, "details": details, "intake": intake,
-               "returning": previous is not None}
+               "returning": previous is not None, "extra_consents": extra_consents(client), "ticked": ticked}
     if request.method != "POST":
         return render(request, "clients/intake_self.html", context)
     ip = client_ip(request)
@@ -277,7 +279,8 @@ def _intake_self_form(request, link, token):
         return render(request, "clients/intake_self.html", context, status=400)
     client_fields = {name: details.cleaned_data[name] for name in ClientDetailsForm.Meta.fields}
     try:
-        services.intake_submit_by_link(link=link, client_fields=client_fields, answers=intake.answers(), ip_address=ip)
+        services.intake_submit_by_link(link=link, client_fields=client_fields, answers=intake.answers(), ip_address=ip,
+                                       extra_consents=frozenset(ticked))
     except services.IntakeLinkUnusable as reason:
         return render(request, "clients/intake_self_unusable.html", {"reason": str(reason)}, status=410)
     return redirect("clients:intake-thanks")

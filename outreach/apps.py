@@ -8,7 +8,8 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from outreach import followups, newsletters, recalls, shares
+        from clients.intake_extras import PROVIDERS, ConsentProvider
+        from outreach import followups, newsletters, recalls, releases, shares
         from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
         from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS, SKIP_CHECKS
         from outreach.engine.models import Channel
@@ -22,3 +23,4 @@ class OutreachConfig(AppConfig):
         CONTEXT_REFRESHERS["report_share"] = shares.share_link_context
         CONTEXT_REFRESHERS["report_code"] = shares.share_code_context
         SKIP_CHECKS["report_share"] = SKIP_CHECKS["report_code"] = shares.share_skip_reason
+        PROVIDERS.append(ConsentProvider(offer=releases.offered_releases, record=releases.sign_offered_releases))

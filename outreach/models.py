@@ -97,7 +97,12 @@ class ReleaseAuthorisation(TenantModel):
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_authorisations")
     partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="release_authorisations")
+    class Source(models.TextChoices):
+        CLINIC = "clinic", "In the clinic"
+        INTAKE_LINK = "intake_link", "Through the intake link"
+
     scope = models.CharField(max_length=40, default="progress_reports", editable=False)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.CLINIC)
     signed_name = models.CharField(max_length=200, verbose_name="client's typed signature")
     signed_at = models.DateTimeField()
     signed_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -113,6 +118,26 @@ class ReleaseAuthorisation(TenantModel):
 
     def is_valid_on(self, day) -> bool:
         return self.revoked_at is None and self.expires_on >= day
+
+
+class ReleaseRequest(TenantModel):
+    """Staff asked the client to sign a release for this partner through their self-service intake
+    link; open until the client signs it there (release set) or staff withdraw it."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_requests")
+    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField(help_text="Until when the release will run once signed.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    release = models.OneToOneField(ReleaseAuthorisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="request")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.client} asked to authorise reports to {self.partner}"
 
 
 class ProgressReport(TenantModel):

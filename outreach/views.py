@@ -21,8 +21,8 @@ from outreach.engine.outbox import message_cancel, message_retry
 from outreach.calls import call_record_outcome, calls_due
 from outreach.followups import settings_for, visit_from_rebook_token
 from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
-from outreach.models import CallTask, Newsletter, ReleaseAuthorisation
-from outreach.releases import release_record, release_revoke
+from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseRequest
+from outreach.releases import release_record, release_request, release_revoke
 from outreach.newsletters import (
     audience_clients,
     newsletter_progress,
@@ -269,21 +269,28 @@ def releases(request, practice_slug, client_id):
     if request.method == "POST":
         partner = next((p for p in partners if str(p.pk) == request.POST.get("partner")), None)
         expires_on = parse_date(request.POST.get("expires_on", "")) if request.POST.get("expires_on") else None
+        by_link = request.POST.get("action") == "request"
         if partner is None:
             error = "Choose the partner the client authorises."
         else:
             try:
-                release_record(client=client, partner=partner, signed_name=request.POST.get("signed_name", ""),
-                               actor=request.user, ip_address=client_ip(request), expires_on=expires_on)
+                if by_link:
+                    release_request(client=client, partner=partner, actor=request.user, expires_on=expires_on)
+                else:
+                    release_record(client=client, partner=partner, signed_name=request.POST.get("signed_name", ""),
+                                   actor=request.user, ip_address=client_ip(request), expires_on=expires_on)
             except ValidationError as problem:
                 error = problem.messages[0]
             else:
-                messages.success(request, f"Release to {partner} recorded.")
+                messages.success(request, f"{client.first_name}'s intake link is on its way, with the release to "
+                                          f"{partner} to sign." if by_link else f"Release to {partner} recorded.")
                 return redirect("outreach:releases", practice_slug=practice_slug, client_id=client.pk)
     return render(request, "outreach/releases.html", {
         "client": client, "partners": partners, "error": error, "posted": request.POST,
         "releases": ReleaseAuthorisation.objects.filter(practice=request.practice, client=client).select_related(
             "partner"), "today": timezone.localdate(timezone=request.practice.zone),
+        "requests": ReleaseRequest.objects.filter(practice=request.practice, client=client, release__isnull=True,
+                                                  withdrawn_at__isnull=True).select_related("partner"),
     }, status=400 if error else 200)
 
 

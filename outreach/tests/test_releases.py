@@ -1,5 +1,6 @@
 """Release authorisations: signed by the client, for one partner, until they expire or are revoked."""
 
+import re
 from datetime import timedelta
 
 import time_machine
@@ -42,7 +43,7 @@ def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(client_f
         assert "revoked" in release_refusal(client=client, partner=partner)
     with scopes_disabled():
         details = set(AuditEvent.objects.filter(record_id=str(release.pk)).values_list("detail", flat=True))
-    assert details == {"release of information signed", "release revoked"}
+    assert details == {"release of information signed in the clinic", "release revoked"}
 
 
 def test_another_practices_partner_cannot_be_authorised(client_for, owner, practice, other_practice):
@@ -57,3 +58,54 @@ def test_another_practices_partner_cannot_be_authorised(client_for, owner, pract
 def test_the_front_desk_does_not_handle_releases(client_for, front_desk, practice, other_practice):
     client, _, _ = _setup(practice, other_practice)
     assert client_for(front_desk).get(f"/p/{practice.slug}/clients/{client.pk}/releases/").status_code == 403
+
+
+def test_the_client_signs_a_requested_release_on_their_own_intake_page(client, client_for, therapist, practice,
+                                                                       other_practice, send_outbox, mailoutbox):
+    from django.core.cache import cache
+
+    from clients.tests.factories import intake_post
+    from outreach.models import ReleaseRequest
+
+    cache.clear()
+    jules, partner, _ = _setup(practice, other_practice)
+    url = f"/p/{practice.slug}/clients/{jules.pk}/releases/"
+    client_for(therapist).post(url, {"partner": str(partner.pk), "action": "request"})
+    send_outbox()
+    path = re.search(r"https?://[^/\s]+(/intake/\S+/)", mailoutbox[-1].body).group(1)
+    page = client.get(path).content.decode()
+    assert "I authorise Harbour Test Massage to send progress reports about my massage therapy to Quayside" in page
+    with scope(practice=practice):
+        request = ReleaseRequest.objects.get(client=jules)
+    answers = {"me-first_name": "Jules", "me-last_name": "Abernathy", "me-email": jules.email,
+               "me-phone": jules.phone, **intake_post(signature_name="Jules A.")}
+    bad = client.post(path, {**answers, "consent_to_treatment": "", "extra_consent": f"release-{request.pk}"})
+    assert bad.status_code == 400 and 'checked' in bad.content.decode().split(f'value="release-{request.pk}"')[1].split('>')[0]
+    assert client.post(path, {**answers, "extra_consent": f"release-{request.pk}"},
+                       REMOTE_ADDR="198.51.100.9").status_code == 302
+    with scope(practice=practice):
+        release = valid_release(client=jules, partner=partner)
+        assert release.source == "intake_link" and release.signed_name == "Jules A."
+        assert release.signed_ip == "198.51.100.9" and release.expires_on == request.expires_on
+        assert ReleaseRequest.objects.get(pk=request.pk).release == release
+    releases_page = client_for(therapist).get(url).content.decode()
+    assert "Waiting for the client to sign" not in releases_page and "in force until" in releases_page
+
+
+def test_a_release_left_unticked_on_the_intake_page_is_not_signed(client, client_for, therapist, practice,
+                                                                  other_practice, send_outbox, mailoutbox):
+    from clients.tests.factories import intake_post
+
+    jules, partner, _ = _setup(practice, other_practice)
+    client_for(therapist).post(f"/p/{practice.slug}/clients/{jules.pk}/releases/",
+                               {"partner": str(partner.pk), "action": "request"})
+    send_outbox()
+    path = re.search(r"https?://[^/\s]+(/intake/\S+/)", mailoutbox[-1].body).group(1)
+    answers = {"me-first_name": "Jules", "me-last_name": "Abernathy", "me-email": jules.email,
+               "me-phone": jules.phone, **intake_post(signature_name="Jules Abernathy")}
+    forged = "release-00000000-0000-0000-0000-000000000000"  # not offered: ignored
+    assert client.post(path, {**answers, "extra_consent": forged}).status_code == 302
+    with scope(practice=practice):
+        assert valid_release(client=jules, partner=partner) is None
+    assert "Waiting for the client to sign" in client_for(therapist).get(
+        f"/p/{practice.slug}/clients/{jules.pk}/releases/").content.decode()
