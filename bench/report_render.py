@@ -1,12 +1,13 @@
 """Benchmark: rendering a 20-visit progress report to PDF with WeasyPrint.
 
-    .venv/bin/python bench/report_render.py      (or: make bench)
+    .venv/bin/python bench/report_render.py [report.pdf]     (or: make bench)
 
 Seeds a practice "bench-reports" (once) with a client who had 20 visits with signed notes and pain
 ratings, a partner and a signed release, then signs a fresh report and renders it the way the
 worker does, several times. Prints the median and worst render time, the PDF's pages and size, the
 peak Python memory of one render (tracemalloc) and the process's peak resident memory (which also
-counts Pango's and cairo's allocations). Goal: under 2 s and under 150 MB on a laptop.
+counts Pango's and cairo's allocations). Goal: under 2 s and under 150 MB on a laptop. With a file
+name, the PDF is also written there, to look at (e.g. `pdftoppm -png -r 60 report.pdf page`).
 """
 
 import os
@@ -96,6 +97,8 @@ def main():
         tracemalloc.stop()
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         report.delete()  # the benchmark leaves no report behind
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_bytes(pdf.content)
     print(f"progress report with {visits} visits: {pdf.pages} pages, {len(pdf.content) / 1024:.0f} KiB")
     print(f"  render (template + WeasyPrint), {RUNS} runs: median {statistics.median(timings) * 1000:.0f} ms, "
           f"worst {max(timings) * 1000:.0f} ms")

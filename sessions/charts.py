@@ -44,7 +44,8 @@ def pain_chart(labels: list[str], ratings: list[dict], *, width: int = 760, heig
 
     areas = sorted({area for rated in ratings for area in rated})
     chart = pygal.Line(height=height, width=width, range=(0, 10), js=[], style=CHART_STYLE, dots_size=4,
-                       title="Pain (0-10) at each visit", legend_at_bottom=True, allow_interruptions=True)
+                       title="Pain (0-10) at each visit", legend_at_bottom=True, allow_interruptions=True,
+                       truncate_label=-1, x_label_rotation=40 if len(labels) > 10 else 0)  # dates stay whole
     chart.x_labels = labels
     for area in areas:
         chart.add(BODY_AREA_LABELS.get(area, area), [rated.get(area) for rated in ratings])
