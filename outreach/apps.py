@@ -8,14 +8,17 @@ class OutreachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
         from clients.intake_extras import PROVIDERS, ConsentProvider
-        from outreach import followups, newsletters, recalls, releases, shares
+        from outreach import followups, newsletters, recalls, releases, reports, shares
         from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
         from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS, SKIP_CHECKS
         from outreach.engine.models import Channel
         from sessions.signals import visit_completed
 
         visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")
+        post_delete.connect(reports.forget_pdf, sender="outreach.ProgressReport", dispatch_uid="outreach.forget_pdf")
         SENDERS[Channel.CALL] = followups.create_call_task
         CONTEXT_REFRESHERS["followup"] = followups.followup_context
         CONTEXT_REFRESHERS["newsletter"] = CONTEXT_REFRESHERS["newsletter_test"] = newsletters.newsletter_context

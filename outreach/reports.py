@@ -23,7 +23,7 @@ from sessions.models import Appointment, SessionNote
 from sessions.notes import active_plan
 
 from .models import ProgressReport
-from .pdf import html_to_pdf, store_private
+from .pdf import html_to_pdf, private_storage, store_private
 from .releases import release_refusal
 
 logger = logging.getLogger(__name__)
@@ -311,3 +311,11 @@ def report_render(report_id: str) -> str | None:
         report.rendered_at = timezone.now()
         report.save()
         return report.status
+
+
+def forget_pdf(sender, instance: ProgressReport, **kwargs) -> None:
+    """post_delete: a deleted report (its client erased, say) takes its PDF along once the deletion
+    commits, so no copy outlives the record."""
+    if instance.pdf_name:
+        name = instance.pdf_name
+        transaction.on_commit(lambda: private_storage().delete(name))

@@ -177,3 +177,17 @@ def test_a_period_must_be_in_order_and_not_in_the_future(practice, therapist):
                                     (today - timedelta(days=900), today, "two years")):
             with pytest.raises(ValidationError, match=message):
                 report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
+
+
+def test_erasing_the_client_deletes_their_report_pdfs(practice, owner, therapist, settings,
+                                                       django_capture_on_commit_callbacks):
+    from clients.services import client_erase
+
+    report = rendered_report(practice, therapist)
+    stored = settings.PRIVATE_MEDIA_ROOT / report.pdf_name
+    assert stored.exists()
+    with scope(practice=practice), django_capture_on_commit_callbacks(execute=True):
+        client_erase(client=report.client, actor=owner)
+    assert not stored.exists()
+    with scopes_disabled():
+        assert not ProgressReport.objects.filter(pk=report.pk).exists()
