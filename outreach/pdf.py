@@ -3,9 +3,11 @@
 WeasyPrint's own fetcher follows `file://`, `http://` and every other scheme it knows, so a stray
 `<img src="file:///…">` or `<a rel="attachment" href="…">` in a report would embed that file in the
 PDF. Ours answers only for Rebook's own static files, found by the staticfiles finders, under one
-made-up origin; every other address is refused and WeasyPrint leaves that resource out.
+made-up origin, and for an inline PNG (the practice's logo, which Rebook re-encoded on upload);
+every other address is refused and WeasyPrint leaves that resource out.
 """
 
+import base64
 import hashlib
 import mimetypes
 import posixpath
@@ -21,6 +23,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # Templates rendered for PDFs use this as their base URL, so `{% static %}` paths resolve under it.
 STATIC_ORIGIN = "https://rebook.static.invalid"
+LOGO_PREFIX = "data:image/png;base64,"
+
+
+def logo_data_uri(png: bytes | None) -> str:
+    """The practice's stored logo as an inline image for the letterhead; empty without one."""
+    return LOGO_PREFIX + base64.b64encode(bytes(png)).decode() if png else ""
 
 
 class RefusedResource(ValueError):
@@ -31,6 +39,8 @@ class StaticOnlyFetcher(URLFetcher):
     """Serves `https://rebook.static.invalid/static/<path>` from Rebook's static files; nothing else."""
 
     def fetch(self, url, headers=None):
+        if url.startswith(LOGO_PREFIX):  # the practice's logo, inlined by us (a PNG we re-encoded)
+            return URLFetcherResponse(url, base64.b64decode(url[len(LOGO_PREFIX):]), {"Content-Type": "image/png"})
         parts = urlsplit(url)
         prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
         if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN or not parts.path.startswith(prefix):

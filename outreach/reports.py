@@ -23,7 +23,7 @@ from sessions.models import Appointment, SessionNote
 from sessions.notes import active_plan
 
 from .models import ProgressReport
-from .pdf import html_to_pdf, private_storage, store_private
+from .pdf import html_to_pdf, logo_data_uri, private_storage, store_private
 from .releases import release_refusal
 
 logger = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ def report_html(report: ProgressReport) -> str:
         chart = mark_safe(svg[svg.index("<svg"):])  # drop the XML declaration to inline the SVG
     return render_to_string("reports/progress_report.html", {
         "report": report, "practice": report.practice, "client": report.client, "partner": report.partner,
-        "facts": report.facts, "chart_svg": chart,
+        "facts": report.facts, "chart_svg": chart, "logo_data_uri": logo_data_uri(report.practice.logo_png),
         "signed_on": timezone.localtime(report.signed_at, report.practice.zone).date(),
     })
 

@@ -90,10 +90,21 @@ class AcceptInvitationForm(NewPasswordMixin):
 
 
 class PracticeSettingsForm(forms.ModelForm):
+    logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 1 MB. Printed on progress reports.")
+    remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+
     class Meta:
         model = Practice
         fields = ["name", "time_zone", "address", "phone", "email", "reminder_hours_before"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and logo.size > 1024 * 1024:
+            raise forms.ValidationError("The logo is larger than 1 MB; please upload a smaller image.")
+        if logo and logo.image.format not in ("PNG", "JPEG"):
+            raise forms.ValidationError("Upload the logo as a PNG or JPEG image.")
+        return logo
 
 
 class AuditFilterForm(forms.Form):

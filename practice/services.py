@@ -2,6 +2,7 @@
 either completes or raises ValidationError with a message fit for the person who asked."""
 
 import hashlib
+import io
 import secrets
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from PIL import Image
 
 from practice.models import Invitation, Membership, Practice, User
 from practice.signals import invitation_created
@@ -48,6 +50,25 @@ def practice_update(*, practice: Practice, **fields) -> Practice:
         setattr(practice, field, value)
     practice.full_clean()
     practice.save()
+    return practice
+
+
+LOGO_BOX = (600, 200)  # pixels: sharp at letterhead size, small enough to keep in the row
+
+
+def practice_set_logo(*, practice: Practice, image_file) -> Practice:
+    """Store the uploaded logo re-encoded as a small PNG (which also drops whatever else the file
+    carried), or remove it when `image_file` is None."""
+    if image_file is None:
+        practice.logo_png = None
+    else:
+        image_file.seek(0)
+        with Image.open(image_file) as image:
+            image.thumbnail(LOGO_BOX)
+            buffer = io.BytesIO()
+            image.convert("RGBA").save(buffer, format="PNG", optimize=True)
+        practice.logo_png = buffer.getvalue()
+    practice.save(update_fields=["logo_png"])
     return practice
 
 

@@ -8,6 +8,7 @@ app_name = "practice"
 practice_patterns = [
     path("", views.practice_home, name="practice-home"),
     path("settings/", views.practice_settings, name="practice-settings"),
+    path("settings/logo.png", views.practice_logo, name="practice-logo"),
     path("staff/", views.staff_list, name="staff-list"),
     path("staff/invite/", views.staff_invite, name="staff-invite"),
     path("staff/<uuid:membership_id>/role/", views.staff_change_role, name="staff-change-role"),

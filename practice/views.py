@@ -123,12 +123,25 @@ def practice_home(request, practice_slug):
 
 @requires("practice.settings")
 def practice_settings(request, practice_slug):
-    form = PracticeSettingsForm(request.POST or None, instance=request.practice)
+    form = PracticeSettingsForm(request.POST or None, request.FILES or None, instance=request.practice)
     if request.method == "POST" and form.is_valid():
-        services.practice_update(practice=request.practice, **form.cleaned_data)
+        fields = dict(form.cleaned_data)
+        logo, remove_logo = fields.pop("logo"), fields.pop("remove_logo")
+        services.practice_update(practice=request.practice, **fields)
+        if logo or remove_logo:
+            services.practice_set_logo(practice=request.practice, image_file=logo or None)
         messages.success(request, "Practice details saved.")
         return redirect("practice:practice-settings", practice_slug=practice_slug)
     return render(request, "practice/practice_settings.html", {"form": form})
+
+
+@requires("practice.settings")
+def practice_logo(request, practice_slug):
+    """The stored logo, for the settings page's preview (204 without one: the practice exists, so
+    a 404 would say otherwise)."""
+    if not request.practice.logo_png:
+        return HttpResponse(status=204)
+    return HttpResponse(bytes(request.practice.logo_png), content_type="image/png")
 
 
 # --- Staff --------------------------------------------------------------------------------------

@@ -191,3 +191,17 @@ def test_erasing_the_client_deletes_their_report_pdfs(practice, owner, therapist
     assert not stored.exists()
     with scopes_disabled():
         assert not ProgressReport.objects.filter(pk=report.pk).exists()
+
+
+def test_the_practice_logo_is_the_one_image_in_the_letterhead(practice, therapist):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), (47, 111, 104)).save(buffer, format="PNG")
+    practice.logo_png = buffer.getvalue()
+    practice.save(update_fields=["logo_png"])
+    report = rendered_report(practice, therapist, extra_note='<img src="file:///etc/passwd">')
+    reader = PdfReader(io.BytesIO(open_private(report.pdf_name, sha256=report.pdf_sha256)))
+    # WeasyPrint shares image resources between pages: count the distinct images, by their pixels.
+    images = {image.data for page in reader.pages for image in page.images}
+    assert len(images) == 1 and reader.pages[0].images[0].image.size == (300, 100)
