@@ -31,7 +31,8 @@ def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(client_f
         assert "has not authorised" in release_refusal(client=client, partner=partner)
     unsigned = as_therapist.post(url, {"partner": str(partner.pk), "signed_name": "J A"})
     assert unsigned.status_code == 400 and b"typing their full name" in unsigned.content
-    until = (timezone.localdate() + timedelta(days=30)).isoformat()
+    # The form's dates are the practice's own: 30 days from the practice's today, whatever the hour in UTC.
+    until = (timezone.localdate(timezone=practice.zone) + timedelta(days=30)).isoformat()
     as_therapist.post(url, {"partner": str(partner.pk), "signed_name": "jules abernathy", "expires_on": until})
     with scope(practice=practice):
         release = valid_release(client=client, partner=partner)
