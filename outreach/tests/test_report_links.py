@@ -140,6 +140,21 @@ def test_a_revoked_release_closes_links_already_sent_and_refuses_new_ones(practi
         assert ReportShare.objects.filter(report=report).count() == 1
 
 
+@pytest.mark.parametrize("lapse, refusal", [("expired", "expired on"), ("missing", "has not authorised")])
+def test_an_expired_or_missing_release_refuses_sending(practice, therapist, client_for, lapse, refusal):
+    report = rendered_report(practice, therapist)
+    with scopes_disabled():
+        releases = ReleaseAuthorisation.objects.filter(client=report.client)
+        if lapse == "expired":
+            releases.update(expires_on=timezone.localdate(timezone=practice.zone) - timedelta(days=1))
+        else:
+            releases.delete()
+    refused = client_for(therapist).post(f"/p/{practice.slug}/reports/{report.pk}/send/", follow=True)
+    assert refusal in refused.content.decode()
+    with scopes_disabled():
+        assert not ReportShare.objects.filter(report=report).exists()
+
+
 def test_a_link_queued_before_the_release_was_revoked_never_goes_out(practice, therapist, client_for, send_outbox):
     report = rendered_report(practice, therapist)
     client_for(therapist).post(f"/p/{practice.slug}/reports/{report.pk}/send/")
