@@ -3,6 +3,7 @@ one practice, an outsider who owns another practice, and the anonymous visitor (
 plain `client`); and a page in a real browser for user journeys."""
 
 import os
+import shutil
 
 import pytest
 from django.test import Client
@@ -77,6 +78,43 @@ def client_for():
     return make
 
 
+def require_program(program: str, package: str) -> None:
+    """Skip the test when `program` is not installed, or fail it when REBOOK_STRICT_TESTS is set (CI
+    sets it: there a missing tool must not pass as a skip)."""
+    if shutil.which(program):
+        return
+    if os.environ.get("REBOOK_STRICT_TESTS"):
+        pytest.fail(f"{program} is missing (apt-get install {package}); REBOOK_STRICT_TESTS forbids skipping",
+                    pytrace=False)
+    pytest.skip(f"{program} is not installed (apt-get install {package})")
+
+
+@pytest.fixture(name="require_program")
+def require_program_fixture():
+    return require_program
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _leave_the_broker_empty():
+    """Views in transactional tests publish tasks after commit (render a report, dispatch soon) to the
+    configured broker, where no worker of this run takes them. Each test process publishes to a queue
+    of its own (config.settings.test) and deletes it at the end, so nothing is left queued."""
+    yield
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    name = settings.CELERY_TASK_DEFAULT_QUEUE
+    try:
+        with app.connection_for_write() as connection:
+            # Declared first, so that deleting it removes its exchange binding too.
+            queue = app.amqp.queues[name].bind(connection.default_channel)
+            queue.declare()
+            queue.delete()
+    except Exception as error:  # an unreachable broker holds nothing of ours either
+        print(f"could not delete the test queue {name}: {error!r}")
+
+
 CHROMIUM = "/usr/bin/chromium"
 # Without these flags Chromium tries to reach Google's services on a closed network and stalls.
 CHROMIUM_ARGS = [
@@ -87,12 +125,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def browser():
-    """Headless chromium. Without /usr/bin/chromium the test is skipped, unless
-    REBOOK_STRICT_TESTS is set (CI sets it, so there it must run)."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("REBOOK_STRICT_TESTS"):
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    """Headless chromium (skipped without /usr/bin/chromium, failed instead under REBOOK_STRICT_TESTS)."""
+    require_program(CHROMIUM, "chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make around
     # it are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

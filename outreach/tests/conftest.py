@@ -1,20 +1,14 @@
 """Real peers for the worker tests: a Redis server of the test's own, an SMTP server on loopback
 and Celery worker processes against them (see live.py)."""
 
-import os
-import shutil
-
 import pytest
 
 from outreach.tests.live import PrivateRedis, SmtpSink, WorkerProcess
 
 
 @pytest.fixture
-def redis():
-    if not shutil.which("redis-server"):
-        if os.environ.get("REBOOK_STRICT_TESTS"):
-            pytest.fail("redis-server is missing (apt-get install redis-server)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+def redis(require_program):
+    require_program("redis-server", "redis-server")
     server = PrivateRedis().start()
     yield server
     server.stop()

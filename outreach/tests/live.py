@@ -177,6 +177,10 @@ class WorkerProcess:
         assert self.process.poll() is None, self.log_path.read_text()
         return self
 
+    def log_count(self, text: str) -> int:
+        """How often `text` appears in this process's log so far (a tick, a task done, a lost broker)."""
+        return self.log_path.read_text(errors="replace").count(text)
+
     def kill(self):
         """SIGKILL: no shutdown, no acknowledgements, whatever it was doing is cut off."""
         self.process.send_signal(signal.SIGKILL)

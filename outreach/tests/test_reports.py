@@ -2,7 +2,6 @@
 process here; outreach/tests/test_report_worker.py renders with a real worker)."""
 
 import io
-import shutil
 import subprocess
 from datetime import timedelta
 
@@ -120,8 +119,8 @@ def test_the_fetcher_refuses_everything_but_rebooks_static_files(tmp_path):
     assert b"do-not-embed-me" not in pdf.content
 
 
-@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils is not installed")
-def test_the_pdf_renders_to_png_with_pdftoppm(practice, therapist, tmp_path):
+def test_the_pdf_renders_to_png_with_pdftoppm(practice, therapist, tmp_path, require_program):
+    require_program("pdftoppm", "poppler-utils")
     report = rendered_report(practice, therapist, visits=8)
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(open_private(report.pdf_name, sha256=report.pdf_sha256))

@@ -2,7 +2,6 @@
 to an SMTP server on loopback. Workers are SIGKILLed and Redis is stopped; nothing is lost and
 nothing is sent twice."""
 
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from outreach.tests.live import SmtpSink, tick, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 Status = OutboxMessage.Status
+DISPATCHED = "outreach.tasks.dispatch_due_messages"  # the worker logs "<name>[<id>] succeeded in …"
 
 
 def _enqueue_many(practice, prefix, count, **overrides):
@@ -71,18 +71,18 @@ def test_a_worker_killed_mid_batch_leaves_every_message_sent_exactly_once(practi
     first = workers.start()
     tick(redis.url)
     assert smtp.gate_closed.wait(30), "the first worker never got twelve messages out"
-    time.sleep(0.5)  # senders that already had their 250 reply have committed by now
+    # Senders that had their 250 reply commit "sent" a moment later; kill once they have.
+    wait_for(lambda: _statuses(messages).get(Status.SENT, 0) >= len(smtp.messages), timeout=10,
+             message="accepted messages recorded as sent")
     first.kill()
     in_flight = _statuses(messages)
     assert 12 <= len(smtp.messages) < 40 and in_flight[Status.SENDING] > 0, in_flight
 
     smtp.open_gate()
     workers.start()
-    deadline = time.monotonic() + 60
-    while _statuses(messages).get(Status.SENT, 0) < 40:  # beat ticks; lapsed claims are taken again
-        assert time.monotonic() < deadline, f"not all sent: {_statuses(messages)}"
-        tick(redis.url)
-        time.sleep(1)
+    # Beat's part, ticking until every lapsed claim has been taken again and sent.
+    wait_for(lambda: _ticked(redis.url) and _statuses(messages).get(Status.SENT, 0) == 40, timeout=60,
+             interval=0.5, message=f"all 40 sent after the kill: {_statuses(messages)}")
 
     _assert_each_delivered_once(smtp, messages)
     with scopes_disabled():
@@ -92,27 +92,31 @@ def test_a_worker_killed_mid_batch_leaves_every_message_sent_exactly_once(practi
           f"{retried} claimed again, {len(smtp.messages)} received, 0 duplicates")
 
 
+def _ticked(broker_url) -> bool:
+    """Tick as beat would; False while the broker cannot be reached."""
+    try:
+        tick(broker_url)
+    except OperationalError:
+        return False
+    return True
+
+
 def test_a_redis_outage_loses_nothing(practice, redis, smtp, workers):
     before = _enqueue_many(practice, "before", 10)
-    workers.start()
+    worker = workers.start()
     tick(redis.url)
     wait_for(lambda: _statuses(before).get(Status.SENT) == 10, timeout=30, message="first batch delivered")
 
     redis.stop()
     during = _enqueue_many(practice, "during", 10)
-    with pytest.raises(OperationalError):  # beat cannot reach the broker either
-        tick(redis.url)
-    time.sleep(3)
+    assert not _ticked(redis.url)  # beat cannot reach the broker either
+    wait_for(lambda: worker.log_count("Cannot connect to redis") >= 1, timeout=30,
+             message="the worker noticed the broker was gone")
     redis.start()  # empty: whatever the broker held is gone
 
-    deadline = time.monotonic() + 90
-    while _statuses(during).get(Status.SENT, 0) < 10:  # the worker reconnects; beat ticks again
-        assert time.monotonic() < deadline, f"not all sent after the outage: {_statuses(during)}"
-        try:
-            tick(redis.url)
-        except OperationalError:
-            pass  # the broker is still coming back
-        time.sleep(1)
+    # The worker reconnects on its own; beat's ticks get through again.
+    wait_for(lambda: _ticked(redis.url) and _statuses(during).get(Status.SENT, 0) == 10, timeout=90,
+             interval=0.5, message=f"all sent after the outage: {_statuses(during)}")
 
     _assert_each_delivered_once(smtp, before + during)
 
@@ -133,16 +137,27 @@ def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(p
         appointment_complete(appointment=visit)
         followup = OutboxMessage.objects.get(idempotency_key=f"followup:{visit.pk}")
     assert followup.due_at > timezone.now() + timedelta(hours=10)  # tomorrow at the practice's hour
-    workers.start()
+    worker = workers.start()
     workers.start(command="beat", dispatch_every_seconds=1)
-    time.sleep(4)
-    assert smtp.messages == []  # beat ticks, nothing is due yet
+    _wait_for_dispatches(worker, 2)
+    assert smtp.messages == []  # beat ticked and the worker dispatched, but nothing is due yet
     with scopes_disabled():  # the clock reaches the due time
         OutboxMessage.objects.filter(pk=followup.pk).update(due_at=timezone.now())
     wait_for(lambda: len(smtp.messages) >= 1, timeout=30, message="the follow-up arrived")
-    time.sleep(4)  # several more beat ticks
+    _wait_for_dispatches(worker, 3)  # later dispatches find nothing more to send
     [received] = smtp.messages
     assert received["To"] == "ellis@clients.example" and "How are you feeling" in received["Subject"]
     assert "/rebook/" in SmtpSink.text_of(received)
     assert b"\nList-Unsubscribe: <http" in smtp.raw[0]
     print("follow-up as received by the loopback SMTP server:\n" + smtp.raw[0].decode()[:1800])
+
+
+def _wait_for_dispatches(worker, count):
+    """Wait until the worker has finished `count` more dispatches (beat's ticks) than so far."""
+    target = _dispatches_done(worker) + count
+    wait_for(lambda: _dispatches_done(worker) >= target, timeout=30, message=f"{count} more dispatches")
+
+
+def _dispatches_done(worker) -> int:
+    return sum(1 for line in worker.log_path.read_text(errors="replace").splitlines()
+               if DISPATCHED in line and "succeeded" in line)
