@@ -84,10 +84,10 @@ def test_search_by_name_email_or_phone_digits(client_for, therapist, practice, c
 
 def test_segments(client_for, owner, practice, clients_url):
     now = timezone.now()
-    fresh = _client(practice, first_name="Fresh")
+    _client(practice, first_name="Fresh")
     old = _client(practice, first_name="Old")
     lapsed = _client(practice, first_name="Lapsed")
-    archived = _client(practice, first_name="Gone", status=Client.Status.ARCHIVED)
+    _client(practice, first_name="Gone", status=Client.Status.ARCHIVED)
     with scopes_disabled():
         Client.objects.filter(pk__in=[old.pk, lapsed.pk]).update(created_at=now - timedelta(days=400))
         Client.objects.filter(pk=lapsed.pk).update(last_visit_at=now - timedelta(days=120))
@@ -102,7 +102,6 @@ def test_segments(client_for, owner, practice, clients_url):
     assert segment("lapsed") == ["Lapsed"]
     assert segment("archived") == ["Gone"]
     assert segment("bogus") == ["Fresh", "Lapsed", "Old"]  # an unknown filter falls back to active
-    assert fresh and archived
 
 
 def test_the_list_costs_the_same_few_queries_for_many_clients(client_for, owner, practice, clients_url):

@@ -15,12 +15,14 @@ def test_a_tenant_queryset_outside_a_practice_scope_raises(model):
         list(model.objects.all())
 
 
-def test_inside_a_scope_queries_run_and_filters_still_name_the_practice(practice, other_practice):
+def test_inside_a_scope_a_query_sees_only_that_practice_without_naming_it(practice, other_practice):
     with scopes_disabled():
         Client.objects.create(practice=practice, first_name="Avery", last_name="Hollis")
         Client.objects.create(practice=other_practice, first_name="Blair", last_name="Ivers")
     with scope(practice=practice):
-        assert [c.first_name for c in Client.objects.filter(practice=practice)] == ["Avery"]
+        assert [c.first_name for c in Client.objects.all()] == ["Avery"]
+    with scope(practice=other_practice):
+        assert [c.first_name for c in Client.objects.all()] == ["Blair"]
 
 
 def test_a_view_sees_only_its_own_practice(client_for, owner, outsider, practice, other_practice):

@@ -84,6 +84,18 @@ def test_the_card_carries_the_link_as_a_qr_code_and_the_desk_books_the_request(c
     assert newcomer.status == Client.Status.ACTIVE
 
 
+def test_a_partners_card_is_for_the_owner_only(client_for, owner, therapist, front_desk, practice):
+    """The card view lets everyone print clients' cards; the check inside it keeps partners' cards
+    (which name the practice's referral relationships) to the owner. The sweep cannot see it."""
+    with scope(practice=practice):
+        partner = Partner.objects.create(practice=practice, organisation="Harbour Chiropractic", kind="chiropractor")
+    url = f"/p/{practice.slug}/referral-card/partner/{partner.pk}/"
+    assert client_for(therapist).get(url).status_code == 403
+    assert client_for(front_desk).get(url).status_code == 403
+    card = client_for(owner).get(url)
+    assert card.status_code == 200 and b"<svg" in card.content and b"/r/" in card.content
+
+
 def test_rewards_are_off_until_the_owner_confirms_the_rules(client_for, owner, practice):
     from referrals.models import ReferralProgram
 
