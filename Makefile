@@ -5,29 +5,42 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --build-constraint build-constraints.txt
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core, at most four (each has its own database).
+TEST_WORKERS ?= auto
+# `make run PORT=8123` serves on another port (honcho gives the first process, web, this port).
+PORT ?= 8000
+, := ,
+say = @printf '\n== %s\n' '$(1)'
 
 .PHONY: run test install stop bench
 
 # pip 25.3 brought --build-constraint, which xstatic-bootstrap's old setup.py needs.
 $(VENV)/.run-deps: requirements.txt build-constraints.txt
+	$(call say,installing packages into $(VENV) (about 2 minutes on a first run; later runs skip this))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
+	$(call say,installing the test packages (about 30 s on a first run))
 	$(PIP_INSTALL) -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
+	$(call say,applying database migrations (a first run also creates the embedded database: about 30 s))
 	$(BIN)/python manage.py migrate --noinput
+	$(call say,creating demo data (about 20 s the first time))
 	$(BIN)/python manage.py seed_demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+	$(call say,starting web$(,) worker and beat: open http://127.0.0.1:$(PORT)/ (Ctrl-C stops them$(,) make stop stops the database))
+	PATH="$(CURDIR)/$(BIN):$$PATH" REBOOK_SITE_URL="$${REBOOK_SITE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/honcho start -f Procfile.dev --port $(PORT)
 
 test: $(VENV)/.test-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(call say,running the test suite ($(TEST_WORKERS) processes; about 80 s on an idle 2-core machine))
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 # The embedded PostgreSQL keeps running between commands so web, worker, beat and tests share it.
 stop:

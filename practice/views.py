@@ -68,10 +68,12 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @requires(PUBLIC)
 def health(request):
-    """For load balancers and CI: the app answers and reaches its database."""
+    """For load balancers and CI: the app answers and reaches its database. With REBOOK_INSTANCE_NAME
+    set, the answer names the instance, so a caller can tell which process answered (CI checks that
+    the server on its port is the one it started)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    return HttpResponse(" ".join(filter(None, ["ok", settings.INSTANCE_NAME])), content_type="text/plain")
 
 
 @requires(PUBLIC)

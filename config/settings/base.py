@@ -19,6 +19,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("REBOOK_SITE_URL", default="http://127.0.0.1:8000")
+INSTANCE_NAME = env("REBOOK_INSTANCE_NAME", default="")  # named by /healthz
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -166,7 +167,8 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("REBOOK_OUTBOX_RETRY_BASE_SECONDS", default=
 
 # --- Celery: Redis in production; with no broker server, kombu's filesystem transport ---------
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only names the folder transport's host; without one kombu warns on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
