@@ -84,8 +84,9 @@ def require_program(program: str, package: str) -> None:
     if shutil.which(program):
         return
     if os.environ.get("REBOOK_STRICT_TESTS"):
-        pytest.fail(f"{program} is missing (apt-get install {package}); REBOOK_STRICT_TESTS forbids skipping",
-                    pytrace=False)
+        pytest.fail(
+            f"{program} is missing (apt-get install {package}); REBOOK_STRICT_TESTS forbids skipping", pytrace=False
+        )
     pytest.skip(f"{program} is not installed (apt-get install {package})")
 
 
@@ -118,8 +119,12 @@ def _leave_the_broker_empty():
 CHROMIUM = "/usr/bin/chromium"
 # Without these flags Chromium tries to reach Google's services on a closed network and stalls.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

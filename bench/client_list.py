@@ -47,17 +47,24 @@ REQUESTS = [
 def seed() -> tuple[Practice, User]:
     practice, _ = Practice.objects.get_or_create(slug="bench-10k", defaults={"name": "Bench 10k", "time_zone": "UTC"})
     owner = User.objects.filter(email="owner@bench-10k.example").first() or User.objects.create_user(
-        "owner@bench-10k.example", "bench-password-123")
+        "owner@bench-10k.example", "bench-password-123"
+    )
     Membership.objects.get_or_create(practice=practice, user=owner, defaults={"role": "owner"})
     with scope(practice=practice):
         missing = CLIENTS - Client.objects.filter(practice=practice).count()
         if missing > 0:
             Client.objects.bulk_create(
-                (Client(practice=practice, first_name=FIRST_NAMES[n % len(FIRST_NAMES)],
+                (
+                    Client(
+                        practice=practice,
+                        first_name=FIRST_NAMES[n % len(FIRST_NAMES)],
                         last_name=f"{LAST_NAMES[(n // 20) % len(LAST_NAMES)]}{n // 300 or ''}",
-                        email=f"c{n}@clients.bench.example", phone=f"+1 603 555 {n % 10000:04d}",
-                        alerts="Latex allergy" if n % 50 == 0 else "")
-                 for n in range(missing)),
+                        email=f"c{n}@clients.bench.example",
+                        phone=f"+1 603 555 {n % 10000:04d}",
+                        alerts="Latex allergy" if n % 50 == 0 else "",
+                    )
+                    for n in range(missing)
+                ),
                 batch_size=2000,
             )
     with connection.cursor() as cursor:
@@ -81,8 +88,9 @@ def main():
                 timings.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, response.status_code
         with scope(practice=practice):
-            results = client_search(practice=practice, query=params.get("q", ""),
-                                    segment=params.get("segment", "active")).count()
+            results = client_search(
+                practice=practice, query=params.get("q", ""), segment=params.get("segment", "active")
+            ).count()
         p95 = statistics.quantiles(timings, n=20)[-1]
         print(f"{label:<32} {statistics.median(timings):7.1f} {p95:7.1f} {len(queries):8d} {results:8d}")
 

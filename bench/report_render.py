@@ -44,33 +44,59 @@ RUNS = 5
 
 def seed() -> tuple[Practice, User, Client, Partner]:
     practice, _ = Practice.objects.get_or_create(
-        slug="bench-reports", defaults={"name": "Bench Reports Massage", "time_zone": "America/New_York",
-                                        "address": "1 Example Street\nPortsmouth", "phone": "+1 603 555 0100"})
-    therapist, _ = User.objects.get_or_create(email="therapist@bench-reports.example",
-                                              defaults={"first_name": "Bench", "last_name": "Therapist"})
+        slug="bench-reports",
+        defaults={
+            "name": "Bench Reports Massage",
+            "time_zone": "America/New_York",
+            "address": "1 Example Street\nPortsmouth",
+            "phone": "+1 603 555 0100",
+        },
+    )
+    therapist, _ = User.objects.get_or_create(
+        email="therapist@bench-reports.example", defaults={"first_name": "Bench", "last_name": "Therapist"}
+    )
     Membership.objects.get_or_create(practice=practice, user=therapist, defaults={"role": "therapist"})
     with scope(practice=practice):
         client = Client.objects.filter(practice=practice).first()
         if client is None:
-            client = Client.objects.create(practice=practice, first_name="Sample", last_name="Client",
-                                           date_of_birth=datetime(1980, 1, 1).date())
+            client = Client.objects.create(
+                practice=practice, first_name="Sample", last_name="Client", date_of_birth=datetime(1980, 1, 1).date()
+            )
             service = Service.objects.create(practice=practice, name="Therapeutic massage 60")
             today = timezone.localdate(timezone=practice.zone)
             for n in range(VISITS):  # every fourth day, ending yesterday: all inside the default period
-                starts = datetime.combine(today - timedelta(days=1 + 4 * (VISITS - 1 - n)), clock(10),
-                                          tzinfo=practice.zone)
+                starts = datetime.combine(
+                    today - timedelta(days=1 + 4 * (VISITS - 1 - n)), clock(10), tzinfo=practice.zone
+                )
                 visit = Appointment.objects.create(
-                    practice=practice, client=client, therapist=therapist, service=service, starts_at=starts,
-                    ends_at=starts + timedelta(hours=1), blocked_until=starts + timedelta(hours=1), status="completed")
+                    practice=practice,
+                    client=client,
+                    therapist=therapist,
+                    service=service,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=1),
+                    blocked_until=starts + timedelta(hours=1),
+                    status="completed",
+                )
                 SessionNote.objects.create(
-                    practice=practice, visit=visit, client=client, therapist=therapist, pressure_used="firm",
+                    practice=practice,
+                    visit=visit,
+                    client=client,
+                    therapist=therapist,
+                    pressure_used="firm",
                     areas_worked=["neck", "upper_back", "lower_back"],
                     pain_ratings={"neck": max(1, 9 - n // 3), "lower_back": max(0, 7 - n // 4)},
-                    subjective="Stiff in the mornings.", assessment="Responded well.", duration_minutes=60,
-                    tissue_quality="Hypertonic paraspinals.", plan_focus="Lower back.", plan_interval_days=7,
-                    signed_at=starts + timedelta(hours=1))
+                    subjective="Stiff in the mornings.",
+                    assessment="Responded well.",
+                    duration_minutes=60,
+                    tissue_quality="Hypertonic paraspinals.",
+                    plan_focus="Lower back.",
+                    plan_interval_days=7,
+                    signed_at=starts + timedelta(hours=1),
+                )
         partner = Partner.objects.filter(practice=practice).first() or Partner.objects.create(
-            practice=practice, organisation="Sample Chiropractic", kind="chiropractor", email="dr@sample.example")
+            practice=practice, organisation="Sample Chiropractic", kind="chiropractor", email="dr@sample.example"
+        )
         if valid_release(client=client, partner=partner) is None:
             release_record(client=client, partner=partner, signed_name=client.full_name, actor=therapist)
     return practice, therapist, client, partner
@@ -100,11 +126,15 @@ def main():
     if len(sys.argv) > 1:
         Path(sys.argv[1]).write_bytes(pdf.content)
     print(f"progress report with {visits} visits: {pdf.pages} pages, {len(pdf.content) / 1024:.0f} KiB")
-    print(f"  render (template + WeasyPrint), {RUNS} runs: median {statistics.median(timings) * 1000:.0f} ms, "
-          f"worst {max(timings) * 1000:.0f} ms")
+    print(
+        f"  render (template + WeasyPrint), {RUNS} runs: median {statistics.median(timings) * 1000:.0f} ms, "
+        f"worst {max(timings) * 1000:.0f} ms"
+    )
     print(f"  peak Python memory of one render: {python_peak / 2**20:.1f} MiB (tracemalloc)")
-    print(f"  peak resident memory of the process: {rss_peak / 1024:.0f} MiB "
-          f"({rss_before / 1024:.0f} MiB after the warm-up render)")
+    print(
+        f"  peak resident memory of the process: {rss_peak / 1024:.0f} MiB "
+        f"({rss_before / 1024:.0f} MiB after the warm-up render)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,13 +11,53 @@ from clients.models import BODY_AREAS, Client, IntakeVersion
 from clients.services import intake_record
 from practice.models import Practice
 
-FIRST_NAMES = ["Avery", "Blair", "Casey", "Devon", "Ellis", "Frankie", "Gale", "Harper", "Indra", "Jules",
-               "Kai", "Linden", "Morgan", "Noor", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Tatum"]
-LAST_NAMES = ["Abernathy", "Birchwood", "Castellan", "Dunmore", "Everly", "Fairbanks", "Greythorn", "Hollis",
-              "Ivers", "Juniper", "Kestrel", "Lockridge", "Merriweather", "Northcott", "Oldfield"]
+FIRST_NAMES = [
+    "Avery",
+    "Blair",
+    "Casey",
+    "Devon",
+    "Ellis",
+    "Frankie",
+    "Gale",
+    "Harper",
+    "Indra",
+    "Jules",
+    "Kai",
+    "Linden",
+    "Morgan",
+    "Noor",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Tatum",
+]
+LAST_NAMES = [
+    "Abernathy",
+    "Birchwood",
+    "Castellan",
+    "Dunmore",
+    "Everly",
+    "Fairbanks",
+    "Greythorn",
+    "Hollis",
+    "Ivers",
+    "Juniper",
+    "Kestrel",
+    "Lockridge",
+    "Merriweather",
+    "Northcott",
+    "Oldfield",
+]
 ALERTS = ["Latex allergy", "Unscented oil only", "Uses a cane: help on and off the table"]
-GOALS = ["Less stiffness at the desk", "Sleep better", "Recover from half-marathon training",
-         "Keep my shoulders loose for climbing", "Ease tension headaches"]
+GOALS = [
+    "Less stiffness at the desk",
+    "Sleep better",
+    "Recover from half-marathon training",
+    "Keep my shoulders loose for climbing",
+    "Ease tension headaches",
+]
 CLIENTS_PER_PRACTICE = 24
 Caution = IntakeVersion.Caution
 
@@ -32,9 +72,13 @@ def seed_practice(practice: Practice) -> None:
         for n in range(CLIENTS_PER_PRACTICE):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             client = Client.objects.create(
-                practice=practice, first_name=first, last_name=last,
-                email=f"{first}.{last}{n}@clients.{domain}".lower(), phone=f"+1 603 555 01{n:02d}",
-                first_massage=n % 5 == 0, heard_via=rng.choice(Client.HeardVia.values[:-1]),
+                practice=practice,
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}{n}@clients.{domain}".lower(),
+                phone=f"+1 603 555 01{n:02d}",
+                first_massage=n % 5 == 0,
+                heard_via=rng.choice(Client.HeardVia.values[:-1]),
                 alerts=ALERTS[n // 8] if n % 8 == 3 else "",
             )
             if n < 18:
@@ -47,7 +91,9 @@ def _seed_intake(client: Client, rng: random.Random, *, versions: int) -> None:
     areas = [key for key, _ in BODY_AREAS]
     focus = rng.sample(areas, 2)
     answers = {
-        "cautions": rng.sample([Caution.HIGH_BLOOD_PRESSURE, Caution.ALLERGIES, Caution.RECENT_SURGERY_OR_INJURY], k=rng.randint(0, 1)),
+        "cautions": rng.sample(
+            [Caution.HIGH_BLOOD_PRESSURE, Caution.ALLERGIES, Caution.RECENT_SURGERY_OR_INJURY], k=rng.randint(0, 1)
+        ),
         "caution_details": "",
         "pain_ratings": {area: rng.randint(2, 8) for area in focus},
         "reason_for_visit": "Tight shoulders and neck",
@@ -55,15 +101,23 @@ def _seed_intake(client: Client, rng: random.Random, *, versions: int) -> None:
         "pressure": rng.choice(IntakeVersion.Pressure.values),
         "focus_areas": focus,
         "avoid_areas": [rng.choice([a for a in areas if a not in focus])],
-        "area_notes": "", "conversation": rng.choice(IntakeVersion.Conversation.values), "comfort_notes": "",
-        "consent_to_treatment": True, "signature_name": client.full_name,
-        "reminder_channel": IntakeVersion.ReminderChannel.EMAIL, "followup_consent": True,
-        "marketing_email": rng.random() < 0.6, "marketing_sms": False,
+        "area_notes": "",
+        "conversation": rng.choice(IntakeVersion.Conversation.values),
+        "comfort_notes": "",
+        "consent_to_treatment": True,
+        "signature_name": client.full_name,
+        "reminder_channel": IntakeVersion.ReminderChannel.EMAIL,
+        "followup_consent": True,
+        "marketing_email": rng.random() < 0.6,
+        "marketing_sms": False,
     }
     if Caution.ALLERGIES in answers["cautions"]:
         answers["caution_details"] = "Allergic to almond oil"
     intake_record(client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers)
     if versions > 1:
         firmer = {"light": "medium", "medium": "firm", "firm": "deep", "deep": "deep"}[answers["pressure"]]
-        intake_record(client=client, source=IntakeVersion.Source.STAFF,
-                      answers={**answers, "pressure": firmer, "pain_ratings": {focus[0]: 3}})
+        intake_record(
+            client=client,
+            source=IntakeVersion.Source.STAFF,
+            answers={**answers, "pressure": firmer, "pain_ratings": {focus[0]: 3}},
+        )

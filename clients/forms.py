@@ -19,17 +19,34 @@ def _yes_no(value):
 class ClientDetailsForm(forms.ModelForm):
     """What the client can tell us about themselves (used by staff and by the intake link)."""
 
-    first_massage = forms.TypedChoiceField(choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None, required=False,
-                                           label="First massage ever?")
+    first_massage = forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None, required=False, label="First massage ever?"
+    )
 
     class Meta:
         model = Client
-        fields = ["first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "email", "phone",
-                  "address", "emergency_contact_name", "emergency_contact_phone", "occupation", "first_massage",
-                  "heard_via", "heard_via_detail"]
-        widgets = {"date_of_birth": DATE_INPUT, "address": forms.Textarea(attrs={"rows": 2}),
-                   "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-                   "email": forms.EmailInput(attrs={"autocomplete": "email"})}
+        fields = [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "occupation",
+            "first_massage",
+            "heard_via",
+            "heard_via_detail",
+        ]
+        widgets = {
+            "date_of_birth": DATE_INPUT,
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
         labels = {"heard_via": "How did you hear of us?", "heard_via_detail": "Who or where? (optional)"}
 
     def __init__(self, *args, **kwargs):
@@ -76,30 +93,56 @@ class IntakeForm(forms.Form):
     consent and typed signature (the self-service link); staff edits carry the signature over.
     `email` and `phone` are the contact details the consents will use."""
 
-    cautions = forms.MultipleChoiceField(choices=IntakeVersion.Caution.choices, widget=forms.CheckboxSelectMultiple,
-                                         required=False, label="Do any of these apply to you now?")
-    caution_details = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                      label="Details", help_text="Which surgery or injury, which allergies, which medications.")
-    reason_for_visit = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                       label="What brings you in?")
-    goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                            label="What would you like from your massages?")
-    pressure = forms.ChoiceField(choices=IntakeVersion.Pressure.choices, widget=forms.RadioSelect,
-                                 label="Pressure you prefer")
-    focus_areas = forms.MultipleChoiceField(choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False,
-                                            label="Areas to focus on")
-    avoid_areas = forms.MultipleChoiceField(choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False,
-                                            label="Areas to avoid")
-    area_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Anything about these areas")
-    conversation = forms.ChoiceField(choices=IntakeVersion.Conversation.choices, widget=forms.RadioSelect,
-                                     label="During the massage I prefer")
-    comfort_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                    label="Draping, temperature or other comfort notes")
-    consent_to_treatment = forms.BooleanField(required=False, label="I consent to massage treatment, and I will tell my therapist about any change in my health.")
+    cautions = forms.MultipleChoiceField(
+        choices=IntakeVersion.Caution.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Do any of these apply to you now?",
+    )
+    caution_details = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Details",
+        help_text="Which surgery or injury, which allergies, which medications.",
+    )
+    reason_for_visit = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What brings you in?"
+    )
+    goals = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What would you like from your massages?"
+    )
+    pressure = forms.ChoiceField(
+        choices=IntakeVersion.Pressure.choices, widget=forms.RadioSelect, label="Pressure you prefer"
+    )
+    focus_areas = forms.MultipleChoiceField(
+        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas to focus on"
+    )
+    avoid_areas = forms.MultipleChoiceField(
+        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas to avoid"
+    )
+    area_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Anything about these areas"
+    )
+    conversation = forms.ChoiceField(
+        choices=IntakeVersion.Conversation.choices, widget=forms.RadioSelect, label="During the massage I prefer"
+    )
+    comfort_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Draping, temperature or other comfort notes"
+    )
+    consent_to_treatment = forms.BooleanField(
+        required=False,
+        label="I consent to massage treatment, and I will tell my therapist about any change in my health.",
+    )
     signature_name = forms.CharField(required=False, max_length=200, label="Type your full name as your signature")
-    reminder_channel = forms.ChoiceField(choices=IntakeVersion.ReminderChannel.choices, widget=forms.RadioSelect,
-                                         initial=IntakeVersion.ReminderChannel.EMAIL, label="Appointment reminders by")
-    followup_consent = forms.BooleanField(required=False, label="You may contact me the day after a visit to ask how I feel")
+    reminder_channel = forms.ChoiceField(
+        choices=IntakeVersion.ReminderChannel.choices,
+        widget=forms.RadioSelect,
+        initial=IntakeVersion.ReminderChannel.EMAIL,
+        label="Appointment reminders by",
+    )
+    followup_consent = forms.BooleanField(
+        required=False, label="You may contact me the day after a visit to ask how I feel"
+    )
     marketing_email = forms.BooleanField(required=False, label="Send me newsletters and offers by email")
     marketing_sms = forms.BooleanField(required=False, label="Send me newsletters and offers by text message")
 
@@ -110,10 +153,16 @@ class IntakeForm(forms.Form):
         self.signing, self.email, self.phone = signing, email, phone
         for area, label in BODY_AREAS:
             self.fields[f"pain_{area}"] = forms.IntegerField(
-                min_value=0, max_value=10, required=False, label=label,
+                min_value=0,
+                max_value=10,
+                required=False,
+                label=label,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10, "placeholder": "–"}),
-                error_messages={"min_value": "0 to 10, please.", "max_value": "0 to 10, please.",
-                                "invalid": "A number from 0 to 10."},
+                error_messages={
+                    "min_value": "0 to 10, please.",
+                    "max_value": "0 to 10, please.",
+                    "invalid": "A number from 0 to 10.",
+                },
             )
         if not signing:
             del self.fields["consent_to_treatment"], self.fields["signature_name"]
@@ -129,12 +178,23 @@ class IntakeForm(forms.Form):
             consents = ["consent_to_treatment", "signature_name", *consents]
         return Layout(
             Fieldset("Health", "cautions", "caution_details", "reason_for_visit", "goals"),
-            Fieldset("Pain or tension right now",
-                     HTML('<p class="form-text mt-0">Rate each area that bothers you from 0 (none) to 10 (worst). Leave the rest empty.</p>'),
-                     *pain_rows),
-            Fieldset("Your preferences", Div("pressure", css_class="inline-choices"),
-                     Div("focus_areas", css_class="two-column-choices"), Div("avoid_areas", css_class="two-column-choices"),
-                     "area_notes", Div("conversation", css_class="inline-choices"), "comfort_notes"),
+            Fieldset(
+                "Pain or tension right now",
+                HTML(
+                    '<p class="form-text mt-0">Rate each area that bothers you from 0 (none) to 10 (worst). '
+                    "Leave the rest empty.</p>"
+                ),
+                *pain_rows,
+            ),
+            Fieldset(
+                "Your preferences",
+                Div("pressure", css_class="inline-choices"),
+                Div("focus_areas", css_class="two-column-choices"),
+                Div("avoid_areas", css_class="two-column-choices"),
+                "area_notes",
+                Div("conversation", css_class="inline-choices"),
+                "comfort_notes",
+            ),
             Fieldset("Consent and contact", *consents),
         )
 
@@ -156,8 +216,9 @@ class IntakeForm(forms.Form):
         if channel == IntakeVersion.ReminderChannel.EMAIL and not self.email:
             self.add_error("reminder_channel", "Reminders by email need an email address.")
         if (channel == IntakeVersion.ReminderChannel.SMS or cleaned.get("marketing_sms")) and not self.phone:
-            self.add_error("reminder_channel" if channel == "sms" else "marketing_sms",
-                           "Text messages need a phone number.")
+            self.add_error(
+                "reminder_channel" if channel == "sms" else "marketing_sms", "Text messages need a phone number."
+            )
         if cleaned.get("marketing_email") and not self.email:
             self.add_error("marketing_email", "Emails need an email address.")
         return cleaned
@@ -165,8 +226,9 @@ class IntakeForm(forms.Form):
     def answers(self) -> dict:
         """The cleaned data shaped as IntakeVersion fields."""
         data = dict(self.cleaned_data)
-        data["pain_ratings"] = {area: data.pop(f"pain_{area}") for area, _ in BODY_AREAS
-                                if data.get(f"pain_{area}") is not None}
+        data["pain_ratings"] = {
+            area: data.pop(f"pain_{area}") for area, _ in BODY_AREAS if data.get(f"pain_{area}") is not None
+        }
         for area, _ in BODY_AREAS:
             data.pop(f"pain_{area}", None)
         return data
@@ -174,8 +236,11 @@ class IntakeForm(forms.Form):
 
 def intake_initial(values: dict) -> dict:
     """Form initial data from a version's answers (a returning client confirms or changes them)."""
-    initial = {key: value for key, value in values.items() if key not in ("pain_ratings", "consent_to_treatment",
-                                                                            "signature_name")}
+    initial = {
+        key: value
+        for key, value in values.items()
+        if key not in ("pain_ratings", "consent_to_treatment", "signature_name")
+    }
     for area, rating in values.get("pain_ratings", {}).items():
         initial[f"pain_{area}"] = rating
     return initial

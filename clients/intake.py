@@ -4,10 +4,23 @@ from clients.models import BODY_AREA_LABELS, IntakeVersion
 
 # The fields an intake records, in reading order; `number`, authorship and signature metadata excluded.
 INTAKE_FIELDS = [
-    "cautions", "caution_details", "pain_ratings", "reason_for_visit", "goals",
-    "pressure", "focus_areas", "avoid_areas", "area_notes", "conversation", "comfort_notes",
-    "consent_to_treatment", "signature_name",
-    "reminder_channel", "followup_consent", "marketing_email", "marketing_sms",
+    "cautions",
+    "caution_details",
+    "pain_ratings",
+    "reason_for_visit",
+    "goals",
+    "pressure",
+    "focus_areas",
+    "avoid_areas",
+    "area_notes",
+    "conversation",
+    "comfort_notes",
+    "consent_to_treatment",
+    "signature_name",
+    "reminder_channel",
+    "followup_consent",
+    "marketing_email",
+    "marketing_sms",
 ]
 
 
@@ -44,10 +57,12 @@ def intake_changes(older: IntakeVersion | None, newer: IntakeVersion) -> list[di
             continue
         if older is None and not after[name]:
             continue
-        changes.append({
-            "field": name,
-            "label": IntakeVersion._meta.get_field(name).verbose_name.capitalize(),
-            "before": display_value(name, before[name]) if older is not None else "",
-            "after": display_value(name, after[name]),
-        })
+        changes.append(
+            {
+                "field": name,
+                "label": IntakeVersion._meta.get_field(name).verbose_name.capitalize(),
+                "before": display_value(name, before[name]) if older is not None else "",
+                "after": display_value(name, after[name]),
+            }
+        )
     return changes

@@ -52,7 +52,9 @@ class Client(TenantModel):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     occupation = models.CharField(max_length=120, blank=True)
     first_massage = models.BooleanField(null=True, blank=True, verbose_name="first massage ever")
-    heard_via = models.CharField(max_length=30, choices=HeardVia.choices, blank=True, verbose_name="how they heard of us")
+    heard_via = models.CharField(
+        max_length=30, choices=HeardVia.choices, blank=True, verbose_name="how they heard of us"
+    )
     heard_via_detail = models.CharField(max_length=200, blank=True, verbose_name="details")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     alerts = models.TextField(blank=True, help_text='Shown in red wherever the client appears, e.g. "latex allergy".')
@@ -126,8 +128,9 @@ class IntakeVersion(TenantModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_versions")
     number = models.PositiveIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     # Health history
@@ -208,4 +211,3 @@ class IntakeLink(TenantModel):
     @property
     def is_usable(self) -> bool:
         return self.completed_at is None and self.expires_at > timezone.now()
-

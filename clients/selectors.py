@@ -37,13 +37,18 @@ def client_search(*, practice: Practice, query: str = "", segment: str = "active
     elif segment == "new":
         clients = clients.filter(status=Client.Status.ACTIVE, created_at__gte=now - timedelta(days=30))
     elif segment == "lapsed":
-        clients = clients.filter(status=Client.Status.ACTIVE,
-                                 last_visit_at__lt=now - timedelta(days=settings.LAPSED_AFTER_DAYS))
+        clients = clients.filter(
+            status=Client.Status.ACTIVE, last_visit_at__lt=now - timedelta(days=settings.LAPSED_AFTER_DAYS)
+        )
     elif segment == "archived":
         clients = clients.filter(status=Client.Status.ARCHIVED)
     for term in query.split():
-        matches = (Q(first_name__icontains=term) | Q(last_name__icontains=term)
-                   | Q(preferred_name__icontains=term) | Q(email__icontains=term))
+        matches = (
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(preferred_name__icontains=term)
+            | Q(email__icontains=term)
+        )
         digits = "".join(ch for ch in term if ch.isdigit())
         if len(digits) >= 3:  # a phone number, typed with or without separators
             clients = clients.annotate(phone_digits=_digits("phone"))
@@ -89,5 +94,10 @@ def intake_version_get(*, client: Client, version_id) -> IntakeVersion:
 
 
 def pending_intake_link(*, client: Client) -> IntakeLink | None:
-    return (IntakeLink.objects.filter(practice=client.practice, client=client, completed_at__isnull=True,
-                                      expires_at__gt=timezone.now()).order_by("-created_at").first())
+    return (
+        IntakeLink.objects.filter(
+            practice=client.practice, client=client, completed_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
+    )

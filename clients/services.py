@@ -47,8 +47,14 @@ def client_update(*, client: Client, actor, ip_address=None, **fields) -> Client
             _sync_consents(client=client, version=latest, previous=None, actor=actor, ip_address=ip_address)
     if changed:
         labels = ", ".join(str(Client._meta.get_field(name).verbose_name) for name in changed)
-        audit_record(practice=client.practice, actor=actor, action=Action.CHANGE, record=client,
-                     detail=f"changed {labels}"[:300], ip_address=ip_address)
+        audit_record(
+            practice=client.practice,
+            actor=actor,
+            action=Action.CHANGE,
+            record=client,
+            detail=f"changed {labels}"[:300],
+            ip_address=ip_address,
+        )
     return client
 
 
@@ -60,8 +66,14 @@ def client_erase(*, client: Client, actor, ip_address=None) -> None:
     """Erase the client and everything kept about them (intake versions, links, queued messages,
     consent entries). The audit trail stays, with this erasure as its last entry."""
     with transaction.atomic():
-        audit_record(practice=client.practice, actor=actor, action=Action.DELETE, record=client,
-                     detail="erased the client's record on request", ip_address=ip_address)
+        audit_record(
+            practice=client.practice,
+            actor=actor,
+            action=Action.DELETE,
+            record=client,
+            detail="erased the client's record on request",
+            ip_address=ip_address,
+        )
         OutboxMessage.objects.filter(practice=client.practice, client_ref=client.pk).delete()
         ConsentEvent.objects.filter(practice=client.practice, client_ref=client.pk).delete()
         client.delete()
@@ -77,19 +89,34 @@ def intake_record(*, client: Client, source: str, answers: dict, actor=None, ip_
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()  # one new version at a time
         previous = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
-        version = IntakeVersion(practice=client.practice, client=client, source=source, created_by=actor,
-                                number=(previous.number + 1) if previous else 1, **answers)
+        version = IntakeVersion(
+            practice=client.practice,
+            client=client,
+            source=source,
+            created_by=actor,
+            number=(previous.number + 1) if previous else 1,
+            **answers,
+        )
         if source == IntakeVersion.Source.CLIENT_LINK:
             version.signed_at, version.signed_ip = timezone.now(), ip_address
         elif previous is not None:
             version.consent_to_treatment = previous.consent_to_treatment
             version.signature_name, version.signed_at, version.signed_ip = (
-                previous.signature_name, previous.signed_at, previous.signed_ip)
+                previous.signature_name,
+                previous.signed_at,
+                previous.signed_ip,
+            )
         version.save()
         _sync_consents(client=client, version=version, previous=previous, actor=actor, ip_address=ip_address)
-        audit_record(practice=client.practice, actor=actor, action=Action.CREATE, record=version,
-                     label=f"{client} · intake v{version.number}", detail=version.get_source_display(),
-                     ip_address=ip_address)
+        audit_record(
+            practice=client.practice,
+            actor=actor,
+            action=Action.CREATE,
+            record=version,
+            label=f"{client} · intake v{version.number}",
+            detail=version.get_source_display(),
+            ip_address=ip_address,
+        )
     return version
 
 
@@ -108,7 +135,9 @@ def _consent_answers(version: IntakeVersion | None) -> dict[tuple[str, str], boo
 
 
 def _sync_consents(*, client, version, previous, actor, ip_address):
-    source = ConsentEvent.Source.INTAKE if version.source == IntakeVersion.Source.CLIENT_LINK else ConsentEvent.Source.STAFF
+    source = (
+        ConsentEvent.Source.INTAKE if version.source == IntakeVersion.Source.CLIENT_LINK else ConsentEvent.Source.STAFF
+    )
     addresses = {Channel.EMAIL: client.email, Channel.SMS: client.phone, Channel.CALL: client.phone}
     before = _consent_answers(previous)
     for (channel, purpose), granted in _consent_answers(version).items():
@@ -116,9 +145,18 @@ def _sync_consents(*, client, version, previous, actor, ip_address):
         unchanged = previous is not None and before.get((channel, purpose)) == granted
         if not address or unchanged:
             continue
-        consent_record(practice=client.practice, channel=channel, address=address, purpose=purpose,
-                       granted=granted, source=source, client_ref=client.pk, actor=actor, ip_address=ip_address,
-                       note=f"intake v{version.number}")
+        consent_record(
+            practice=client.practice,
+            channel=channel,
+            address=address,
+            purpose=purpose,
+            granted=granted,
+            source=source,
+            client_ref=client.pk,
+            actor=actor,
+            ip_address=ip_address,
+            note=f"intake v{version.number}",
+        )
 
 
 # --- Self-service intake links -----------------------------------------------------------------
@@ -135,16 +173,26 @@ def intake_link_send(*, client: Client, actor) -> IntakeLink:
         raise ValidationError("Add the client's email address first; the intake link is sent by email.")
     with transaction.atomic():
         link = IntakeLink.objects.create(
-            practice=client.practice, client=client, created_by=actor,
+            practice=client.practice,
+            client=client,
+            created_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INTAKE_LINK_VALID_DAYS),
         )
         enqueue(
-            practice=client.practice, kind="intake_link", purpose=Purpose.TRANSACTIONAL, template="intake_link",
-            address=client.email, client_ref=client.pk, created_by=actor,
+            practice=client.practice,
+            kind="intake_link",
+            purpose=Purpose.TRANSACTIONAL,
+            template="intake_link",
+            address=client.email,
+            client_ref=client.pk,
+            created_by=actor,
             idempotency_key=f"intake-link:{link.pk}",
-            context={"first_name": client.preferred_name or client.first_name, "url": intake_link_url(link),
-                     "returning": client.intake_versions.exists(),
-                     "expires_on": formats.date_format(timezone.localtime(link.expires_at), "j F Y")},
+            context={
+                "first_name": client.preferred_name or client.first_name,
+                "url": intake_link_url(link),
+                "returning": client.intake_versions.exists(),
+                "expires_on": formats.date_format(timezone.localtime(link.expires_at), "j F Y"),
+            },
         )
     return link
 
@@ -165,14 +213,17 @@ def intake_link_from_token(token: str) -> IntakeLink:
     if link is None:
         raise IntakeLinkUnusable("This link is no longer valid. Ask the practice for a new one.")
     if link.completed_at is not None:
-        raise IntakeLinkUnusable("This form was already sent. Thank you! To change something, ask the practice for a new link.")
+        raise IntakeLinkUnusable(
+            "This form was already sent. Thank you! To change something, ask the practice for a new link."
+        )
     if link.expires_at <= timezone.now():
         raise IntakeLinkUnusable("This link has expired. Ask the practice for a new one.")
     return link
 
 
-def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None,
-                          extra_consents: frozenset = frozenset()) -> IntakeVersion:
+def intake_submit_by_link(
+    *, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None, extra_consents: frozenset = frozenset()
+) -> IntakeVersion:
     """The client's own submission: their details and a new, signed intake version, once, with the
     extra consents they ticked (intake_extras) signed by the same typed signature."""
     with transaction.atomic():
@@ -184,10 +235,12 @@ def intake_submit_by_link(*, link: IntakeLink, client_fields: dict, answers: dic
             setattr(client, name, value)
         client.full_clean()
         client.save()
-        version = intake_record(client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers,
-                                ip_address=ip_address)
+        version = intake_record(
+            client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers, ip_address=ip_address
+        )
         link.completed_at, link.version = timezone.now(), version
         link.save(update_fields=["completed_at", "version"])
-        record_extra_consents(client=client, keys=set(extra_consents), signed_name=version.signature_name,
-                              ip_address=ip_address)
+        record_extra_consents(
+            client=client, keys=set(extra_consents), signed_name=version.signature_name, ip_address=ip_address
+        )
     return version

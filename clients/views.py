@@ -47,8 +47,9 @@ def client_create(request, practice_slug):
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
-        duplicates = list(selectors.possible_duplicates(practice=request.practice, email=data["email"],
-                                                        phone=data["phone"]))
+        duplicates = list(
+            selectors.possible_duplicates(practice=request.practice, email=data["email"], phone=data["phone"])
+        )
         if not duplicates or form.cleaned_data["confirm_duplicate"]:
             client = services.client_create(practice=request.practice, actor=request.user, **data)
             messages.success(request, f"{client} was added.")
@@ -62,9 +63,15 @@ def client_create(request, practice_slug):
 def client_detail(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     latest = selectors.latest_intake(client=client)
-    return render(request, "clients/client_detail.html", {
-        "client": client, "latest": latest, "pending_link": selectors.pending_intake_link(client=client),
-    })
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "latest": latest,
+            "pending_link": selectors.pending_intake_link(client=client),
+        },
+    )
 
 
 @requires("clients.edit")
@@ -85,8 +92,9 @@ def client_edit(request, practice_slug, client_id):
 def client_archive(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     archived = client.status == Client.Status.ARCHIVED
-    services.client_set_status(client=client, actor=request.user,
-                               status=Client.Status.ACTIVE if archived else Client.Status.ARCHIVED)
+    services.client_set_status(
+        client=client, actor=request.user, status=Client.Status.ACTIVE if archived else Client.Status.ARCHIVED
+    )
     messages.success(request, f"{client} is {'active again' if archived else 'archived'}.")
     return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
 
@@ -109,9 +117,15 @@ def intake_version(request, practice_slug, client_id, version_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     version = selectors.intake_version_get(client=client, version_id=version_id)
     audit_request(request, action=Action.VIEW, record=version, label=f"{client} · intake v{version.number}")
-    return render(request, "clients/intake_detail.html", {
-        "client": client, "version": version, "versions": list(selectors.intake_versions(client=client)),
-    })
+    return render(
+        request,
+        "clients/intake_detail.html",
+        {
+            "client": client,
+            "version": version,
+            "versions": list(selectors.intake_versions(client=client)),
+        },
+    )
 
 
 @requires("intake.view")
@@ -125,23 +139,45 @@ def intake_compare(request, practice_slug, client_id):
     if older and newer and older.number > newer.number:
         older, newer = newer, older
     if newer:
-        audit_request(request, action=Action.VIEW, record=newer, label=f"{client} · intake v{newer.number}",
-                      detail=f"compared with v{older.number}" if older else "")
-    return render(request, "clients/intake_compare.html", {
-        "client": client, "versions": versions, "older": older, "newer": newer,
-        "changes": intake_changes(older, newer) if newer else [],
-    })
+        audit_request(
+            request,
+            action=Action.VIEW,
+            record=newer,
+            label=f"{client} · intake v{newer.number}",
+            detail=f"compared with v{older.number}" if older else "",
+        )
+    return render(
+        request,
+        "clients/intake_compare.html",
+        {
+            "client": client,
+            "versions": versions,
+            "older": older,
+            "newer": newer,
+            "changes": intake_changes(older, newer) if newer else [],
+        },
+    )
 
 
 @requires("intake.edit")
 def intake_edit(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     latest = selectors.latest_intake(client=client)
-    form = IntakeForm(request.POST or None, signing=False, email=client.email, phone=client.phone,
-                      initial=intake_initial(intake_values(latest)))
+    form = IntakeForm(
+        request.POST or None,
+        signing=False,
+        email=client.email,
+        phone=client.phone,
+        initial=intake_initial(intake_values(latest)),
+    )
     if request.method == "POST" and form.is_valid():
-        version = services.intake_record(client=client, source=IntakeVersion.Source.STAFF, answers=form.answers(),
-                                         actor=request.user, ip_address=client_ip(request))
+        version = services.intake_record(
+            client=client,
+            source=IntakeVersion.Source.STAFF,
+            answers=form.answers(),
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
         messages.success(request, f"Intake version {version.number} saved.")
         return redirect("clients:intake-detail", practice_slug=practice_slug, client_id=client.pk)
     return render(request, "clients/intake_form.html", {"client": client, "form": form, "latest": latest})
@@ -174,11 +210,17 @@ def brief(request, practice_slug, client_id):
         previous = versions[1] if len(versions) > 1 else None
         since = f"{previous.created_at.astimezone(request.practice.zone):%d %b %Y}" if previous else "the first intake"
     audit_request(request, action=Action.VIEW, record=current or client, label=f"{client} · pre-session brief")
-    return render(request, "clients/brief.html", {
-        "client": client, "intake": current, "since": since,
-        "changes": intake_changes(previous, current) if current and previous and previous != current else [],
-        "last_note": last_note,
-    })
+    return render(
+        request,
+        "clients/brief.html",
+        {
+            "client": client,
+            "intake": current,
+            "since": since,
+            "changes": intake_changes(previous, current) if current and previous and previous != current else [],
+            "last_note": last_note,
+        },
+    )
 
 
 def last_signed_note_of(client):
@@ -187,8 +229,12 @@ def last_signed_note_of(client):
     from django.apps import apps
 
     notes = apps.get_model("therapy_sessions", "SessionNote").objects
-    return (notes.filter(practice=client.practice, client=client, signed_at__isnull=False)
-            .select_related("visit").order_by("-visit__starts_at").first())
+    return (
+        notes.filter(practice=client.practice, client=client, signed_at__isnull=False)
+        .select_related("visit")
+        .order_by("-visit__starts_at")
+        .first()
+    )
 
 
 # --- Export and erasure -------------------------------------------------------------------------
@@ -200,16 +246,31 @@ def _export_data(client: Client) -> dict:
     return {
         "exported_at": timezone.now(),
         "practice": client.practice.name,
-        "client": {field.name: getattr(client, field.name) for field in Client._meta.concrete_fields
-                   if field.name not in ("practice",)},
+        "client": {
+            field.name: getattr(client, field.name)
+            for field in Client._meta.concrete_fields
+            if field.name not in ("practice",)
+        },
         "intake_versions": [
-            {"number": v.number, "created_at": v.created_at, "source": v.get_source_display(),
-             "created_by": str(v.created_by or ""), "signed_at": v.signed_at, **intake_values(v)}
+            {
+                "number": v.number,
+                "created_at": v.created_at,
+                "source": v.get_source_display(),
+                "created_by": str(v.created_by or ""),
+                "signed_at": v.signed_at,
+                **intake_values(v),
+            }
             for v in versions
         ],
         "consents": [
-            {"at": c.at, "channel": c.channel, "address": c.address, "purpose": c.purpose, "granted": c.granted,
-             "source": c.get_source_display()}
+            {
+                "at": c.at,
+                "channel": c.channel,
+                "address": c.address,
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "source": c.get_source_display(),
+            }
             for c in consents
         ],
     }
@@ -239,8 +300,9 @@ def client_erase(request, practice_slug, client_id):
             messages.success(request, f"{name}'s record was erased. The audit log keeps a note of it.")
             return redirect("clients:client-list", practice_slug=practice_slug)
         error = f"Type {client.full_name} exactly to confirm."
-    return render(request, "clients/client_erase.html", {"client": client, "error": error},
-                  status=400 if error else 200)
+    return render(
+        request, "clients/client_erase.html", {"client": client, "error": error}, status=400 if error else 200
+    )
 
 
 # --- The client's own intake page (public, by signed link) --------------------------------------
@@ -262,25 +324,42 @@ def _intake_self_form(request, link, token):
     details = ClientDetailsForm(request.POST or None, instance=client, prefix="me")
     contact = details.data if request.method == "POST" else {}
     intake = IntakeForm(
-        request.POST or None, signing=True, initial=intake_initial(intake_values(previous)),
-        email=contact.get("me-email", client.email).strip(), phone=contact.get("me-phone", client.phone).strip(),
+        request.POST or None,
+        signing=True,
+        initial=intake_initial(intake_values(previous)),
+        email=contact.get("me-email", client.email).strip(),
+        phone=contact.get("me-phone", client.phone).strip(),
     )
     ticked = set(request.POST.getlist("extra_consent"))
-    context = {"link": link, "practice": link.practice, "client": client, "details": details, "intake": intake,
-               "returning": previous is not None, "extra_consents": extra_consents(client), "ticked": ticked}
+    context = {
+        "link": link,
+        "practice": link.practice,
+        "client": client,
+        "details": details,
+        "intake": intake,
+        "returning": previous is not None,
+        "extra_consents": extra_consents(client),
+        "ticked": ticked,
+    }
     if request.method != "POST":
         return render(request, "clients/intake_self.html", context)
     ip = client_ip(request)
-    if (over_limit(f"intake-link:{link.pk}", limit=10, window_seconds=600)
-            or over_limit(f"intake-ip:{ip}", limit=30, window_seconds=3600)):
+    if over_limit(f"intake-link:{link.pk}", limit=10, window_seconds=600) or over_limit(
+        f"intake-ip:{ip}", limit=30, window_seconds=3600
+    ):
         context["throttled"] = True  # what was typed stays in the form
         return render(request, "clients/intake_self.html", context, status=429)
     if not (details.is_valid() and intake.is_valid()):
         return render(request, "clients/intake_self.html", context, status=400)
     client_fields = {name: details.cleaned_data[name] for name in ClientDetailsForm.Meta.fields}
     try:
-        services.intake_submit_by_link(link=link, client_fields=client_fields, answers=intake.answers(), ip_address=ip,
-                                       extra_consents=frozenset(ticked))
+        services.intake_submit_by_link(
+            link=link,
+            client_fields=client_fields,
+            answers=intake.answers(),
+            ip_address=ip,
+            extra_consents=frozenset(ticked),
+        )
     except services.IntakeLinkUnusable as reason:
         return render(request, "clients/intake_self_unusable.html", {"reason": str(reason)}, status=410)
     return redirect("clients:intake-thanks")

@@ -59,7 +59,9 @@ def _say_when_starting() -> None:
     if info is not None and info.is_running():
         return
     first = not (PGDATA / "PG_VERSION").exists()
-    what = "creating the embedded PostgreSQL in var/pgdata (about 10 s)" if first else "starting the embedded PostgreSQL"
+    what = (
+        "creating the embedded PostgreSQL in var/pgdata (about 10 s)" if first else "starting the embedded PostgreSQL"
+    )
     print(f"{what}…", file=sys.stderr, flush=True)
 
 

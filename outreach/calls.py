@@ -33,5 +33,7 @@ def call_record_outcome(*, task: CallTask, outcome: str) -> CallTask:
 def calls_due(*, practice, user, everyone: bool = False):
     """Open calls due today or earlier: the person's own, or everyone's."""
     today = timezone.localdate(timezone=practice.zone)
-    tasks = CallTask.objects.filter(practice=practice, status=Status.OPEN, due_on__lte=today).select_related("assigned_to")
+    tasks = CallTask.objects.filter(practice=practice, status=Status.OPEN, due_on__lte=today).select_related(
+        "assigned_to"
+    )
     return tasks if everyone else tasks.filter(assigned_to=user)

@@ -27,14 +27,23 @@ def seed_practice(practice: Practice) -> None:
     if CallTask.objects.filter(practice=practice).exists():
         return
     today = timezone.localdate(timezone=practice.zone)
-    recent = (Appointment.objects.filter(practice=practice, status=Appointment.Status.COMPLETED)
-              .select_related("client").order_by("-starts_at")[:4])
+    recent = (
+        Appointment.objects.filter(practice=practice, status=Appointment.Status.COMPLETED)
+        .select_related("client")
+        .order_by("-starts_at")[:4]
+    )
     for visit in recent:
         client = visit.client
-        CallTask.objects.create(practice=practice, client_ref=client.pk, assigned_to_id=visit.therapist_id,
-                                reason="follow-up", phone=client.phone, due_on=today,
-                                client_name=f"{client.first_name} {client.last_name}",
-                                notes="Your upper back was tight and eased well. · Plan: upper trapezius, in 14 days")
+        CallTask.objects.create(
+            practice=practice,
+            client_ref=client.pk,
+            assigned_to_id=visit.therapist_id,
+            reason="follow-up",
+            phone=client.phone,
+            due_on=today,
+            client_name=f"{client.first_name} {client.last_name}",
+            notes="Your upper back was tight and eased well. · Plan: upper trapezius, in 14 days",
+        )
     Newsletter.objects.create(practice=practice, subject="Late Thursdays from December", body_markdown=NEWSLETTER)
     _seed_report(practice)
 
@@ -42,11 +51,18 @@ def seed_practice(practice: Practice) -> None:
 def _seed_report(practice: Practice) -> None:
     """The referred client with the most signed notes authorises reports to their referrer, and a
     draft waits for the therapist to read, sign and send."""
-    referred = {r.client_id: r.partner for r in Referral.objects.filter(practice=practice, partner__isnull=False,
-                                                                         partner__stage="active")
-                .select_related("partner")}
-    note = (SessionNote.objects.filter(practice=practice, client_id__in=referred, signed_at__isnull=False)
-            .select_related("client", "therapist").order_by("-visit__starts_at").first())
+    referred = {
+        r.client_id: r.partner
+        for r in Referral.objects.filter(
+            practice=practice, partner__isnull=False, partner__stage="active"
+        ).select_related("partner")
+    }
+    note = (
+        SessionNote.objects.filter(practice=practice, client_id__in=referred, signed_at__isnull=False)
+        .select_related("client", "therapist")
+        .order_by("-visit__starts_at")
+        .first()
+    )
     if note is None:
         return
     partner = referred[note.client_id]

@@ -47,35 +47,47 @@ def schedule_followup(sender, *, visit: Appointment, **kwargs):
     """Receiver of sessions' visit_completed: one follow-up per visit (the key makes it idempotent)."""
     practice, client = visit.practice, visit.client
     config = settings_for(practice)
-    by_email = bool(client.email) and has_consent(practice=practice, channel=Channel.EMAIL, address=client.email,
-                                                  purpose=Purpose.CARE)
+    by_email = bool(client.email) and has_consent(
+        practice=practice, channel=Channel.EMAIL, address=client.email, purpose=Purpose.CARE
+    )
     if (config.call_first_timers and client.first_massage) or prefers_phone(client):
         by_email = False
     enqueue(
-        practice=practice, kind="followup", purpose=Purpose.CARE,
+        practice=practice,
+        kind="followup",
+        purpose=Purpose.CARE,
         channel=Channel.EMAIL if by_email else Channel.CALL,
         address=client.email if by_email else client.phone,
-        client_ref=client.pk, idempotency_key=f"followup:{visit.pk}",
+        client_ref=client.pk,
+        idempotency_key=f"followup:{visit.pk}",
         due_at=followup_due_at(practice=practice, visit_ends_at=visit.ends_at, config=config),
-        template="followup", context={"visit_id": str(visit.pk)},
+        template="followup",
+        context={"visit_id": str(visit.pk)},
     )
 
 
 def followup_context(message: OutboxMessage) -> dict:
     """Fresh at send time: the approved summary, the next booking if any, else a rebooking link."""
     visit = Appointment.objects.select_related("client", "therapist", "service").get(
-        practice=message.practice, pk=message.context["visit_id"])
+        practice=message.practice, pk=message.context["visit_id"]
+    )
     client = visit.client
     note = SessionNote.objects.filter(practice=message.practice, visit=visit, signed_at__isnull=False).first()
-    upcoming = (Appointment.objects.filter(practice=message.practice, client=client, status=Appointment.Status.BOOKED,
-                                           starts_at__gt=timezone.now()).order_by("starts_at").first())
+    upcoming = (
+        Appointment.objects.filter(
+            practice=message.practice, client=client, status=Appointment.Status.BOOKED, starts_at__gt=timezone.now()
+        )
+        .order_by("starts_at")
+        .first()
+    )
     context = {
         "first_name": client.preferred_name or client.first_name,
         "therapist": visit.therapist.first_name,
         "summary": note.client_summary if note and note.summary_approved else "",
         "plan": note.plan_focus if note else "",
-        "next_visit": formats.date_format(timezone.localtime(upcoming.starts_at, message.practice.zone),
-                                          "l j F, H:i") if upcoming else "",
+        "next_visit": formats.date_format(timezone.localtime(upcoming.starts_at, message.practice.zone), "l j F, H:i")
+        if upcoming
+        else "",
         "rebook_url": "" if upcoming else rebook_url(visit),
         "client_name": f"{client.first_name} {client.last_name}",
         "phone": client.phone,
@@ -87,15 +99,27 @@ def followup_context(message: OutboxMessage) -> dict:
 def create_call_task(message: OutboxMessage) -> None:
     """The call channel's sender: the message becomes a task on a staff call list."""
     context = message.context
-    notes = " · ".join(part for part in (context.get("summary"), context.get("plan") and f"Plan: {context['plan']}",
-                                         context.get("next_visit") and f"Booked: {context['next_visit']}") if part)
+    notes = " · ".join(
+        part
+        for part in (
+            context.get("summary"),
+            context.get("plan") and f"Plan: {context['plan']}",
+            context.get("next_visit") and f"Booked: {context['next_visit']}",
+        )
+        if part
+    )
     CallTask.objects.get_or_create(
-        practice=message.practice, outbox_message=message,
-        defaults={"client_ref": message.client_ref, "assigned_to_id": context.get("assigned_to_id"),
-                  "reason": {"followup": "follow-up", "recall_call": "recall"}.get(message.kind, message.kind),
-                  "phone": context.get("phone", ""),
-                  "client_name": context.get("client_name", ""), "notes": notes,
-                  "due_on": timezone.localdate(timezone=message.practice.zone)},
+        practice=message.practice,
+        outbox_message=message,
+        defaults={
+            "client_ref": message.client_ref,
+            "assigned_to_id": context.get("assigned_to_id"),
+            "reason": {"followup": "follow-up", "recall_call": "recall"}.get(message.kind, message.kind),
+            "phone": context.get("phone", ""),
+            "client_name": context.get("client_name", ""),
+            "notes": notes,
+            "due_on": timezone.localdate(timezone=message.practice.zone),
+        },
     )
 
 
@@ -115,8 +139,11 @@ def visit_from_rebook_token(token: str) -> Appointment | None:
     except signing.BadSignature:
         return None
     with scopes_disabled():
-        visit = (Appointment.objects.select_related("practice", "client", "therapist", "service")
-                 .filter(pk=visit_id, client__status=Client.Status.ACTIVE).first())
+        visit = (
+            Appointment.objects.select_related("practice", "client", "therapist", "service")
+            .filter(pk=visit_id, client__status=Client.Status.ACTIVE)
+            .first()
+        )
         if visit is None:
             return None
         days = settings_for(visit.practice).rebook_link_days

@@ -19,8 +19,16 @@ class OutboxFilterForm(forms.Form):
 class FollowUpSettingsForm(forms.ModelForm):
     class Meta:
         model = FollowUpSettings
-        fields = ["followup_hour", "send_on_closed_days", "call_first_timers", "call_max_tries", "rebook_link_days",
-                  "recalls_enabled", "recall_after_days", "digest_hour"]
+        fields = [
+            "followup_hour",
+            "send_on_closed_days",
+            "call_first_timers",
+            "call_max_tries",
+            "rebook_link_days",
+            "recalls_enabled",
+            "recall_after_days",
+            "digest_hour",
+        ]
 
     def clean_followup_hour(self):
         hour = self.cleaned_data["followup_hour"]
@@ -30,8 +38,9 @@ class FollowUpSettingsForm(forms.ModelForm):
 
 
 class NewsletterForm(forms.ModelForm):
-    therapist = forms.TypedChoiceField(coerce=int, empty_value=None, required=False,
-                                       label="Therapist (for one therapist's clients)")
+    therapist = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Therapist (for one therapist's clients)"
+    )
 
     class Meta:
         model = Newsletter
@@ -52,8 +61,11 @@ class NewsletterForm(forms.ModelForm):
 
 
 class NewsletterScheduleForm(forms.Form):
-    send_at = forms.DateTimeField(required=False, label="Send at (empty: now)",
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    send_at = forms.DateTimeField(
+        required=False,
+        label="Send at (empty: now)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
     def clean_send_at(self):
         send_at = self.cleaned_data["send_at"] or timezone.now()
@@ -63,8 +75,12 @@ class NewsletterScheduleForm(forms.Form):
 
 
 class ReportCreateForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=None, label="Report to", empty_label="Choose a partner",
-                                     error_messages={"invalid_choice": "Choose one of the partners listed."})
+    partner = forms.ModelChoiceField(
+        queryset=None,
+        label="Report to",
+        empty_label="Choose a partner",
+        error_messages={"invalid_choice": "Choose one of the partners listed."},
+    )
     period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -13,13 +13,22 @@ class FollowUpSettings(TenantModel):
 
     followup_hour = models.PositiveSmallIntegerField(default=10, help_text="Local hour the day after the visit.")
     send_on_closed_days = models.BooleanField(
-        default=False, help_text="Closed days are weekdays no one works; otherwise the follow-up waits for the next open day.")
-    call_first_timers = models.BooleanField(default=True, help_text="First-time clients get a call rather than an email.")
-    call_max_tries = models.PositiveSmallIntegerField(default=3, help_text="No answer: try again the next day, this many times.")
+        default=False,
+        help_text="Closed days are weekdays no one works; otherwise the follow-up waits for the next open day.",
+    )
+    call_first_timers = models.BooleanField(
+        default=True, help_text="First-time clients get a call rather than an email."
+    )
+    call_max_tries = models.PositiveSmallIntegerField(
+        default=3, help_text="No answer: try again the next day, this many times."
+    )
     rebook_link_days = models.PositiveSmallIntegerField(default=14, help_text="How long a self-rebooking link works.")
-    recalls_enabled = models.BooleanField(default=True, help_text="Remind clients who are overdue for their next visit.")
+    recalls_enabled = models.BooleanField(
+        default=True, help_text="Remind clients who are overdue for their next visit."
+    )
     recall_after_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Days after the recommended interval has passed before the recall goes out.")
+        default=7, help_text="Days after the recommended interval has passed before the recall goes out."
+    )
     digest_hour = models.PositiveSmallIntegerField(default=8, help_text="Local hour of the morning call-list email.")
 
     class Meta:
@@ -74,8 +83,14 @@ class Newsletter(TenantModel):
     subject = models.CharField(max_length=150)
     body_markdown = models.TextField(verbose_name="text", help_text="Markdown: **bold**, *italic*, lists, links.")
     audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.ALL)
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", help_text="For the audience of one therapist's clients.")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For the audience of one therapist's clients.",
+    )
     send_at = models.DateTimeField(null=True, blank=True, help_text="Empty while it is a draft.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,6 +112,7 @@ class ReleaseAuthorisation(TenantModel):
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_authorisations")
     partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="release_authorisations")
+
     class Source(models.TextChoices):
         CLINIC = "clinic", "In the clinic"
         INTAKE_LINK = "intake_link", "Through the intake link"
@@ -129,8 +145,9 @@ class ReleaseRequest(TenantModel):
     expires_on = models.DateField(help_text="Until when the release will run once signed.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    release = models.OneToOneField(ReleaseAuthorisation, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="request")
+    release = models.OneToOneField(
+        ReleaseAuthorisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -184,8 +201,11 @@ class ProgressReport(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "render_lease_until"], name="report_render_queue")]
-        constraints = [models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                              name="report_period_in_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="report_period_in_order"
+            )
+        ]
 
     def __str__(self):
         return f"Progress report on {self.client} for {self.partner}"
@@ -223,8 +243,9 @@ class ReportShare(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["token_hash"], condition=~models.Q(token_hash=""),
-                                    name="report_share_token_unique"),
+            models.UniqueConstraint(
+                fields=["token_hash"], condition=~models.Q(token_hash=""), name="report_share_token_unique"
+            ),
         ]
 
     def __str__(self):

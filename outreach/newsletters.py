@@ -31,10 +31,19 @@ def render_markdown(text: str) -> str:
 def audience_clients(newsletter: Newsletter):
     """Clients in the newsletter's audience whose latest marketing-email consent is a yes."""
     practice = newsletter.practice
-    latest = (ConsentEvent.objects.filter(practice=practice, channel=Channel.EMAIL, purpose=Purpose.MARKETING,
-                                          address=OuterRef("email_lower")).order_by("-at").values("granted")[:1])
-    clients = (Client.objects.filter(practice=practice).exclude(email="")
-               .annotate(email_lower=Lower("email"), opted_in=Subquery(latest)).filter(opted_in=True))
+    latest = (
+        ConsentEvent.objects.filter(
+            practice=practice, channel=Channel.EMAIL, purpose=Purpose.MARKETING, address=OuterRef("email_lower")
+        )
+        .order_by("-at")
+        .values("granted")[:1]
+    )
+    clients = (
+        Client.objects.filter(practice=practice)
+        .exclude(email="")
+        .annotate(email_lower=Lower("email"), opted_in=Subquery(latest))
+        .filter(opted_in=True)
+    )
     if newsletter.audience != Newsletter.Audience.ALL:
         clients = clients.filter(status=Client.Status.ACTIVE)
     if newsletter.audience == Newsletter.Audience.LAPSED:
@@ -61,26 +70,45 @@ def newsletter_schedule(*, newsletter: Newsletter, send_at) -> int:
         newsletter.save(update_fields=["send_at"])
         recipients = list(audience_clients(newsletter).values_list("pk", "email"))
         for client_id, email in recipients:
-            enqueue(practice=newsletter.practice, kind="newsletter", purpose=Purpose.MARKETING, template="newsletter",
-                    address=email, client_ref=client_id, idempotency_key=_key(newsletter, client_id), due_at=send_at,
-                    created_by=newsletter.created_by, context={"newsletter_id": str(newsletter.pk)})
+            enqueue(
+                practice=newsletter.practice,
+                kind="newsletter",
+                purpose=Purpose.MARKETING,
+                template="newsletter",
+                address=email,
+                client_ref=client_id,
+                idempotency_key=_key(newsletter, client_id),
+                due_at=send_at,
+                created_by=newsletter.created_by,
+                context={"newsletter_id": str(newsletter.pk)},
+            )
     return len(recipients)
 
 
 def newsletter_send_test(*, newsletter: Newsletter, to: str, actor) -> None:
     """A copy to the author straight away, marked as a test."""
-    enqueue(practice=newsletter.practice, kind="newsletter_test", purpose=Purpose.TRANSACTIONAL,
-            template="newsletter", address=to, created_by=actor,
-            idempotency_key=f"newsletter-test:{newsletter.pk}:{timezone.now().timestamp()}",
-            context={"newsletter_id": str(newsletter.pk), "test": True})
+    enqueue(
+        practice=newsletter.practice,
+        kind="newsletter_test",
+        purpose=Purpose.TRANSACTIONAL,
+        template="newsletter",
+        address=to,
+        created_by=actor,
+        idempotency_key=f"newsletter-test:{newsletter.pk}:{timezone.now().timestamp()}",
+        context={"newsletter_id": str(newsletter.pk), "test": True},
+    )
 
 
 def newsletter_progress(newsletter: Newsletter) -> dict:
     """How many copies are waiting, sent, skipped (no consent any more) or failed."""
     counts = {status: 0 for status in OutboxMessage.Status.values}
-    rows = (OutboxMessage.objects.filter(practice=newsletter.practice, kind="newsletter",
-                                         idempotency_key__startswith=f"newsletter:{newsletter.pk}:")
-            .values_list("status").annotate(n=Count("id")))
+    rows = (
+        OutboxMessage.objects.filter(
+            practice=newsletter.practice, kind="newsletter", idempotency_key__startswith=f"newsletter:{newsletter.pk}:"
+        )
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
     for status, n in rows:
         counts[status] = n
     counts["total"] = sum(counts.values())

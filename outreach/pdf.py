@@ -40,12 +40,12 @@ class StaticOnlyFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith(LOGO_PREFIX):  # the practice's logo, inlined by us (a PNG we re-encoded)
-            return URLFetcherResponse(url, base64.b64decode(url[len(LOGO_PREFIX):]), {"Content-Type": "image/png"})
+            return URLFetcherResponse(url, base64.b64decode(url[len(LOGO_PREFIX) :]), {"Content-Type": "image/png"})
         parts = urlsplit(url)
         prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
         if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN or not parts.path.startswith(prefix):
             raise RefusedResource(f"not one of Rebook's static files: {url[:80]}")
-        relative = posixpath.normpath(unquote(parts.path[len(prefix):]))
+        relative = posixpath.normpath(unquote(parts.path[len(prefix) :]))
         if relative.startswith(("..", "/")) or "\\" in relative:
             raise RefusedResource(f"not one of Rebook's static files: {url[:80]}")
         found = finders.find(relative)

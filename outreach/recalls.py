@@ -28,25 +28,52 @@ def queue_recalls(practice: Practice) -> int:
             continue
         client = visit.client
         if client.email:
-            enqueue(practice=practice, kind="recall", purpose=Purpose.MARKETING, template="recall", address=client.email,
-                    client_ref=client.pk, idempotency_key=f"recall:{visit.pk}", context={"visit_id": str(visit.pk)})
-        enqueue(practice=practice, kind="recall_call", purpose=Purpose.CARE, channel=Channel.CALL, template="recall",
-                address=client.phone, client_ref=client.pk, idempotency_key=f"recall-call:{visit.pk}",
-                context={"visit_id": str(visit.pk)})
+            enqueue(
+                practice=practice,
+                kind="recall",
+                purpose=Purpose.MARKETING,
+                template="recall",
+                address=client.email,
+                client_ref=client.pk,
+                idempotency_key=f"recall:{visit.pk}",
+                context={"visit_id": str(visit.pk)},
+            )
+        enqueue(
+            practice=practice,
+            kind="recall_call",
+            purpose=Purpose.CARE,
+            channel=Channel.CALL,
+            template="recall",
+            address=client.phone,
+            client_ref=client.pk,
+            idempotency_key=f"recall-call:{visit.pk}",
+            context={"visit_id": str(visit.pk)},
+        )
         queued += 1
     return queued
 
 
 def recall_context(message: OutboxMessage) -> dict:
-    visit = Appointment.objects.select_related("client", "therapist").get(practice=message.practice,
-                                                                          pk=message.context["visit_id"])
+    visit = Appointment.objects.select_related("client", "therapist").get(
+        practice=message.practice, pk=message.context["visit_id"]
+    )
     client = visit.client
-    return {"first_name": client.preferred_name or client.first_name, "therapist": visit.therapist.first_name,
-            "last_visit": formats.date_format(timezone.localtime(visit.starts_at, message.practice.zone), "j F"),
-            "rebook_url": rebook_url(visit), "client_name": f"{client.first_name} {client.last_name}",
-            "phone": client.phone, "assigned_to_id": visit.therapist_id,
-            "plan": "Due back since " + formats.date_format(timezone.localtime(
-                visit.starts_at + timedelta(days=visit.recommended_interval_days or 0), message.practice.zone), "j M")}
+    return {
+        "first_name": client.preferred_name or client.first_name,
+        "therapist": visit.therapist.first_name,
+        "last_visit": formats.date_format(timezone.localtime(visit.starts_at, message.practice.zone), "j F"),
+        "rebook_url": rebook_url(visit),
+        "client_name": f"{client.first_name} {client.last_name}",
+        "phone": client.phone,
+        "assigned_to_id": visit.therapist_id,
+        "plan": "Due back since "
+        + formats.date_format(
+            timezone.localtime(
+                visit.starts_at + timedelta(days=visit.recommended_interval_days or 0), message.practice.zone
+            ),
+            "j M",
+        ),
+    }
 
 
 def queue_digests(practice: Practice, now: datetime | None = None) -> int:
@@ -60,10 +87,18 @@ def queue_digests(practice: Practice, now: datetime | None = None) -> int:
         tasks = list(calls_due(practice=practice, user=membership.user))
         if not tasks:
             continue
-        enqueue(practice=practice, kind="call_digest", purpose=Purpose.TRANSACTIONAL, template="call_digest",
-                address=membership.user.email, idempotency_key=f"digest:{membership.user_id}:{now.date()}",
-                context={"first_name": membership.user.first_name,
-                         "calls": [{"name": t.client_name, "phone": t.phone, "reason": t.reason} for t in tasks]})
+        enqueue(
+            practice=practice,
+            kind="call_digest",
+            purpose=Purpose.TRANSACTIONAL,
+            template="call_digest",
+            address=membership.user.email,
+            idempotency_key=f"digest:{membership.user_id}:{now.date()}",
+            context={
+                "first_name": membership.user.first_name,
+                "calls": [{"name": t.client_name, "phone": t.phone, "reason": t.reason} for t in tasks],
+            },
+        )
         queued += 1
     return queued
 
@@ -75,4 +110,3 @@ def for_every_practice(work) -> int:
         with scope(practice=practice):
             total += work(practice)
     return total
-

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from clients.intake_extras import ExtraConsent
 from clients.services import intake_link_send
-
 from practice.audit import Action, audit_record
 
 from .models import ReleaseAuthorisation, ReleaseRequest
@@ -25,8 +24,16 @@ def _expiry(client, expires_on: date | None) -> date:
     return expires_on
 
 
-def release_record(*, client, partner, signed_name: str, actor, ip_address=None, expires_on: date | None = None,
-                   source: str = ReleaseAuthorisation.Source.CLINIC) -> ReleaseAuthorisation:
+def release_record(
+    *,
+    client,
+    partner,
+    signed_name: str,
+    actor,
+    ip_address=None,
+    expires_on: date | None = None,
+    source: str = ReleaseAuthorisation.Source.CLINIC,
+) -> ReleaseAuthorisation:
     """Record the client's signed permission, by default for a year. In the clinic the client types
     their full name on the staff's screen; through their own intake link the link is their proof
     and their typed signature is taken as given."""
@@ -36,13 +43,26 @@ def release_record(*, client, partner, signed_name: str, actor, ip_address=None,
     if in_clinic and signed_name.strip().lower() != client.full_name.lower():
         raise ValidationError(f"The client signs by typing their full name: {client.full_name}.")
     release = ReleaseAuthorisation.objects.create(
-        practice=client.practice, client=client, partner=partner, signed_name=signed_name.strip(),
-        signed_at=timezone.now(), signed_ip=ip_address, expires_on=_expiry(client, expires_on), recorded_by=actor,
-        source=source)
-    audit_record(practice=client.practice, actor=actor, actor_label="the client (intake link)", action=Action.CREATE,
-                 record=release, label=f"{client} → {partner}",
-                 detail=f"release of information signed {ReleaseAuthorisation.Source(source).label.lower()}",
-                 ip_address=ip_address)
+        practice=client.practice,
+        client=client,
+        partner=partner,
+        signed_name=signed_name.strip(),
+        signed_at=timezone.now(),
+        signed_ip=ip_address,
+        expires_on=_expiry(client, expires_on),
+        recorded_by=actor,
+        source=source,
+    )
+    audit_record(
+        practice=client.practice,
+        actor=actor,
+        actor_label="the client (intake link)",
+        action=Action.CREATE,
+        record=release,
+        label=f"{client} → {partner}",
+        detail=f"release of information signed {ReleaseAuthorisation.Source(source).label.lower()}",
+        ip_address=ip_address,
+    )
     return release
 
 
@@ -54,15 +74,21 @@ def release_request(*, client, partner, actor, expires_on: date | None = None) -
     if partner.practice_id != client.practice_id:
         raise ValidationError("That partner belongs to another practice.")
     with transaction.atomic():
-        request = ReleaseRequest.objects.create(practice=client.practice, client=client, partner=partner,
-                                                expires_on=_expiry(client, expires_on), requested_by=actor)
+        request = ReleaseRequest.objects.create(
+            practice=client.practice,
+            client=client,
+            partner=partner,
+            expires_on=_expiry(client, expires_on),
+            requested_by=actor,
+        )
         intake_link_send(client=client, actor=actor)
     return request
 
 
 def _open_requests(client):
-    return (ReleaseRequest.objects.filter(practice=client.practice, client=client, release__isnull=True,
-                                          withdrawn_at__isnull=True).select_related("partner"))
+    return ReleaseRequest.objects.filter(
+        practice=client.practice, client=client, release__isnull=True, withdrawn_at__isnull=True
+    ).select_related("partner")
 
 
 def release_request_withdraw(*, request: ReleaseRequest) -> None:
@@ -74,20 +100,32 @@ def release_request_withdraw(*, request: ReleaseRequest) -> None:
 def offered_releases(client) -> list[ExtraConsent]:
     """The intake page's checkboxes: one per open request, in the words the client signs."""
     practice = client.practice
-    return [ExtraConsent(
-        key=f"release-{request.pk}", heading=f"Progress reports to {request.partner}",
-        text=(f"I authorise {practice.name} to send progress reports about my massage therapy to {request.partner} "
-              f"until {request.expires_on:%d %B %Y}, or until I revoke this."))
-        for request in _open_requests(client)]
+    return [
+        ExtraConsent(
+            key=f"release-{request.pk}",
+            heading=f"Progress reports to {request.partner}",
+            text=(
+                f"I authorise {practice.name} to send progress reports about my massage therapy to {request.partner} "
+                f"until {request.expires_on:%d %B %Y}, or until I revoke this."
+            ),
+        )
+        for request in _open_requests(client)
+    ]
 
 
 def sign_offered_releases(client, keys: set[str], signed_name: str, ip_address) -> None:
     """Record the releases the client ticked on their intake page (inside its transaction)."""
     for request in _open_requests(client):
         if f"release-{request.pk}" in keys:
-            request.release = release_record(client=client, partner=request.partner, signed_name=signed_name,
-                                             actor=None, ip_address=ip_address, expires_on=request.expires_on,
-                                             source=ReleaseAuthorisation.Source.INTAKE_LINK)
+            request.release = release_record(
+                client=client,
+                partner=request.partner,
+                signed_name=signed_name,
+                actor=None,
+                ip_address=ip_address,
+                expires_on=request.expires_on,
+                source=ReleaseAuthorisation.Source.INTAKE_LINK,
+            )
             request.save(update_fields=["release"])
 
 
@@ -95,25 +133,39 @@ def release_revoke(*, release: ReleaseAuthorisation, actor, ip_address=None) -> 
     if release.revoked_at is None:
         release.revoked_at = timezone.now()
         release.save(update_fields=["revoked_at"])
-        audit_record(practice=release.practice, actor=actor, action=Action.CHANGE, record=release,
-                     label=f"{release.client} → {release.partner}", detail="release revoked", ip_address=ip_address)
+        audit_record(
+            practice=release.practice,
+            actor=actor,
+            action=Action.CHANGE,
+            record=release,
+            label=f"{release.client} → {release.partner}",
+            detail="release revoked",
+            ip_address=ip_address,
+        )
     return release
 
 
 def valid_release(*, client, partner) -> ReleaseAuthorisation | None:
     """The authorisation in force today for this client and partner, if any."""
     today = timezone.localdate(timezone=client.practice.zone)
-    return (ReleaseAuthorisation.objects.filter(practice=client.practice, client=client, partner=partner,
-                                                revoked_at__isnull=True, expires_on__gte=today)
-            .order_by("-signed_at").first())
+    return (
+        ReleaseAuthorisation.objects.filter(
+            practice=client.practice, client=client, partner=partner, revoked_at__isnull=True, expires_on__gte=today
+        )
+        .order_by("-signed_at")
+        .first()
+    )
 
 
 def release_refusal(*, client, partner) -> str:
     """Why no report may go to this partner now, in words for the screen; empty when one may."""
     if valid_release(client=client, partner=partner) is not None:
         return ""
-    latest = (ReleaseAuthorisation.objects.filter(practice=client.practice, client=client, partner=partner)
-              .order_by("-signed_at").first())
+    latest = (
+        ReleaseAuthorisation.objects.filter(practice=client.practice, client=client, partner=partner)
+        .order_by("-signed_at")
+        .first()
+    )
     if latest is None:
         return f"{client} has not authorised reports to {partner}. Ask them to sign a release first."
     if latest.revoked_at:

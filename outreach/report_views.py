@@ -40,8 +40,9 @@ from referrals.models import Partner
 
 
 def _report(request, report_id) -> ProgressReport:
-    return get_object_or_404(ProgressReport.objects.select_related("client", "partner"),
-                             practice=request.practice, pk=report_id)
+    return get_object_or_404(
+        ProgressReport.objects.select_related("client", "partner"), practice=request.practice, pk=report_id
+    )
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -59,8 +60,11 @@ def _filename(report: ProgressReport) -> str:
 
 @requires("reports.manage")
 def report_list(request, practice_slug):
-    reports = (ProgressReport.objects.filter(practice=request.practice)
-               .select_related("client", "partner").prefetch_related("shares__outbox_message"))
+    reports = (
+        ProgressReport.objects.filter(practice=request.practice)
+        .select_related("client", "partner")
+        .prefetch_related("shares__outbox_message")
+    )
     page, query = paginate(request, reports)
     return render(request, "outreach/report_list.html", {"page": page, "query": query})
 
@@ -72,21 +76,35 @@ def client_reports(request, practice_slug, client_id):
     partners = Partner.objects.filter(practice=request.practice, release_authorisations__client=client).distinct()
     authorised = [partner for partner in partners if not release_refusal(client=client, partner=partner)]
     start, end = default_period(request.practice)
-    form = ReportCreateForm(request.POST or None, initial={"period_start": start, "period_end": end},
-                            partners=partners.filter(pk__in=[partner.pk for partner in authorised]))
+    form = ReportCreateForm(
+        request.POST or None,
+        initial={"period_start": start, "period_end": end},
+        partners=partners.filter(pk__in=[partner.pk for partner in authorised]),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            report = report_create(client=client, actor=request.user, ip_address=client_ip(request), **form.cleaned_data)
+            report = report_create(
+                client=client, actor=request.user, ip_address=client_ip(request), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error.messages[0])
         else:
             messages.success(request, "Draft ready: check each section in your own words, then sign.")
             return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
-    return render(request, "outreach/client_reports.html", {
-        "client": client, "form": form, "authorised": authorised,
-        "refusals": [release_refusal(client=client, partner=p) for p in partners if p not in authorised],
-        "reports": ProgressReport.objects.filter(practice=request.practice, client=client).select_related("partner"),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "outreach/client_reports.html",
+        {
+            "client": client,
+            "form": form,
+            "authorised": authorised,
+            "refusals": [release_refusal(client=client, partner=p) for p in partners if p not in authorised],
+            "reports": ProgressReport.objects.filter(practice=request.practice, client=client).select_related(
+                "partner"
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @requires("reports.manage")
@@ -107,11 +125,18 @@ def report_detail(request, practice_slug, report_id):
                 form.add_error(None, error.messages[0])
             else:
                 return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
-    return render(request, "outreach/report_detail.html", {
-        "report": report, "client": report.client, "form": form,
-        "refusal": release_refusal(client=report.client, partner=report.partner),
-        "shares": report.shares.select_related("outbox_message").prefetch_related("accesses"),
-    }, status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "outreach/report_detail.html",
+        {
+            "report": report,
+            "client": report.client,
+            "form": form,
+            "refusal": release_refusal(client=report.client, partner=report.partner),
+            "shares": report.shares.select_related("outbox_message").prefetch_related("accesses"),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @requires("reports.manage")
@@ -132,8 +157,13 @@ def report_pdf(request, practice_slug, report_id):
         messages.error(request, "The PDF is not ready yet.")
         return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
     content = open_private(report.pdf_name, sha256=report.pdf_sha256)
-    audit_request(request, action=Action.DOWNLOAD, record=report, label=f"{report.client} · progress report",
-                  detail="PDF downloaded by staff")
+    audit_request(
+        request,
+        action=Action.DOWNLOAD,
+        record=report,
+        label=f"{report.client} · progress report",
+        detail="PDF downloaded by staff",
+    )
     response = _pdf_response(content, _filename(report))
     response["Cache-Control"] = "private, no-store"
     return response
@@ -154,16 +184,24 @@ def _report_action(request, practice_slug, report_id, action, done):
 @requires("reports.manage")
 def report_send(request, practice_slug, report_id):
     return _report_action(
-        request, practice_slug, report_id,
+        request,
+        practice_slug,
+        report_id,
         lambda report: share_send(report=report, actor=request.user, ip_address=client_ip(request)),
-        lambda report: f"A secure link is on its way to {report.partner.email}.")
+        lambda report: f"A secure link is on its way to {report.partner.email}.",
+    )
 
 
 @require_POST
 @requires("reports.manage")
 def report_render_again(request, practice_slug, report_id):
-    return _report_action(request, practice_slug, report_id, lambda report: report_request_render(report=report),
-                          lambda report: "Rendering again.")
+    return _report_action(
+        request,
+        practice_slug,
+        report_id,
+        lambda report: report_request_render(report=report),
+        lambda report: "Rendering again.",
+    )
 
 
 @require_POST
@@ -180,6 +218,7 @@ def share_revoke_view(request, practice_slug, report_id, share_id):
 
 def private_page(view):
     """Public pages about a report: never cached, and their address never sent on as a referrer."""
+
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
@@ -187,12 +226,14 @@ def private_page(view):
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
     return wrapped
 
 
 def _throttled(request, share: ReportShare) -> bool:
-    return (over_limit(f"report-link:{share.pk}", limit=20, window_seconds=3600)
-            or over_limit(f"report-ip:{client_ip(request)}", limit=60, window_seconds=3600))
+    return over_limit(f"report-link:{share.pk}", limit=20, window_seconds=3600) or over_limit(
+        f"report-ip:{client_ip(request)}", limit=60, window_seconds=3600
+    )
 
 
 def _unusable(request, status: int, message: str, practice=None) -> HttpResponse:
@@ -232,12 +273,21 @@ def shared_report(request, practice_slug, token):
         else:
             access_record(request, share, ShareAccess.Event.VIEW)
         granted = access_granted(request, share)
-        return render(request, "outreach/shared_report.html", {
-            "share": share, "practice": share.practice, "token": token, "error": error, "granted": granted,
-            "report_date": timezone.localtime(share.report.signed_at, share.practice.zone).date(),
-            "others": [other for other in partner_shares(share) if other.pk != share.pk] if granted else [],
-            "masked_address": _masked(share.partner.email),
-        }, status=status)
+        return render(
+            request,
+            "outreach/shared_report.html",
+            {
+                "share": share,
+                "practice": share.practice,
+                "token": token,
+                "error": error,
+                "granted": granted,
+                "report_date": timezone.localtime(share.report.signed_at, share.practice.zone).date(),
+                "others": [other for other in partner_shares(share) if other.pk != share.pk] if granted else [],
+                "masked_address": _masked(share.partner.email),
+            },
+            status=status,
+        )
 
 
 def _masked(address: str) -> str:

@@ -54,15 +54,19 @@ def _check_period(practice, start: date, end: date) -> None:
 
 def _period_bounds(practice, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last local days as an aware [from, to) range in the practice's zone."""
-    return (datetime.combine(start, time.min, tzinfo=practice.zone),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=practice.zone))
+    return (
+        datetime.combine(start, time.min, tzinfo=practice.zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=practice.zone),
+    )
 
 
 def _visits_in(client: Client, start: date, end: date):
     since, until = _period_bounds(client.practice, start, end)
-    return (Appointment.objects.filter(practice=client.practice, client=client, starts_at__gte=since,
-                                       starts_at__lt=until)
-            .select_related("service", "note").order_by("starts_at"))
+    return (
+        Appointment.objects.filter(practice=client.practice, client=client, starts_at__gte=since, starts_at__lt=until)
+        .select_related("service", "note")
+        .order_by("starts_at")
+    )
 
 
 def gather_facts(*, client: Client, start: date, end: date) -> dict:
@@ -87,18 +91,28 @@ def gather_facts(*, client: Client, start: date, end: date) -> dict:
         note = getattr(visit, "note", None)
         signed = note if note is not None and note.is_signed else None
         day = visit.starts_at.astimezone(zone)
-        visits.append({
-            "date": day.date().isoformat(), "label": f"{day:%d %b %Y}", "service": visit.service.name,
-            "minutes": (signed.duration_minutes if signed and signed.duration_minutes else visit.service.duration_minutes),
-            "pressure": signed.get_pressure_used_display() if signed else "",
-            "areas": [BODY_AREA_LABELS.get(area, area) for area in signed.areas_worked] if signed else [],
-            "signed": signed is not None,
-        })
+        visits.append(
+            {
+                "date": day.date().isoformat(),
+                "label": f"{day:%d %b %Y}",
+                "service": visit.service.name,
+                "minutes": (
+                    signed.duration_minutes if signed and signed.duration_minutes else visit.service.duration_minutes
+                ),
+                "pressure": signed.get_pressure_used_display() if signed else "",
+                "areas": [BODY_AREA_LABELS.get(area, area) for area in signed.areas_worked] if signed else [],
+                "signed": signed is not None,
+            }
+        )
         if signed and signed.pain_ratings:
             labels.append(f"{day:%d %b}")
             ratings.append({area: int(value) for area, value in signed.pain_ratings.items()})
-    return {"visits": visits, "attendance": attendance, "pain": {"labels": labels, "ratings": ratings},
-            "pain_change": _pain_change(ratings)}
+    return {
+        "visits": visits,
+        "attendance": attendance,
+        "pain": {"labels": labels, "ratings": ratings},
+        "pain_change": _pain_change(ratings),
+    }
 
 
 def _pain_change(ratings: list[dict]) -> list[dict]:
@@ -108,15 +122,25 @@ def _pain_change(ratings: list[dict]) -> list[dict]:
         for area, value in rated.items():
             first.setdefault(area, value)
             latest[area] = value
-    return [{"area": BODY_AREA_LABELS.get(area, area), "first": first[area], "latest": latest[area]}
-            for area in sorted(first)]
+    return [
+        {"area": BODY_AREA_LABELS.get(area, area), "first": first[area], "latest": latest[area]}
+        for area in sorted(first)
+    ]
 
 
 def _signed_notes(client: Client, start: date, end: date) -> list[SessionNote]:
     since, until = _period_bounds(client.practice, start, end)
-    return list(SessionNote.objects.filter(practice=client.practice, client=client, signed_at__isnull=False,
-                                           visit__starts_at__gte=since, visit__starts_at__lt=until)
-                .select_related("visit").order_by("visit__starts_at"))
+    return list(
+        SessionNote.objects.filter(
+            practice=client.practice,
+            client=client,
+            signed_at__isnull=False,
+            visit__starts_at__gte=since,
+            visit__starts_at__lt=until,
+        )
+        .select_related("visit")
+        .order_by("visit__starts_at")
+    )
 
 
 def _lines(*pairs) -> str:
@@ -128,24 +152,33 @@ def draft_narrative(*, client: Client, facts: dict, notes: list[SessionNote]) ->
     therapist rewrites it in their own words before signing."""
     intake = latest_intake(client=client)
     first, last = (notes[0], notes[-1]) if notes else (None, None)
-    changes = "; ".join(f"{row['area']} {row['first']}/10 at the first rated visit, {row['latest']}/10 at the latest"
-                        for row in facts["pain_change"])
+    changes = "; ".join(
+        f"{row['area']} {row['first']}/10 at the first rated visit, {row['latest']}/10 at the latest"
+        for row in facts["pain_change"]
+    )
     plan = active_plan(client=client)
     return {
-        "presenting_complaint": _lines(("Reason for visit", intake.reason_for_visit if intake else ""),
-                                       ("Goals", intake.goals if intake else ""),
-                                       ("At the first visit of the period", first.subjective if first else "")),
-        "findings": _lines(("Tissue", last.tissue_quality if last else ""),
-                           ("Trigger points", last.trigger_points if last else ""),
-                           ("Range of motion", last.range_of_motion if last else ""),
-                           ("Posture", last.posture if last else "")),
+        "presenting_complaint": _lines(
+            ("Reason for visit", intake.reason_for_visit if intake else ""),
+            ("Goals", intake.goals if intake else ""),
+            ("At the first visit of the period", first.subjective if first else ""),
+        ),
+        "findings": _lines(
+            ("Tissue", last.tissue_quality if last else ""),
+            ("Trigger points", last.trigger_points if last else ""),
+            ("Range of motion", last.range_of_motion if last else ""),
+            ("Posture", last.posture if last else ""),
+        ),
         "response": _lines(("Pain", changes), ("", last.assessment if last else "")),
-        "plan": _lines(("Plan of care", f"{plan.phase}: {plan.rhythm}" if plan else ""),
-                       ("Goals of the plan", plan.goals if plan else ""),
-                       ("Focus next time", last.plan_focus if last else "")),
-        "recommendations": _lines(("Home care", last.home_care if last else ""),
-                                  ("Next visit", f"in {last.plan_interval_days} days"
-                                   if last and last.plan_interval_days else "")),
+        "plan": _lines(
+            ("Plan of care", f"{plan.phase}: {plan.rhythm}" if plan else ""),
+            ("Goals of the plan", plan.goals if plan else ""),
+            ("Focus next time", last.plan_focus if last else ""),
+        ),
+        "recommendations": _lines(
+            ("Home care", last.home_care if last else ""),
+            ("Next visit", f"in {last.plan_interval_days} days" if last and last.plan_interval_days else ""),
+        ),
     }
 
 
@@ -155,21 +188,35 @@ def _refuse_without_release(client: Client, partner) -> None:
         raise ValidationError(refusal)
 
 
-def report_create(*, client: Client, partner, period_start: date, period_end: date, actor,
-                  ip_address=None) -> ProgressReport:
+def report_create(
+    *, client: Client, partner, period_start: date, period_end: date, actor, ip_address=None
+) -> ProgressReport:
     """A draft report, assembled from the signed notes of the period."""
     if partner.practice_id != client.practice_id:
         raise ValidationError("That partner belongs to another practice.")
     _refuse_without_release(client, partner)
     _check_period(client.practice, period_start, period_end)
     facts = gather_facts(client=client, start=period_start, end=period_end)
-    narrative = draft_narrative(client=client, facts=facts,
-                                notes=_signed_notes(client, period_start, period_end))
-    report = ProgressReport.objects.create(practice=client.practice, client=client, partner=partner,
-                                           period_start=period_start, period_end=period_end, facts=facts,
-                                           created_by=actor, **narrative)
-    audit_record(practice=client.practice, actor=actor, action=Action.CREATE, record=report,
-                 label=f"{client} · progress report", detail=f"drafted for {partner}", ip_address=ip_address)
+    narrative = draft_narrative(client=client, facts=facts, notes=_signed_notes(client, period_start, period_end))
+    report = ProgressReport.objects.create(
+        practice=client.practice,
+        client=client,
+        partner=partner,
+        period_start=period_start,
+        period_end=period_end,
+        facts=facts,
+        created_by=actor,
+        **narrative,
+    )
+    audit_record(
+        practice=client.practice,
+        actor=actor,
+        action=Action.CREATE,
+        record=report,
+        label=f"{client} · progress report",
+        detail=f"drafted for {partner}",
+        ip_address=ip_address,
+    )
     return report
 
 
@@ -188,8 +235,11 @@ def report_sign(*, report: ProgressReport, actor, ip_address=None) -> ProgressRe
     if report.is_signed:
         raise ValidationError("This report is already signed.")
     _refuse_without_release(report.client, report.partner)
-    missing = [ProgressReport._meta.get_field(name).verbose_name
-               for name in ("presenting_complaint", "response", "plan") if not getattr(report, name).strip()]
+    missing = [
+        ProgressReport._meta.get_field(name).verbose_name
+        for name in ("presenting_complaint", "response", "plan")
+        if not getattr(report, name).strip()
+    ]
     if missing:
         raise ValidationError(f"Before signing, write the {', the '.join(missing)}.")
     report.facts = gather_facts(client=report.client, start=report.period_start, end=report.period_end)
@@ -197,8 +247,14 @@ def report_sign(*, report: ProgressReport, actor, ip_address=None) -> ProgressRe
     report.signed_by = actor
     report.signed_by_name = actor.get_full_name() or actor.email
     report.save()
-    audit_record(practice=report.practice, actor=actor, action=Action.SIGN, record=report,
-                 label=f"{report.client} · progress report", ip_address=ip_address)
+    audit_record(
+        practice=report.practice,
+        actor=actor,
+        action=Action.SIGN,
+        record=report,
+        label=f"{report.client} · progress report",
+        ip_address=ip_address,
+    )
     return report_request_render(report=report)
 
 
@@ -224,6 +280,7 @@ def report_request_render(*, report: ProgressReport) -> ProgressReport:
             current_app.send_task("outreach.tasks.render_progress_report", args=[report_id])
         except Exception as error:
             logger.warning("could not queue report %s now; the sweep will: %r", report_id, error)
+
     transaction.on_commit(publish)
     return report
 
@@ -233,18 +290,24 @@ def renders_waiting() -> list[str]:
     practices: this is what the minutely sweep hands to workers)."""
     now = timezone.now()
     with scopes_disabled():
-        return [str(pk) for pk in ProgressReport.objects.filter(
-            Q(status=Status.QUEUED, updated_at__lte=now - timedelta(seconds=30))
-            | Q(status=Status.RENDERING, render_lease_until__lte=now)).values_list("pk", flat=True)[:100]]
+        return [
+            str(pk)
+            for pk in ProgressReport.objects.filter(
+                Q(status=Status.QUEUED, updated_at__lte=now - timedelta(seconds=30))
+                | Q(status=Status.RENDERING, render_lease_until__lte=now)
+            ).values_list("pk", flat=True)[:100]
+        ]
 
 
 def _claim_render(report_id: str) -> ProgressReport | None:
     """Take the report for rendering, unless another worker has it or it is not waiting."""
     now = timezone.now()
     with transaction.atomic():
-        report = (ProgressReport.objects.select_for_update(skip_locked=True)
-                  .filter(Q(status=Status.QUEUED) | Q(status=Status.RENDERING, render_lease_until__lte=now),
-                          pk=report_id).first())
+        report = (
+            ProgressReport.objects.select_for_update(skip_locked=True)
+            .filter(Q(status=Status.QUEUED) | Q(status=Status.RENDERING, render_lease_until__lte=now), pk=report_id)
+            .first()
+        )
         if report is None:
             return None
         if report.render_attempts >= RENDER_MAX_ATTEMPTS:
@@ -271,12 +334,20 @@ def report_html(report: ProgressReport) -> str:
     chart = ""
     if pain.get("ratings"):
         svg = charts.pain_chart(pain["labels"], pain["ratings"], width=700, height=280)
-        chart = mark_safe(svg[svg.index("<svg"):])  # drop the XML declaration to inline the SVG
-    return render_to_string("reports/progress_report.html", {
-        "report": report, "practice": report.practice, "client": report.client, "partner": report.partner,
-        "facts": report.facts, "chart_svg": chart, "logo_data_uri": logo_data_uri(report.practice.logo_png),
-        "signed_on": timezone.localtime(report.signed_at, report.practice.zone).date(),
-    })
+        chart = mark_safe(svg[svg.index("<svg") :])  # drop the XML declaration to inline the SVG
+    return render_to_string(
+        "reports/progress_report.html",
+        {
+            "report": report,
+            "practice": report.practice,
+            "client": report.client,
+            "partner": report.partner,
+            "facts": report.facts,
+            "chart_svg": chart,
+            "logo_data_uri": logo_data_uri(report.practice.logo_png),
+            "signed_on": timezone.localtime(report.signed_at, report.practice.zone).date(),
+        },
+    )
 
 
 def report_render(report_id: str) -> str | None:

@@ -22,4 +22,6 @@ def outbox_status_counts(*, practice: Practice) -> dict[str, int]:
 
 
 def outbox_kinds(*, practice: Practice) -> list[str]:
-    return list(OutboxMessage.objects.filter(practice=practice).order_by("kind").values_list("kind", flat=True).distinct())
+    return list(
+        OutboxMessage.objects.filter(practice=practice).order_by("kind").values_list("kind", flat=True).distinct()
+    )

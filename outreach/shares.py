@@ -58,19 +58,38 @@ def share_send(*, report: ProgressReport, actor, ip_address=None) -> ReportShare
     if refusal:
         raise ValidationError(refusal)
     if not report.partner.email:
-        raise ValidationError(f"{report.partner} has no email address on file. Add one on the partner's page, "
-                              "or download the PDF to print or fax.")
+        raise ValidationError(
+            f"{report.partner} has no email address on file. Add one on the partner's page, "
+            "or download the PDF to print or fax."
+        )
     share = ReportShare.objects.create(
-        practice=report.practice, report=report, partner=report.partner, address=report.partner.email,
-        expires_at=timezone.now() + timedelta(days=LINK_DAYS), created_by=actor)
+        practice=report.practice,
+        report=report,
+        partner=report.partner,
+        address=report.partner.email,
+        expires_at=timezone.now() + timedelta(days=LINK_DAYS),
+        created_by=actor,
+    )
     share.outbox_message = enqueue(
-        practice=report.practice, kind="report_share", purpose=Purpose.TRANSACTIONAL, template="report_share",
-        address=share.address, idempotency_key=_share_key(share.pk), created_by=actor,
-        context={"share_id": str(share.pk)})
+        practice=report.practice,
+        kind="report_share",
+        purpose=Purpose.TRANSACTIONAL,
+        template="report_share",
+        address=share.address,
+        idempotency_key=_share_key(share.pk),
+        created_by=actor,
+        context={"share_id": str(share.pk)},
+    )
     share.save(update_fields=["outbox_message"])
-    audit_record(practice=report.practice, actor=actor, action=Action.SEND, record=report,
-                 label=f"{report.client} · progress report", detail=f"link emailed to {report.partner}",
-                 ip_address=ip_address)
+    audit_record(
+        practice=report.practice,
+        actor=actor,
+        action=Action.SEND,
+        record=report,
+        label=f"{report.client} · progress report",
+        detail=f"link emailed to {report.partner}",
+        ip_address=ip_address,
+    )
     return share
 
 
@@ -79,9 +98,15 @@ def share_revoke(*, share: ReportShare, actor, ip_address=None) -> ReportShare:
         share.revoked_at = timezone.now()
         share.save(update_fields=["revoked_at"])
         message_cancel_by_key(practice=share.practice, idempotency_key=_share_key(share.pk))
-        audit_record(practice=share.practice, actor=actor, action=Action.CHANGE, record=share.report,
-                     label=f"{share.report.client} · progress report",
-                     detail=f"link for {share.partner} revoked", ip_address=ip_address)
+        audit_record(
+            practice=share.practice,
+            actor=actor,
+            action=Action.CHANGE,
+            record=share.report,
+            label=f"{share.report.client} · progress report",
+            detail=f"link for {share.partner} revoked",
+            ip_address=ip_address,
+        )
     return share
 
 
@@ -90,7 +115,8 @@ def share_revoke(*, share: ReportShare, actor, ip_address=None) -> ReportShare:
 
 def _share_of(message: OutboxMessage) -> ReportShare:
     return ReportShare.objects.select_related("report", "partner", "report__client").get(
-        practice=message.practice, pk=message.context["share_id"])
+        practice=message.practice, pk=message.context["share_id"]
+    )
 
 
 def share_link_context(message: OutboxMessage) -> dict:
@@ -99,15 +125,17 @@ def share_link_context(message: OutboxMessage) -> dict:
     token = secrets.token_urlsafe(32)
     share.token_hash = _token_digest(token)
     share.save(update_fields=["token_hash"])
-    return {"link": settings.SITE_URL + reverse("outreach:shared-report", args=[share.practice.slug, token]),
-            "expires_on": f"{timezone.localtime(share.expires_at, share.practice.zone):%d %B %Y}",
-            "partner_name": share.partner.contact_name or str(share.partner)}
+    return {
+        "link": settings.SITE_URL + reverse("outreach:shared-report", args=[share.practice.slug, token]),
+        "expires_on": f"{timezone.localtime(share.expires_at, share.practice.zone):%d %B %Y}",
+        "partner_name": share.partner.contact_name or str(share.partner),
+    }
 
 
 def share_code_context(message: OutboxMessage) -> dict:
     """A fresh one-time code for the email about to go out; it replaces any earlier code."""
     share = _share_of(message)
-    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code = f"{secrets.randbelow(10**6):06d}"
     share.code_hash = _code_digest(share, code)
     share.code_expires_at = timezone.now() + timedelta(minutes=CODE_MINUTES)
     share.code_failures = 0
@@ -129,8 +157,11 @@ def share_from_token(*, practice_slug: str, token: str) -> ReportShare | None:
     if not token or len(token) > 100:
         return None
     with scopes_disabled():
-        return (ReportShare.objects.select_related("practice", "report", "partner", "report__client")
-                .filter(token_hash=_token_digest(token), practice__slug=practice_slug).first())
+        return (
+            ReportShare.objects.select_related("practice", "report", "partner", "report__client")
+            .filter(token_hash=_token_digest(token), practice__slug=practice_slug)
+            .first()
+        )
 
 
 def share_refusal(share: ReportShare) -> str:
@@ -151,14 +182,25 @@ def access_record(request, share: ReportShare, event: str, detail: str = "") -> 
     """Record one use of the link (when, from where, which browser); views and downloads also go to
     the practice's audit trail, under the partner's name."""
     ip_address = client_ip(request)
-    access = ShareAccess.objects.create(practice=share.practice, share=share, event=event, detail=detail[:200],
-                                        ip_address=ip_address,
-                                        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+    access = ShareAccess.objects.create(
+        practice=share.practice,
+        share=share,
+        event=event,
+        detail=detail[:200],
+        ip_address=ip_address,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
     if event in (Event.VIEW, Event.DOWNLOAD):
-        audit_record(practice=share.practice, actor=None, actor_label=f"{share.partner} (report link)",
-                     action=Action.DOWNLOAD if event == Event.DOWNLOAD else Action.VIEW, record=share.report,
-                     label=f"{share.report.client} · progress report", detail=f"{access.get_event_display()} {detail}",
-                     ip_address=ip_address)
+        audit_record(
+            practice=share.practice,
+            actor=None,
+            actor_label=f"{share.partner} (report link)",
+            action=Action.DOWNLOAD if event == Event.DOWNLOAD else Action.VIEW,
+            record=share.report,
+            label=f"{share.report.client} · progress report",
+            detail=f"{access.get_event_display()} {detail}",
+            ip_address=ip_address,
+        )
     if event == Event.VIEW and share.first_opened_at is None:
         share.first_opened_at = access.at
         share.save(update_fields=["first_opened_at"])
@@ -170,9 +212,15 @@ def code_request(request, share: ReportShare) -> None:
     address = share.partner.email
     if not address:
         raise ValidationError("The practice has no email address for you on file. Please contact them.")
-    enqueue(practice=share.practice, kind="report_code", purpose=Purpose.TRANSACTIONAL, template="report_code",
-            address=address, idempotency_key=f"report-code:{share.pk}:{secrets.token_hex(8)}",
-            context={"share_id": str(share.pk)})
+    enqueue(
+        practice=share.practice,
+        kind="report_code",
+        purpose=Purpose.TRANSACTIONAL,
+        template="report_code",
+        address=address,
+        idempotency_key=f"report-code:{share.pk}:{secrets.token_hex(8)}",
+        context={"share_id": str(share.pk)},
+    )
     dispatch_soon()
     access_record(request, share, Event.CODE_SENT)
 
@@ -217,9 +265,12 @@ def access_granted(request, share: ReportShare) -> bool:
 def partner_shares(share: ReportShare) -> list[ReportShare]:
     """The partner's links of this practice that still open their report, one per report (the
     latest), newest first: what a doctor who came in by one link may also download."""
-    candidates = (ReportShare.objects.select_related("practice", "report", "partner", "report__client")
-                  .filter(practice=share.practice, partner=share.partner, revoked_at__isnull=True,
-                          expires_at__gt=timezone.now()).exclude(token_hash="").order_by("-created_at"))
+    candidates = (
+        ReportShare.objects.select_related("practice", "report", "partner", "report__client")
+        .filter(practice=share.practice, partner=share.partner, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .exclude(token_hash="")
+        .order_by("-created_at")
+    )
     latest_by_report = {}
     for candidate in candidates:
         if candidate.report_id not in latest_by_report and not share_refusal(candidate):

@@ -13,16 +13,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
+from clients.selectors import client_get
 from outreach import selectors
+from outreach.calls import call_record_outcome, calls_due
 from outreach.engine.consent import consent_record
 from outreach.engine.links import read_unsubscribe_token
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import message_cancel, message_retry
-from outreach.calls import call_record_outcome, calls_due
 from outreach.followups import settings_for, visit_from_rebook_token
 from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
 from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseRequest
-from outreach.releases import release_record, release_request, release_revoke
 from outreach.newsletters import (
     audience_clients,
     newsletter_progress,
@@ -30,12 +30,12 @@ from outreach.newsletters import (
     newsletter_send_test,
     render_markdown,
 )
-from clients.selectors import client_get
+from outreach.releases import release_record, release_request, release_revoke
 from practice.access import PUBLIC, requires
-from referrals.models import Partner
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
+from referrals.models import Partner
 from sessions.availability import open_slots
 from sessions.selectors import therapists as therapists_of
 from sessions.services import SlotTaken, appointment_book
@@ -48,10 +48,16 @@ def outbox_list(request, practice_slug):
     filters = form.cleaned_data if form.is_valid() else {}
     page, query = paginate(request, selectors.outbox_messages(practice=practice, **filters))
     counts = selectors.outbox_status_counts(practice=practice)
-    return render(request, "outreach/outbox_list.html", {
-        "form": form, "page": page, "query": query,
-        "status_counts": [(value, label, counts.get(value, 0)) for value, label in OutboxMessage.Status.choices],
-    })
+    return render(
+        request,
+        "outreach/outbox_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "status_counts": [(value, label, counts.get(value, 0)) for value, label in OutboxMessage.Status.choices],
+        },
+    )
 
 
 def _message(request, message_id) -> OutboxMessage:
@@ -78,8 +84,9 @@ def _staff_action(request, practice_slug, message_id, action, done):
 @require_POST
 @requires("outbox.manage")
 def outbox_retry(request, practice_slug, message_id):
-    return _staff_action(request, practice_slug, message_id, message_retry,
-                         "The message will be sent again within a minute.")
+    return _staff_action(
+        request, practice_slug, message_id, message_retry, "The message will be sent again within a minute."
+    )
 
 
 @require_POST
@@ -103,8 +110,15 @@ def unsubscribe(request, token):
     if request.method != "POST":
         return render(request, "outreach/unsubscribe.html", context)
     with scope(practice=practice):
-        consent_record(practice=practice, channel=target.channel, address=target.address, purpose=target.purpose,
-                       granted=False, source=ConsentEvent.Source.UNSUBSCRIBE, ip_address=client_ip(request))
+        consent_record(
+            practice=practice,
+            channel=target.channel,
+            address=target.address,
+            purpose=target.purpose,
+            granted=False,
+            source=ConsentEvent.Source.UNSUBSCRIBE,
+            ip_address=client_ip(request),
+        )
     if request.POST.get("List-Unsubscribe") == "One-Click":
         return HttpResponse("Unsubscribed.", content_type="text/plain")
     return render(request, "outreach/unsubscribe.html", {**context, "done": True})
@@ -117,12 +131,18 @@ def unsubscribe(request, token):
 def call_list(request, practice_slug):
     everyone = request.GET.get("who") == "everyone"
     tasks = calls_due(practice=request.practice, user=request.user, everyone=everyone)
-    return render(request, "outreach/call_list.html", {"tasks": tasks, "everyone": everyone,
-                                                       "outcomes": OUTCOME_BUTTONS})
+    return render(
+        request, "outreach/call_list.html", {"tasks": tasks, "everyone": everyone, "outcomes": OUTCOME_BUTTONS}
+    )
 
 
-OUTCOME_BUTTONS = [("reached", "Reached"), ("left_message", "Left a message"), ("no_answer", "No answer"),
-                   ("booked", "Booked"), ("do_not_call", "Do not call again")]
+OUTCOME_BUTTONS = [
+    ("reached", "Reached"),
+    ("left_message", "Left a message"),
+    ("no_answer", "No answer"),
+    ("booked", "Booked"),
+    ("do_not_call", "Do not call again"),
+]
 
 
 @require_POST
@@ -137,7 +157,8 @@ def call_outcome(request, practice_slug, task_id):
         return redirect("outreach:call-list", practice_slug=practice_slug)
     if outcome == "booked":  # book the visit now, with the usual options
         return redirect("sessions:book", practice_slug=practice_slug, client_id=task.client_ref)
-    messages.success(request, f"{task.client_name}: {task.get_status_display().lower() if task.status != 'open' else 'will come back tomorrow'}.")
+    what_next = task.get_status_display().lower() if task.status != "open" else "will come back tomorrow"
+    messages.success(request, f"{task.client_name}: {what_next}.")
     return redirect("outreach:call-list", practice_slug=practice_slug)
 
 
@@ -168,15 +189,26 @@ def rebook(request, token):
                 context["error"] = "That time could not be read; please pick one below."
             else:
                 try:
-                    booked = appointment_book(practice=practice, client=visit.client, therapist=visit.therapist,
-                                              service=visit.service, starts_at=starts_at)
+                    booked = appointment_book(
+                        practice=practice,
+                        client=visit.client,
+                        therapist=visit.therapist,
+                        service=visit.service,
+                        starts_at=starts_at,
+                    )
                 except SlotTaken:
                     context["error"] = "Sorry, someone has just taken that time. Here are the times free now."
                 else:
                     return render(request, "outreach/rebook.html", {**context, "booked": booked})
         today = timezone.localdate(timezone=practice.zone)
-        context["slots"] = open_slots(practice=practice, service=visit.service, therapist_id=visit.therapist_id,
-                                      start=today, end=today + timedelta(days=21), limit=12)
+        context["slots"] = open_slots(
+            practice=practice,
+            service=visit.service,
+            therapist_id=visit.therapist_id,
+            start=today,
+            end=today + timedelta(days=21),
+            limit=12,
+        )
         return render(request, "outreach/rebook.html", context, status=409 if "error" in context else 200)
 
 
@@ -189,8 +221,9 @@ def _newsletter(request, newsletter_id) -> Newsletter:
 
 @requires("newsletters.manage")
 def newsletter_list(request, practice_slug):
-    return render(request, "outreach/newsletter_list.html", {
-        "newsletters": Newsletter.objects.filter(practice=request.practice)})
+    return render(
+        request, "outreach/newsletter_list.html", {"newsletters": Newsletter.objects.filter(practice=request.practice)}
+    )
 
 
 @requires("newsletters.manage")
@@ -209,11 +242,18 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
         messages.success(request, "Draft saved.")
         return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
     audience = audience_clients(newsletter).count() if newsletter.pk else None
-    return render(request, "outreach/newsletter_form.html", {
-        "newsletter": newsletter, "form": form, "schedule_form": NewsletterScheduleForm(), "audience_size": audience,
-        "preview": render_markdown(newsletter.body_markdown),
-        "progress": newsletter_progress(newsletter) if newsletter.is_scheduled else None,
-    })
+    return render(
+        request,
+        "outreach/newsletter_form.html",
+        {
+            "newsletter": newsletter,
+            "form": form,
+            "schedule_form": NewsletterScheduleForm(),
+            "audience_size": audience,
+            "preview": render_markdown(newsletter.body_markdown),
+            "progress": newsletter_progress(newsletter) if newsletter.is_scheduled else None,
+        },
+    )
 
 
 @require_POST
@@ -253,8 +293,11 @@ def newsletter_schedule_view(request, practice_slug, newsletter_id):
 def newsletter_progress_view(request, practice_slug, newsletter_id):
     """htmx, every two seconds while sending: sent, skipped, failed, waiting."""
     newsletter = _newsletter(request, newsletter_id)
-    return render(request, "outreach/_newsletter_progress.html",
-                  {"newsletter": newsletter, "progress": newsletter_progress(newsletter)})
+    return render(
+        request,
+        "outreach/_newsletter_progress.html",
+        {"newsletter": newsletter, "progress": newsletter_progress(newsletter)},
+    )
 
 
 # --- Release authorisations (progress reports to referring partners) -----------------------------
@@ -277,21 +320,42 @@ def releases(request, practice_slug, client_id):
                 if by_link:
                     release_request(client=client, partner=partner, actor=request.user, expires_on=expires_on)
                 else:
-                    release_record(client=client, partner=partner, signed_name=request.POST.get("signed_name", ""),
-                                   actor=request.user, ip_address=client_ip(request), expires_on=expires_on)
+                    release_record(
+                        client=client,
+                        partner=partner,
+                        signed_name=request.POST.get("signed_name", ""),
+                        actor=request.user,
+                        ip_address=client_ip(request),
+                        expires_on=expires_on,
+                    )
             except ValidationError as problem:
                 error = problem.messages[0]
             else:
-                messages.success(request, f"{client.first_name}'s intake link is on its way, with the release to "
-                                          f"{partner} to sign." if by_link else f"Release to {partner} recorded.")
+                messages.success(
+                    request,
+                    f"{client.first_name}'s intake link is on its way, with the release to {partner} to sign."
+                    if by_link
+                    else f"Release to {partner} recorded.",
+                )
                 return redirect("outreach:releases", practice_slug=practice_slug, client_id=client.pk)
-    return render(request, "outreach/releases.html", {
-        "client": client, "partners": partners, "error": error, "posted": request.POST,
-        "releases": ReleaseAuthorisation.objects.filter(practice=request.practice, client=client).select_related(
-            "partner"), "today": timezone.localdate(timezone=request.practice.zone),
-        "requests": ReleaseRequest.objects.filter(practice=request.practice, client=client, release__isnull=True,
-                                                  withdrawn_at__isnull=True).select_related("partner"),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "outreach/releases.html",
+        {
+            "client": client,
+            "partners": partners,
+            "error": error,
+            "posted": request.POST,
+            "releases": ReleaseAuthorisation.objects.filter(practice=request.practice, client=client).select_related(
+                "partner"
+            ),
+            "today": timezone.localdate(timezone=request.practice.zone),
+            "requests": ReleaseRequest.objects.filter(
+                practice=request.practice, client=client, release__isnull=True, withdrawn_at__isnull=True
+            ).select_related("partner"),
+        },
+        status=400 if error else 200,
+    )
 
 
 @require_POST

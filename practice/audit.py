@@ -7,8 +7,17 @@ from practice.net import client_ip
 Action = AuditEvent.Action
 
 
-def audit_record(*, practice: Practice, actor, action: str, record, label: str = "", detail: str = "",
-                 ip_address: str | None = None, actor_label: str = "") -> AuditEvent:
+def audit_record(
+    *,
+    practice: Practice,
+    actor,
+    action: str,
+    record,
+    label: str = "",
+    detail: str = "",
+    ip_address: str | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
     """Append one event about `record` (any model instance of this practice) to the practice's trail.
     `label` names the record for the owner (default: str(record)); `detail` says what was done.
     Neither may carry health information itself: the trail says *that* something was read.

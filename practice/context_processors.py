@@ -15,8 +15,12 @@ def navigation(request):
     slug = membership.practice.slug
     current = getattr(request.resolver_match, "view_name", "")
     items = [
-        {"label": item.label, "url": reverse(item.url_name, kwargs={"practice_slug": slug}),
-         "active": item.url_name == current, "manage": item.manage}
+        {
+            "label": item.label,
+            "url": reverse(item.url_name, kwargs={"practice_slug": slug}),
+            "active": item.url_name == current,
+            "manage": item.manage,
+        }
         for item in NAV_ITEMS
         if membership.has_perm(item.permission)
     ]

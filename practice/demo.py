@@ -4,7 +4,6 @@ imports nothing above it). Every name is invented and every address uses the res
 domain. Running it again changes nothing (idempotent)."""
 
 from dataclasses import dataclass
-
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -31,18 +30,35 @@ class DemoPractice:
 
 DEMO_PRACTICES = [
     DemoPractice(
-        "Harbour Light Massage", "harbour-light", "America/New_York",
-        "12 Quayside Row\nPortsmouth, NH 03801", "+1 603 555 0142", "harbour-light.example",
-        (("Maren", "Ostby", Role.OWNER, "owner"), ("Theo", "Brandvold", Role.THERAPIST, "theo"),
-         ("Ines", "Calloway", Role.THERAPIST, "ines"), ("Dana", "Whitlow", Role.FRONT_DESK, "frontdesk")),
+        "Harbour Light Massage",
+        "harbour-light",
+        "America/New_York",
+        "12 Quayside Row\nPortsmouth, NH 03801",
+        "+1 603 555 0142",
+        "harbour-light.example",
+        (
+            ("Maren", "Ostby", Role.OWNER, "owner"),
+            ("Theo", "Brandvold", Role.THERAPIST, "theo"),
+            ("Ines", "Calloway", Role.THERAPIST, "ines"),
+            ("Dana", "Whitlow", Role.FRONT_DESK, "frontdesk"),
+        ),
     ),
     DemoPractice(
-        "Cedar & Stone Bodywork", "cedar-stone", "Europe/London",
-        "4 Mill Lane\nYork YO1 7AB", "+44 1904 555 018", "cedar-stone.example",
-        (("Rowan", "Pellegrin", Role.OWNER, "owner"), ("Sami", "Varga", Role.THERAPIST, "sami"),
-         ("Lior", "Ambrose", Role.THERAPIST, "lior"), ("Kit", "Faraday", Role.FRONT_DESK, "frontdesk")),
+        "Cedar & Stone Bodywork",
+        "cedar-stone",
+        "Europe/London",
+        "4 Mill Lane\nYork YO1 7AB",
+        "+44 1904 555 018",
+        "cedar-stone.example",
+        (
+            ("Rowan", "Pellegrin", Role.OWNER, "owner"),
+            ("Sami", "Varga", Role.THERAPIST, "sami"),
+            ("Lior", "Ambrose", Role.THERAPIST, "lior"),
+            ("Kit", "Faraday", Role.FRONT_DESK, "frontdesk"),
+        ),
     ),
 ]
+
 
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create or complete the demo data; returns (practice, role, email) for every demo login."""
@@ -69,8 +85,13 @@ def _app_seeders():
 def _practice(demo: DemoPractice) -> Practice:
     practice, _ = Practice.objects.get_or_create(
         slug=demo.slug,
-        defaults={"name": demo.name, "time_zone": demo.time_zone, "address": demo.address,
-                  "phone": demo.phone, "email": f"hello@{demo.domain}"},
+        defaults={
+            "name": demo.name,
+            "time_zone": demo.time_zone,
+            "address": demo.address,
+            "phone": demo.phone,
+            "email": f"hello@{demo.domain}",
+        },
     )
     return practice
 
@@ -80,5 +101,3 @@ def _user(email: str, first_name: str, last_name: str) -> User:
     if user is None:
         user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first_name, last_name=last_name)
     return user
-
-

@@ -10,7 +10,9 @@ from practice.models import AuditEvent, Membership, Practice, record_type_label,
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -21,11 +23,15 @@ class LoginForm(AuthenticationForm):
 class NewPasswordMixin(forms.Form):
     """Two password fields checked against Django's password validators."""
 
-    password1 = forms.CharField(label="Password", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validation.password_validators_help_text_html())
-    password2 = forms.CharField(label="Password again", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean_password2(self):
         password1, password2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
@@ -48,8 +54,12 @@ class NewPasswordMixin(forms.Form):
 
 class PracticeFieldsMixin(forms.Form):
     practice_name = forms.CharField(label="Practice name", max_length=120)
-    slug = forms.CharField(label="Web address", max_length=60, validators=[validate_slug],
-                           help_text="Letters, numbers and hyphens; your pages will live under /p/&lt;this&gt;/.")
+    slug = forms.CharField(
+        label="Web address",
+        max_length=60,
+        validators=[validate_slug],
+        help_text="Letters, numbers and hyphens; your pages will live under /p/&lt;this&gt;/.",
+    )
     time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices, initial="America/New_York")
 
     def clean_slug(self):

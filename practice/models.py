@@ -55,10 +55,12 @@ class Practice(models.Model):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
-    logo_png = models.BinaryField(null=True, blank=True, editable=False,
-                                  help_text="The practice's logo, normalised to a small PNG (letterheads).")
+    logo_png = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="The practice's logo, normalised to a small PNG (letterheads)."
+    )
     reminder_hours_before = models.PositiveSmallIntegerField(
-        default=24, help_text="When appointment reminders go out, in hours before the visit (0: no reminders).")
+        default=24, help_text="When appointment reminders go out, in hours before the visit (0: no reminders)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -9,11 +9,7 @@ from practice.models import AuditEvent, Invitation, Membership, Practice
 def membership_for(*, user, practice_slug: str) -> Membership | None:
     """The user's membership of the practice with this slug, or None when the practice does not
     exist or the user is not a member: callers answer both the same way (404)."""
-    return (
-        Membership.objects.select_related("practice")
-        .filter(user=user, practice__slug=practice_slug)
-        .first()
-    )
+    return Membership.objects.select_related("practice").filter(user=user, practice__slug=practice_slug).first()
 
 
 def memberships_of(*, user):
@@ -52,7 +48,10 @@ def audit_events(*, practice: Practice, actor_id=None, action="", record_type=""
 
 def audit_record_types(*, practice: Practice) -> list[str]:
     return list(
-        AuditEvent.objects.filter(practice=practice).order_by("record_type").values_list("record_type", flat=True).distinct()
+        AuditEvent.objects.filter(practice=practice)
+        .order_by("record_type")
+        .values_list("record_type", flat=True)
+        .distinct()
     )
 
 

@@ -20,8 +20,9 @@ from practice.signals import invitation_created
 Role = Membership.Role
 
 
-def practice_sign_up(*, name: str, slug: str, time_zone: str, email: str, password: str,
-                     first_name: str = "", last_name: str = "") -> Membership:
+def practice_sign_up(
+    *, name: str, slug: str, time_zone: str, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> Membership:
     """Create a practice and its first owner in one transaction (the sign-up page)."""
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
@@ -85,8 +86,9 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
         raise ValidationError({"email": "This person is already a member of the practice."})
     token = secrets.token_urlsafe(32)
     with transaction.atomic(), scope(practice=practice):
-        Invitation.objects.filter(practice=practice, email__iexact=email, accepted_at__isnull=True,
-                                  revoked_at__isnull=True).update(revoked_at=timezone.now())
+        Invitation.objects.filter(
+            practice=practice, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
         invitation = Invitation.objects.create(
             practice=practice,
             email=email,
@@ -120,9 +122,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     with transaction.atomic(), scope(practice=invitation.practice):
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.is_usable:
-            raise ValidationError("This invitation has expired or has already been used. Ask the practice for a new one.")
+            raise ValidationError(
+                "This invitation has expired or has already been used. Ask the practice for a new one."
+            )
         if invitation.email.lower() != user.email.lower():
-            raise ValidationError(f"This invitation was sent to {invitation.email}. Sign in with that address to accept it.")
+            raise ValidationError(
+                f"This invitation was sent to {invitation.email}. Sign in with that address to accept it."
+            )
         membership, _ = Membership.objects.get_or_create(
             practice=invitation.practice, user=user, defaults={"role": invitation.role}
         )
@@ -132,8 +138,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         return membership
 
 
-def invitation_accept_new_account(*, invitation: Invitation, password: str, first_name: str,
-                                  last_name: str) -> Membership:
+def invitation_accept_new_account(
+    *, invitation: Invitation, password: str, first_name: str, last_name: str
+) -> Membership:
     """Create the invited person's account (the invitation proves the address) and accept."""
     with transaction.atomic():
         if User.objects.filter(email__iexact=invitation.email).exists():

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from practice import selectors, services
 from practice.access import PUBLIC, SIGNED_IN, requires
 from practice.audit import Action, audit_request
-from practice.home import home_panels
 from practice.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -29,6 +28,7 @@ from practice.forms import (
     RoleForm,
     SignUpForm,
 )
+from practice.home import home_panels
 from practice.models import Invitation, Membership, User
 from practice.paging import paginate
 
@@ -90,9 +90,13 @@ def sign_up(request):
                 )
             else:
                 membership = services.practice_sign_up(
-                    name=data["practice_name"], slug=data["slug"], time_zone=data["time_zone"],
-                    email=data["email"], password=data["password1"],
-                    first_name=data["first_name"], last_name=data["last_name"],
+                    name=data["practice_name"],
+                    slug=data["slug"],
+                    time_zone=data["time_zone"],
+                    email=data["email"],
+                    password=data["password1"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
                 )
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationError as error:
@@ -117,10 +121,14 @@ def home(request):
 
 @requires("practice.view")
 def practice_home(request, practice_slug):
-    return render(request, "practice/practice_home.html", {
-        "staff_counts": selectors.staff_counts(practice=request.practice),
-        "panels": home_panels(request),
-    })
+    return render(
+        request,
+        "practice/practice_home.html",
+        {
+            "staff_counts": selectors.staff_counts(practice=request.practice),
+            "panels": home_panels(request),
+        },
+    )
 
 
 @requires("practice.settings")
@@ -151,13 +159,18 @@ def practice_logo(request, practice_slug):
 
 def _staff_page(request, *, invite_form=None, status=200):
     practice = request.practice
-    return render(request, "practice/staff_list.html", {
-        "members": selectors.staff_of(practice=practice),
-        "invitations": selectors.pending_invitations(practice=practice),
-        "invite_form": invite_form or InvitationForm(),
-        "roles": Membership.Role.choices,
-        "invitation_days": settings.INVITATION_VALID_DAYS,
-    }, status=status)
+    return render(
+        request,
+        "practice/staff_list.html",
+        {
+            "members": selectors.staff_of(practice=practice),
+            "invitations": selectors.pending_invitations(practice=practice),
+            "invite_form": invite_form or InvitationForm(),
+            "roles": Membership.Role.choices,
+            "invitation_days": settings.INVITATION_VALID_DAYS,
+        },
+        status=status,
+    )
 
 
 @requires("staff.manage")
@@ -172,14 +185,21 @@ def staff_invite(request, practice_slug):
     if form.is_valid():
         try:
             invitation = services.invitation_create(
-                practice=request.practice, invited_by=request.user,
-                email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                practice=request.practice,
+                invited_by=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            audit_request(request, action=Action.CREATE, record=invitation, label=invitation.email,
-                          detail=f"invited as {invitation.get_role_display()}")
+            audit_request(
+                request,
+                action=Action.CREATE,
+                record=invitation,
+                label=invitation.email,
+                detail=f"invited as {invitation.get_role_display()}",
+            )
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("practice:staff-list", practice_slug=practice_slug)
     return _staff_page(request, invite_form=form, status=400)
@@ -206,14 +226,25 @@ def staff_change_role(request, practice_slug, membership_id):
             error = exc.messages[0]
             membership.refresh_from_db()
         else:
-            audit_request(request, action=Action.CHANGE, record=membership, label=str(membership.user),
-                          detail=f"role {old_role} → {membership.get_role_display()}")
+            audit_request(
+                request,
+                action=Action.CHANGE,
+                record=membership,
+                label=str(membership.user),
+                detail=f"role {old_role} → {membership.get_role_display()}",
+            )
     if request.htmx:
         # 200 even with an error: htmx swaps only successful responses, and the row shows the error.
-        return render(request, "practice/_membership_row.html", {
-            "member": membership, "roles": Membership.Role.choices, "row_error": error,
-            "row_saved": error is None,
-        })
+        return render(
+            request,
+            "practice/_membership_row.html",
+            {
+                "member": membership,
+                "roles": Membership.Role.choices,
+                "row_error": error,
+                "row_saved": error is None,
+            },
+        )
     if error:
         messages.error(request, error)
     else:
@@ -230,8 +261,13 @@ def staff_remove(request, practice_slug, membership_id):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        audit_request(request, action=Action.DELETE, record=membership, label=str(membership.user),
-                      detail="removed from the practice")
+        audit_request(
+            request,
+            action=Action.DELETE,
+            record=membership,
+            label=str(membership.user),
+            detail="removed from the practice",
+        )
         messages.success(request, f"{membership.user} no longer has access to {request.practice.name}.")
         if membership.user == request.user:
             return redirect("practice:home")
@@ -252,7 +288,9 @@ def invitation_accept(request, token):
     """The link from an invitation email: sign in (or create an account) and join the practice."""
     invitation = services.invitation_by_token(token)
     if invitation is None or not invitation.is_usable:
-        return render(request, "practice/invitation_accept.html", {"invitation": invitation, "unusable": True}, status=410)
+        return render(
+            request, "practice/invitation_accept.html", {"invitation": invitation, "unusable": True}, status=410
+        )
     context = {"invitation": invitation}
     user = request.user if request.user.is_authenticated else None
     account_exists = user is not None or User.objects.filter(email__iexact=invitation.email).exists()
@@ -270,8 +308,10 @@ def invitation_accept(request, token):
             if not form.is_valid():
                 return render(request, "practice/invitation_accept.html", {**context, "form": form}, status=400)
             membership = services.invitation_accept_new_account(
-                invitation=invitation, password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
             )
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     except ValidationError as error:

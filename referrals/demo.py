@@ -29,11 +29,23 @@ def seed_practice(practice: Practice) -> None:
     partners = []
     for n, (organisation, contact, kind, stage) in enumerate(PARTNERS):
         email = f"office@{organisation.split()[0].lower()}.example" if stage == "active" else ""
-        partner = Partner.objects.create(practice=practice, organisation=organisation, contact_name=contact,
-                                         kind=kind, stage=stage, email=email, next_contact_on=today + timedelta(days=n * 9 - 5))
-        ContactEntry.objects.create(practice=practice, partner=partner, kind="letter", on=today - timedelta(days=60),
-                                    summary="Introduction letter with our approach to care",
-                                    materials="Case study: desk workers' neck pain")
+        partner = Partner.objects.create(
+            practice=practice,
+            organisation=organisation,
+            contact_name=contact,
+            kind=kind,
+            stage=stage,
+            email=email,
+            next_contact_on=today + timedelta(days=n * 9 - 5),
+        )
+        ContactEntry.objects.create(
+            practice=practice,
+            partner=partner,
+            kind="letter",
+            on=today - timedelta(days=60),
+            summary="Introduction letter with our approach to care",
+            materials="Case study: desk workers' neck pain",
+        )
         partners.append(partner)
     clients = list(Client.objects.filter(practice=practice).order_by("created_at"))
     for n, client in enumerate(clients[:10]):

@@ -51,8 +51,12 @@ class AppointmentRequestForm(forms.Form):
     last_name = forms.CharField(max_length=100)
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    message = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                              label="What would you like help with? (optional)")
+    message = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What would you like help with? (optional)",
+    )
     consent = forms.BooleanField(label="The practice may contact me about this request")
 
     def clean_phone(self):

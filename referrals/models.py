@@ -24,8 +24,18 @@ class Partner(TenantModel):
         GYM = "gym", "Gym"
         OTHER_BUSINESS = "other_business", "Other business"
 
-    MEDICAL = {Kind.CHIROPRACTOR, Kind.ORTHOPAEDIC, Kind.PHYSICIAN, Kind.PSYCH, Kind.ACUPUNCTURIST, Kind.NATUROPATH,
-               Kind.DENTIST, Kind.PHYSIO, Kind.OBGYN, Kind.OSTEOPATH}
+    MEDICAL = {
+        Kind.CHIROPRACTOR,
+        Kind.ORTHOPAEDIC,
+        Kind.PHYSICIAN,
+        Kind.PSYCH,
+        Kind.ACUPUNCTURIST,
+        Kind.NATUROPATH,
+        Kind.DENTIST,
+        Kind.PHYSIO,
+        Kind.OBGYN,
+        Kind.OSTEOPATH,
+    }
 
     class Stage(models.TextChoices):
         PROSPECT = "prospect", "Prospect"
@@ -46,16 +56,19 @@ class Partner(TenantModel):
     website = models.URLField(blank=True)
     notes = models.TextField(blank=True)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECT)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     next_contact_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["organisation"]
-        indexes = [models.Index(fields=["practice", "stage"], name="partner_practice_stage"),
-                   models.Index(fields=["practice", "next_contact_on"], name="partner_next_contact")]
+        indexes = [
+            models.Index(fields=["practice", "stage"], name="partner_practice_stage"),
+            models.Index(fields=["practice", "next_contact_on"], name="partner_next_contact"),
+        ]
 
     def __str__(self):
         return self.organisation
@@ -101,8 +114,9 @@ class VettingAnswer(TenantModel):
     at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["practice", "partner", "question"],
-                                               name="one_answer_per_question")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "partner", "question"], name="one_answer_per_question")
+        ]
 
 
 class ContactEntry(TenantModel):
@@ -139,8 +153,9 @@ class Referral(TenantModel):
     partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals")
     referring_client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stream = models.CharField(max_length=20, choices=Stream.choices)
-    request_message = models.CharField(max_length=1000, blank=True,
-                                       help_text="What a first-appointment request said it needed help with.")
+    request_message = models.CharField(
+        max_length=1000, blank=True, help_text="What a first-appointment request said it needed help with."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
@@ -153,8 +168,14 @@ class OutgoingReferral(TenantModel):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="outgoing")
     on = models.DateField()
-    client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                               help_text="Only if the client agreed to their name being shared.")
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Only if the client agreed to their name being shared.",
+    )
     note = models.CharField(max_length=300, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
@@ -168,8 +189,9 @@ class ReferralProgram(TenantModel):
 
     rewards_enabled = models.BooleanField(default=False)
     reward_text = models.CharField(max_length=200, blank=True, help_text='e.g. "20% off your next massage"')
-    enabled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    enabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["practice"], name="one_referral_program_per_practice")]

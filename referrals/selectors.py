@@ -15,15 +15,17 @@ from .models import Partner, Referral
 def partners_with_figures(*, practice, stage: str = "", kind: str = "", query: str = ""):
     """Partners with: clients referred, those clients' completed visits, the revenue of those visits
     (the services' prices) and the last referral date. One query, however many partners."""
-    completed = Appointment.objects.filter(practice=practice, status=Appointment.Status.COMPLETED,
-                                           client__referral__partner=OuterRef("pk"))
+    completed = Appointment.objects.filter(
+        practice=practice, status=Appointment.Status.COMPLETED, client__referral__partner=OuterRef("pk")
+    )
     visits = completed.values("client__referral__partner").annotate(n=Count("id")).values("n")
     revenue = completed.values("client__referral__partner").annotate(total=Sum("service__price")).values("total")
-    partners = (Partner.objects.filter(practice=practice)
-                .annotate(clients_referred=Count("referrals", distinct=True),
-                          last_referral=Max("referrals__created_at"),
-                          visits=Coalesce(Subquery(visits), Value(0)),
-                          revenue=Coalesce(Subquery(revenue), Value(0), output_field=DecimalField())))
+    partners = Partner.objects.filter(practice=practice).annotate(
+        clients_referred=Count("referrals", distinct=True),
+        last_referral=Max("referrals__created_at"),
+        visits=Coalesce(Subquery(visits), Value(0)),
+        revenue=Coalesce(Subquery(revenue), Value(0), output_field=DecimalField()),
+    )
     if stage:
         partners = partners.filter(stage=stage)
     if kind:
@@ -42,8 +44,11 @@ def board(*, practice) -> list[tuple[str, str, list[Partner]]]:
 def contacts_due(*, practice, within_days: int = 7):
     """Partners whose next contact is due within a week (or overdue), active courting first."""
     horizon = timezone.localdate(timezone=practice.zone) + timedelta(days=within_days)
-    return (Partner.objects.filter(practice=practice, next_contact_on__lte=horizon)
-            .exclude(stage__in=[Partner.Stage.NOT_A_FIT, Partner.Stage.PAUSED]).order_by("next_contact_on"))
+    return (
+        Partner.objects.filter(practice=practice, next_contact_on__lte=horizon)
+        .exclude(stage__in=[Partner.Stage.NOT_A_FIT, Partner.Stage.PAUSED])
+        .order_by("next_contact_on")
+    )
 
 
 def referrals_of(*, partner: Partner):
@@ -51,8 +56,15 @@ def referrals_of(*, partner: Partner):
 
 
 # The client's own answer, for clients whose source was never recorded in detail.
-STREAM_OF_ANSWER = {"client": "client", "health_professional": "medical", "business": "business",
-                    "web": "web", "event": "web", "other": "web", "": "web"}
+STREAM_OF_ANSWER = {
+    "client": "client",
+    "health_professional": "medical",
+    "business": "business",
+    "web": "web",
+    "event": "web",
+    "other": "web",
+    "": "web",
+}
 
 
 def new_clients_by_stream(*, practice, months: int = 12) -> list[dict]:
@@ -61,12 +73,15 @@ def new_clients_by_stream(*, practice, months: int = 12) -> list[dict]:
     zone = practice.zone
     today = timezone.localdate(timezone=zone)
     first = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    rows = (Client.objects.filter(practice=practice, created_at__date__gte=first)
-            .values_list("created_at", "referral__stream", "heard_via"))
+    rows = Client.objects.filter(practice=practice, created_at__date__gte=first).values_list(
+        "created_at", "referral__stream", "heard_via"
+    )
     table = {}
     for created_at, stream, answer in rows:
         month = timezone.localtime(created_at, zone).date().replace(day=1)
         counts = table.setdefault(month, {value: 0 for value in Referral.Stream.values})
         counts[stream or STREAM_OF_ANSWER.get(answer, "web")] += 1
-    return [{"month": month, "counts": counts, "total": sum(counts.values())}
-            for month, counts in sorted(table.items(), reverse=True)]
+    return [
+        {"month": month, "counts": counts, "total": sum(counts.values())}
+        for month, counts in sorted(table.items(), reverse=True)
+    ]

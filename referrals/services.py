@@ -26,8 +26,9 @@ DECISIONS = {Partner.Stage.ACTIVE, Partner.Stage.NOT_A_FIT}
 
 def ensure_questions(practice) -> None:
     if not VettingQuestion.objects.filter(practice=practice).exists():
-        VettingQuestion.objects.bulk_create(VettingQuestion(practice=practice, text=text, position=n)
-                                            for n, text in enumerate(DEFAULT_QUESTIONS))
+        VettingQuestion.objects.bulk_create(
+            VettingQuestion(practice=practice, text=text, position=n) for n, text in enumerate(DEFAULT_QUESTIONS)
+        )
 
 
 def partner_move(*, partner: Partner, stage: str, actor, note: str = "") -> Partner:
@@ -38,8 +39,14 @@ def partner_move(*, partner: Partner, stage: str, actor, note: str = "") -> Part
     if stage == partner.stage:
         return partner
     with transaction.atomic():
-        StageChange.objects.create(practice=partner.practice, partner=partner, from_stage=partner.stage,
-                                   to_stage=stage, note=note[:300], by=actor)
+        StageChange.objects.create(
+            practice=partner.practice,
+            partner=partner,
+            from_stage=partner.stage,
+            to_stage=stage,
+            note=note[:300],
+            by=actor,
+        )
         partner.stage = stage
         if stage in DECISIONS:
             partner.decided_by, partner.decided_at = actor, timezone.now()
@@ -52,15 +59,28 @@ def checklist_answer(*, partner: Partner, question: VettingQuestion, answer: str
         raise ValidationError("That question belongs to another practice.")
     if answer not in VettingAnswer.Answer.values:
         raise ValidationError("Answer yes, no or unsure.")
-    VettingAnswer.objects.update_or_create(practice=partner.practice, partner=partner, question=question,
-                                           defaults={"answer": answer, "note": note[:300], "by": actor})
+    VettingAnswer.objects.update_or_create(
+        practice=partner.practice,
+        partner=partner,
+        question=question,
+        defaults={"answer": answer, "note": note[:300], "by": actor},
+    )
 
 
-def contact_log(*, partner: Partner, kind: str, on: date, summary: str, materials: str = "", actor=None,
-                next_contact_on: date | None = None) -> ContactEntry:
+def contact_log(
+    *,
+    partner: Partner,
+    kind: str,
+    on: date,
+    summary: str,
+    materials: str = "",
+    actor=None,
+    next_contact_on: date | None = None,
+) -> ContactEntry:
     """Log a contact; the next contact date is what the person chose, or the suggested cadence."""
-    entry = ContactEntry.objects.create(practice=partner.practice, partner=partner, kind=kind, on=on,
-                                        summary=summary, materials=materials, by=actor)
+    entry = ContactEntry.objects.create(
+        practice=partner.practice, partner=partner, kind=kind, on=on, summary=summary, materials=materials, by=actor
+    )
     partner.next_contact_on = next_contact_on or on + timedelta(days=NEXT_CONTACT_AFTER.get(kind, 60))
     partner.save(update_fields=["next_contact_on"])
     return entry
@@ -75,8 +95,10 @@ def referral_record(*, client, stream: str, partner: Partner | None = None, refe
             raise ValidationError("A client cannot refer themselves.")
         stream = Referral.Stream.CLIENT
     referral, _ = Referral.objects.update_or_create(
-        practice=client.practice, client=client,
-        defaults={"partner": partner, "referring_client": referring_client, "stream": stream})
+        practice=client.practice,
+        client=client,
+        defaults={"partner": partner, "referring_client": referring_client, "stream": stream},
+    )
     return referral
 
 
@@ -88,12 +110,19 @@ def appointment_request(*, practice, referrer: dict, first_name, last_name, emai
         existing = Client.objects.filter(practice=practice, email__iexact=email).first()
         if existing is not None:
             return Referral.objects.filter(practice=practice, client=existing).first()
-        client = Client.objects.create(practice=practice, first_name=first_name, last_name=last_name, email=email,
-                                       phone=phone, status=Client.Status.REQUEST)
+        client = Client.objects.create(
+            practice=practice,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            status=Client.Status.REQUEST,
+        )
         partner = Partner.objects.filter(practice=practice, pk=referrer.get("p")).first() if "p" in referrer else None
         referring = Client.objects.filter(practice=practice, pk=referrer.get("c")).first() if "c" in referrer else None
-        referral = referral_record(client=client, stream=Referral.Stream.WEB, partner=partner,
-                                   referring_client=referring)
+        referral = referral_record(
+            client=client, stream=Referral.Stream.WEB, partner=partner, referring_client=referring
+        )
         referral.request_message = message[:1000]
         referral.save(update_fields=["request_message"])
         return referral

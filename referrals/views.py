@@ -2,22 +2,20 @@
 
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_scopes import scope, scopes_disabled
 
 from clients.models import Client
 from clients.selectors import client_get
-from django_scopes import scope, scopes_disabled
-
 from practice.access import PUBLIC, requires
 from practice.net import client_ip
+from practice.paging import paginate
 from practice.ratelimit import over_limit
 from sessions.models import Service
-from practice.paging import paginate
 
 from . import charts, selectors, services
 from .forms import AppointmentRequestForm, ContactForm, PartnerForm, ReferralForm
@@ -27,8 +25,14 @@ from .models import OutgoingReferral, Partner, Referral, ReferralProgram, Vettin
 
 @requires("partners.manage")
 def board(request, practice_slug):
-    return render(request, "referrals/board.html", {"columns": selectors.board(practice=request.practice),
-                                                    "due": selectors.contacts_due(practice=request.practice)})
+    return render(
+        request,
+        "referrals/board.html",
+        {
+            "columns": selectors.board(practice=request.practice),
+            "due": selectors.contacts_due(practice=request.practice),
+        },
+    )
 
 
 @requires("partners.manage")
@@ -36,11 +40,22 @@ def partner_list(request, practice_slug):
     stage = request.GET.get("stage", "") if request.GET.get("stage") in Partner.Stage.values else ""
     kind = request.GET.get("kind", "") if request.GET.get("kind") in Partner.Kind.values else ""
     query = request.GET.get("q", "").strip()[:100]
-    page, page_query = paginate(request, selectors.partners_with_figures(practice=request.practice, stage=stage,
-                                                                          kind=kind, query=query))
-    return render(request, "referrals/partner_list.html", {
-        "page": page, "query": page_query, "stage": stage, "kind": kind, "q": query,
-        "stages": Partner.Stage.choices, "kinds": Partner.Kind.choices})
+    page, page_query = paginate(
+        request, selectors.partners_with_figures(practice=request.practice, stage=stage, kind=kind, query=query)
+    )
+    return render(
+        request,
+        "referrals/partner_list.html",
+        {
+            "page": page,
+            "query": page_query,
+            "stage": stage,
+            "kind": kind,
+            "q": query,
+            "stages": Partner.Stage.choices,
+            "kinds": Partner.Kind.choices,
+        },
+    )
 
 
 @requires("partners.manage")
@@ -64,13 +79,22 @@ def partner(request, practice_slug, partner_id):
     answers = {a.question_id: a for a in VettingAnswer.objects.filter(practice=practice, partner=found)}
     questions = [(q, answers.get(q.pk)) for q in VettingQuestion.objects.filter(practice=practice, active=True)]
     figures = selectors.partners_with_figures(practice=practice).get(pk=found.pk)
-    return render(request, "referrals/partner_detail.html", {
-        "partner": found, "questions": questions, "figures": figures, "stages": Partner.Stage.choices,
-        "contact_form": ContactForm(initial={"on": timezone.localdate(timezone=practice.zone)}),
-        "history": found.stage_changes.select_related("by"), "contacts": found.contacts.select_related("by"),
-        "referrals": selectors.referrals_of(partner=found), "answer_choices": VettingAnswer.Answer.choices,
-        "outgoing": found.outgoing.select_related("client"),
-    })
+    return render(
+        request,
+        "referrals/partner_detail.html",
+        {
+            "partner": found,
+            "questions": questions,
+            "figures": figures,
+            "stages": Partner.Stage.choices,
+            "contact_form": ContactForm(initial={"on": timezone.localdate(timezone=practice.zone)}),
+            "history": found.stage_changes.select_related("by"),
+            "contacts": found.contacts.select_related("by"),
+            "referrals": selectors.referrals_of(partner=found),
+            "answer_choices": VettingAnswer.Answer.choices,
+            "outgoing": found.outgoing.select_related("client"),
+        },
+    )
 
 
 @require_POST
@@ -78,8 +102,9 @@ def partner(request, practice_slug, partner_id):
 def partner_move(request, practice_slug, partner_id):
     found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
     try:
-        services.partner_move(partner=found, stage=request.POST.get("stage", ""), actor=request.user,
-                              note=request.POST.get("note", ""))
+        services.partner_move(
+            partner=found, stage=request.POST.get("stage", ""), actor=request.user, note=request.POST.get("note", "")
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -97,8 +122,13 @@ def partner_checklist(request, practice_slug, partner_id):
     for question in VettingQuestion.objects.filter(practice=request.practice, active=True):
         answer = request.POST.get(f"q-{question.pk}")
         if answer:
-            services.checklist_answer(partner=found, question=question, answer=answer,
-                                      note=request.POST.get(f"note-{question.pk}", ""), actor=request.user)
+            services.checklist_answer(
+                partner=found,
+                question=question,
+                answer=answer,
+                note=request.POST.get(f"note-{question.pk}", ""),
+                actor=request.user,
+            )
             saved += 1
     messages.success(request, f"{saved} answer{'s' if saved != 1 else ''} saved.")
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
@@ -111,12 +141,20 @@ def partner_contact(request, practice_slug, partner_id):
     form = ContactForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        services.contact_log(partner=found, kind=data["kind"], on=data["on"], summary=data["summary"],
-                             materials=data["materials"], actor=request.user, next_contact_on=data["next_contact_on"])
+        services.contact_log(
+            partner=found,
+            kind=data["kind"],
+            on=data["on"],
+            summary=data["summary"],
+            materials=data["materials"],
+            actor=request.user,
+            next_contact_on=data["next_contact_on"],
+        )
         messages.success(request, f"Contact logged; next contact {found.next_contact_on:%d %b %Y}.")
     else:
-        messages.error(request, "The contact was not logged: " + " ".join(
-            " ".join(errors) for errors in form.errors.values()))
+        messages.error(
+            request, "The contact was not logged: " + " ".join(" ".join(errors) for errors in form.errors.values())
+        )
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
 
 
@@ -137,8 +175,9 @@ def client_referral(request, practice_slug, client_id):
                 form.add_error("referring_client_email", "No client of this practice has that email.")
         if not form.errors:
             try:
-                services.referral_record(client=client, stream=data["stream"], partner=partner,
-                                         referring_client=referrer)
+                services.referral_record(
+                    client=client, stream=data["stream"], partner=partner, referring_client=referrer
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -146,14 +185,18 @@ def client_referral(request, practice_slug, client_id):
                 return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
     hint = client.heard_via_detail.lower()
     suggestions = [p for p in partners if hint and (p.organisation.lower() in hint or hint in p.organisation.lower())]
-    return render(request, "referrals/client_referral.html", {"client": client, "form": form,
-                                                              "suggestions": suggestions})
+    return render(
+        request, "referrals/client_referral.html", {"client": client, "form": form, "suggestions": suggestions}
+    )
 
 
 @requires("partners.manage")
 def streams(request, practice_slug):
-    return render(request, "referrals/streams.html", {
-        "rows": selectors.new_clients_by_stream(practice=request.practice), "streams": Referral.Stream.choices})
+    return render(
+        request,
+        "referrals/streams.html",
+        {"rows": selectors.new_clients_by_stream(practice=request.practice), "streams": Referral.Stream.choices},
+    )
 
 
 # An SVG image whose own small stylesheet is inline: allowed for this response only.
@@ -176,8 +219,11 @@ def landing(request, token):
         return render(request, "referrals/landing.html", {"invalid": True}, status=410)
     with scope(practice=practice):
         form = AppointmentRequestForm(request.POST or None)
-        context = {"practice": practice, "form": form,
-                   "services": Service.objects.filter(practice=practice, active=True)}
+        context = {
+            "practice": practice,
+            "form": form,
+            "services": Service.objects.filter(practice=practice, active=True),
+        }
         if request.method == "POST":
             if over_limit(f"referral-request:{client_ip(request)}", limit=5, window_seconds=3600):
                 context["throttled"] = True
@@ -194,8 +240,11 @@ def _referring_practice(referrer):
     if referrer is None:
         return None
     with scopes_disabled():
-        owner = (Client.objects.filter(pk=referrer["c"]) if "c" in referrer
-                 else Partner.objects.filter(pk=referrer["p"])).select_related("practice").first()
+        owner = (
+            (Client.objects.filter(pk=referrer["c"]) if "c" in referrer else Partner.objects.filter(pk=referrer["p"]))
+            .select_related("practice")
+            .first()
+        )
     return owner.practice if owner is not None else None
 
 
@@ -215,8 +264,11 @@ def referral_card(request, practice_slug, kind, item_id):
 @requires("referrals.attribute")
 def requests_list(request, practice_slug):
     """New first-appointment requests, to call back and book."""
-    requests = (Client.objects.filter(practice=request.practice, status=Client.Status.REQUEST)
-                .select_related("referral__partner", "referral__referring_client").order_by("created_at"))
+    requests = (
+        Client.objects.filter(practice=request.practice, status=Client.Status.REQUEST)
+        .select_related("referral__partner", "referral__referring_client")
+        .order_by("created_at")
+    )
     return render(request, "referrals/requests.html", {"requests": requests})
 
 
@@ -238,8 +290,14 @@ def partner_outgoing(request, practice_slug, partner_id):
     shared = None
     if request.POST.get("client_email") and request.POST.get("client_agreed"):
         shared = Client.objects.filter(practice=request.practice, email__iexact=request.POST["client_email"]).first()
-    OutgoingReferral.objects.create(practice=request.practice, partner=found, on=timezone.localdate(),
-                                    client=shared, note=request.POST.get("note", "")[:300], by=request.user)
+    OutgoingReferral.objects.create(
+        practice=request.practice,
+        partner=found,
+        on=timezone.localdate(),
+        client=shared,
+        note=request.POST.get("note", "")[:300],
+        by=request.user,
+    )
     messages.success(request, f"Referral to {found} logged{' with the client named' if shared else ''}.")
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
 
@@ -248,7 +306,8 @@ def partner_outgoing(request, practice_slug, partner_id):
 def rewards(request, practice_slug):
     """Turning rewards on needs the owner to confirm they checked the rules on referral fees."""
     program = ReferralProgram.objects.filter(practice=request.practice).first() or ReferralProgram(
-        practice=request.practice)
+        practice=request.practice
+    )
     error = ""
     if request.method == "POST":
         enable = request.POST.get("rewards_enabled") == "on"
@@ -261,8 +320,7 @@ def rewards(request, practice_slug):
             program.save()
             messages.success(request, "Referral rewards are " + ("on." if enable else "off."))
             return redirect("referrals:rewards", practice_slug=practice_slug)
-    return render(request, "referrals/rewards.html", {"program": program, "error": error},
-                  status=400 if error else 200)
+    return render(request, "referrals/rewards.html", {"program": program, "error": error}, status=400 if error else 200)
 
 
 @requires("partners.manage")
@@ -283,10 +341,14 @@ def questions(request, practice_slug):
             error = "Keep the question under 200 characters."
         else:
             last = VettingQuestion.objects.filter(practice=request.practice).order_by("-position").first()
-            VettingQuestion.objects.create(practice=request.practice, text=text,
-                                           position=(last.position + 1) if last else 0)
+            VettingQuestion.objects.create(
+                practice=request.practice, text=text, position=(last.position + 1) if last else 0
+            )
             messages.success(request, "Question added to the checklist.")
             return redirect("referrals:questions", practice_slug=practice_slug)
-    return render(request, "referrals/questions.html", {
-        "questions": VettingQuestion.objects.filter(practice=request.practice), "error": error},
-        status=400 if error else 200)
+    return render(
+        request,
+        "referrals/questions.html",
+        {"questions": VettingQuestion.objects.filter(practice=request.practice), "error": error},
+        status=400 if error else 200,
+    )

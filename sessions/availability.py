@@ -38,9 +38,18 @@ def therapist_ids(*, practice: Practice) -> list[int]:
     )
 
 
-def open_slots(*, practice: Practice, service: Service, start: date, end: date, therapist_id=None,
-               step_minutes: int = STEP_MINUTES, not_before: datetime | None = None, limit: int | None = None,
-               exclude_appointment_id=None) -> list[Slot]:
+def open_slots(
+    *,
+    practice: Practice,
+    service: Service,
+    start: date,
+    end: date,
+    therapist_id=None,
+    step_minutes: int = STEP_MINUTES,
+    not_before: datetime | None = None,
+    limit: int | None = None,
+    exclude_appointment_id=None,
+) -> list[Slot]:
     """Bookable starts for `service` from day `start` to day `end` (inclusive, practice days), with
     one therapist or any. Not before `not_before` (default: now). A practice with rooms gets a free
     room in every slot. `exclude_appointment_id` ignores one appointment (moving it)."""
@@ -103,12 +112,20 @@ def _hours(practice, therapists):
 
 def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
     busy = {}
-    appointments = (Appointment.objects.filter(practice=practice, therapist_id__in=therapists,
-                                               status__in=Appointment.ACTIVE, starts_at__lt=window[1],
-                                               blocked_until__gt=window[0])
-                    .exclude(pk=exclude_appointment_id).values_list("therapist_id", "starts_at", "blocked_until"))
-    time_off = TimeOff.objects.filter(practice=practice, therapist_id__in=therapists, starts_at__lt=window[1],
-                                      ends_at__gt=window[0]).values_list("therapist_id", "starts_at", "ends_at")
+    appointments = (
+        Appointment.objects.filter(
+            practice=practice,
+            therapist_id__in=therapists,
+            status__in=Appointment.ACTIVE,
+            starts_at__lt=window[1],
+            blocked_until__gt=window[0],
+        )
+        .exclude(pk=exclude_appointment_id)
+        .values_list("therapist_id", "starts_at", "blocked_until")
+    )
+    time_off = TimeOff.objects.filter(
+        practice=practice, therapist_id__in=therapists, starts_at__lt=window[1], ends_at__gt=window[0]
+    ).values_list("therapist_id", "starts_at", "ends_at")
     for therapist, starts, ends in [*appointments, *time_off]:
         busy.setdefault(therapist, []).append((starts, ends))
     return {therapist: Busy(intervals) for therapist, intervals in busy.items()}
@@ -116,9 +133,17 @@ def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
 
 def _busy_by_room(practice, window, exclude_appointment_id):
     busy = {}
-    rows = (Appointment.objects.filter(practice=practice, room__isnull=False, status__in=Appointment.ACTIVE,
-                                       starts_at__lt=window[1], blocked_until__gt=window[0])
-            .exclude(pk=exclude_appointment_id).values_list("room_id", "starts_at", "blocked_until"))
+    rows = (
+        Appointment.objects.filter(
+            practice=practice,
+            room__isnull=False,
+            status__in=Appointment.ACTIVE,
+            starts_at__lt=window[1],
+            blocked_until__gt=window[0],
+        )
+        .exclude(pk=exclude_appointment_id)
+        .values_list("room_id", "starts_at", "blocked_until")
+    )
     for room, starts, ends in rows:
         busy.setdefault(room, []).append((starts, ends))
     return {room: Busy(intervals) for room, intervals in busy.items()}

@@ -14,7 +14,12 @@ from practice.models import Practice
 from .availability import therapist_ids
 from .models import Appointment, CheckoutOutcome, Room, Service, WorkingHours
 
-SERVICES = [("Swedish massage", 60, 90), ("Deep tissue", 60, 105), ("Hot stone", 90, 140), ("Express back and neck", 30, 55)]
+SERVICES = [
+    ("Swedish massage", 60, 90),
+    ("Deep tissue", 60, 105),
+    ("Hot stone", 90, 140),
+    ("Express back and neck", 30, 55),
+]
 GRID = [time(9), time(10, 30), time(13, 30), time(15), time(16, 30)]
 
 
@@ -22,18 +27,22 @@ def seed_practice(practice: Practice) -> None:
     with scope(practice=practice):
         if Service.objects.filter(practice=practice).exists():
             return
-        services = [Service.objects.create(practice=practice, name=name, duration_minutes=minutes, price=price)
-                    for name, minutes, price in SERVICES]
+        services = [
+            Service.objects.create(practice=practice, name=name, duration_minutes=minutes, price=price)
+            for name, minutes, price in SERVICES
+        ]
         if practice.slug == "harbour-light":
             for name in ("Garden room", "Harbour room"):
                 Room.objects.create(practice=practice, name=name)
         therapists = therapist_ids(practice=practice)
         for therapist in therapists:
             for weekday in range(5):
-                WorkingHours.objects.create(practice=practice, therapist_id=therapist, weekday=weekday,
-                                            starts=time(9), ends=time(12, 30))
-                WorkingHours.objects.create(practice=practice, therapist_id=therapist, weekday=weekday,
-                                            starts=time(13, 30), ends=time(18))
+                WorkingHours.objects.create(
+                    practice=practice, therapist_id=therapist, weekday=weekday, starts=time(9), ends=time(12, 30)
+                )
+                WorkingHours.objects.create(
+                    practice=practice, therapist_id=therapist, weekday=weekday, starts=time(13, 30), ends=time(18)
+                )
         _appointments(practice, services, therapists)
 
 
@@ -60,12 +69,20 @@ def _appointments(practice, services, therapists):
                 status = Appointment.Status.BOOKED
                 if past:
                     status = rng.choices([Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW], [0.95, 0.05])[0]
-                appointments.append(Appointment(
-                    practice=practice, client=seen[index], therapist_id=therapist, service=service,
-                    room=rooms[(index + slot_number) % len(rooms)] if rooms and index < len(rooms) else None,
-                    starts_at=starts, ends_at=ends, blocked_until=ends + timedelta(minutes=service.buffer_after_minutes),
-                    status=status, recommended_interval_days=rng.choice([7, 14, 28]) if past else None,
-                ))
+                appointments.append(
+                    Appointment(
+                        practice=practice,
+                        client=seen[index],
+                        therapist_id=therapist,
+                        service=service,
+                        room=rooms[(index + slot_number) % len(rooms)] if rooms and index < len(rooms) else None,
+                        starts_at=starts,
+                        ends_at=ends,
+                        blocked_until=ends + timedelta(minutes=service.buffer_after_minutes),
+                        status=status,
+                        recommended_interval_days=rng.choice([7, 14, 28]) if past else None,
+                    )
+                )
     Appointment.objects.bulk_create(appointments)
     # As if each visit had been booked a week ahead (rebooking figures look at when bookings were made).
     Appointment.objects.filter(practice=practice).update(created_at=F("starts_at") - timedelta(days=7))
@@ -95,17 +112,37 @@ def _notes(practice, appointments, rng):
         if visit.status != Appointment.Status.COMPLETED or rng.random() > 0.85:
             continue
         count = seen[visit.client_id] = seen.get(visit.client_id, 0) + 1
-        notes.append(SessionNote(
-            practice=practice, visit=visit, client=visit.client, therapist_id=visit.therapist_id,
-            subjective="Shoulders tight after a long week at the desk.", assessment="Responded well; tissue softened.",
-            pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
-            pressure_used=rng.choice(["medium", "firm"]), areas_worked=["neck", "shoulders", "upper_back"],
-            pressure_feedback="right", plan_focus="Upper trapezius and levator scapulae", plan_interval_days=14,
-            home_care="Doorway stretch twice a day", client_summary="Your upper back was tight and eased well.",
-            summary_approved=True, duration_minutes=visit.service.duration_minutes, signed_at=visit.ends_at))
+        notes.append(
+            SessionNote(
+                practice=practice,
+                visit=visit,
+                client=visit.client,
+                therapist_id=visit.therapist_id,
+                subjective="Shoulders tight after a long week at the desk.",
+                assessment="Responded well; tissue softened.",
+                pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
+                pressure_used=rng.choice(["medium", "firm"]),
+                areas_worked=["neck", "shoulders", "upper_back"],
+                pressure_feedback="right",
+                plan_focus="Upper trapezius and levator scapulae",
+                plan_interval_days=14,
+                home_care="Doorway stretch twice a day",
+                client_summary="Your upper back was tight and eased well.",
+                summary_approved=True,
+                duration_minutes=visit.service.duration_minutes,
+                signed_at=visit.ends_at,
+            )
+        )
     SessionNote.objects.bulk_create(notes)
     relief = CarePhase.objects.get(practice=practice, name="Relief")
     today = timezone.localdate(timezone=practice.zone)
     for client_id in list(seen)[:4]:
-        TreatmentPlan.objects.create(practice=practice, client_id=client_id, phase=relief, sessions_planned=6,
-                                     every_days=7, starts_on=today - timedelta(days=35), goals="Turn my head freely")
+        TreatmentPlan.objects.create(
+            practice=practice,
+            client_id=client_id,
+            phase=relief,
+            sessions_planned=6,
+            every_days=7,
+            starts_on=today - timedelta(days=35),
+            goals="Turn my head freely",
+        )

@@ -57,19 +57,33 @@ class MoveForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.ChoiceField(choices=[*Appointment.CancelReason.choices, ("no_show", "No-show")],
-                               widget=forms.RadioSelect, label="Why")
+    reason = forms.ChoiceField(
+        choices=[*Appointment.CancelReason.choices, ("no_show", "No-show")], widget=forms.RadioSelect, label="Why"
+    )
 
 
 class CompleteForm(forms.Form):
     """The therapist's advice for the next visit (until treatment plans carry it)."""
 
     interval_days = forms.TypedChoiceField(
-        coerce=int, empty_value=None, required=False, label="Next visit in",
-        choices=[("", "No recommendation"), (3, "3 days"), (7, "1 week"), (14, "2 weeks"), (21, "3 weeks"),
-                 (28, "4 weeks"), (42, "6 weeks"), (56, "8 weeks")])
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, label="Service",
-                                     empty_label="The same service")
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Next visit in",
+        choices=[
+            ("", "No recommendation"),
+            (3, "3 days"),
+            (7, "1 week"),
+            (14, "2 weeks"),
+            (21, "3 weeks"),
+            (28, "4 weeks"),
+            (42, "6 weeks"),
+            (56, "8 weeks"),
+        ],
+    )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, label="Service", empty_label="The same service"
+    )
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,12 +93,15 @@ class CompleteForm(forms.Form):
 class SeriesForm(forms.Form):
     """A plan's run of visits: `count` visits spread over `within_days`, or a standing appointment."""
 
-    KIND_CHOICES = [("plan", "Series for a plan"), ("weekly", "Standing: weekly"),
-                    ("fortnightly", "Standing: every two weeks"), ("monthly", "Standing: every four weeks")]
+    KIND_CHOICES = [
+        ("plan", "Series for a plan"),
+        ("weekly", "Standing: weekly"),
+        ("fortnightly", "Standing: every two weeks"),
+        ("monthly", "Standing: every four weeks"),
+    ]
     kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.RadioSelect, initial="plan")
     count = forms.IntegerField(min_value=2, max_value=26, initial=4, label="Visits")
-    within_days = forms.IntegerField(min_value=1, max_value=365, initial=10, required=False,
-                                     label="Within days (plan)")
+    within_days = forms.IntegerField(min_value=1, max_value=365, initial=10, required=False, label="Within days (plan)")
     first_day = forms.DateField(widget=DATE, label="First visit")
     start = forms.TimeField(widget=TIME, label="Time")
 
@@ -110,8 +127,9 @@ class SeriesForm(forms.Form):
 
 
 class NotBookedForm(forms.Form):
-    reason = forms.ChoiceField(choices=CheckoutOutcome.Reason.choices, widget=forms.RadioSelect,
-                               label="Not booked, because")
+    reason = forms.ChoiceField(
+        choices=CheckoutOutcome.Reason.choices, widget=forms.RadioSelect, label="Not booked, because"
+    )
     note = forms.CharField(required=False, max_length=300)
 
 
@@ -164,8 +182,10 @@ class TimeOffForm(forms.ModelForm):
     class Meta:
         model = TimeOff
         fields = ["therapist", "starts_at", "ends_at", "reason"]
-        widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                   "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
 
     def __init__(self, *args, therapists, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,19 +201,49 @@ class TimeOffForm(forms.ModelForm):
 class NoteForm(forms.ModelForm):
     """The SOAP note. Pain ratings per body area and the areas worked use the intake's body areas."""
 
-    areas_worked = forms.MultipleChoiceField(choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False,
-                                             label="Areas worked")
-    techniques = forms.ModelMultipleChoiceField(queryset=Technique.objects.none(), required=False,
-                                                widget=forms.CheckboxSelectMultiple)
+    areas_worked = forms.MultipleChoiceField(
+        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas worked"
+    )
+    techniques = forms.ModelMultipleChoiceField(
+        queryset=Technique.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = SessionNote
-        fields = ["subjective", "changes_since_last", "tissue_quality", "trigger_points", "range_of_motion", "posture",
-                  "assessment", "plan_focus", "plan_interval_days", "home_care", "pressure_used", "areas_worked",
-                  "techniques", "pressure_feedback", "duration_minutes", "client_summary", "summary_approved"]
-        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in
-                   ["subjective", "changes_since_last", "tissue_quality", "trigger_points", "range_of_motion", "posture",
-                    "assessment", "plan_focus", "home_care", "client_summary"]}
+        fields = [
+            "subjective",
+            "changes_since_last",
+            "tissue_quality",
+            "trigger_points",
+            "range_of_motion",
+            "posture",
+            "assessment",
+            "plan_focus",
+            "plan_interval_days",
+            "home_care",
+            "pressure_used",
+            "areas_worked",
+            "techniques",
+            "pressure_feedback",
+            "duration_minutes",
+            "client_summary",
+            "summary_approved",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in [
+                "subjective",
+                "changes_since_last",
+                "tissue_quality",
+                "trigger_points",
+                "range_of_motion",
+                "posture",
+                "assessment",
+                "plan_focus",
+                "home_care",
+                "client_summary",
+            ]
+        }
         labels = {"summary_approved": "The summary may be sent to the client"}
 
     def __init__(self, *args, practice, **kwargs):
@@ -204,9 +254,14 @@ class NoteForm(forms.ModelForm):
         ratings = self.instance.pain_ratings if self.instance.pk else {}
         for area, label in BODY_AREAS:
             self.fields[f"pain_{area}"] = forms.IntegerField(
-                min_value=0, max_value=10, required=False, label=label, initial=ratings.get(area),
+                min_value=0,
+                max_value=10,
+                required=False,
+                label=label,
+                initial=ratings.get(area),
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10, "placeholder": "–"}),
-                error_messages={"min_value": "0 to 10, please.", "max_value": "0 to 10, please."})
+                error_messages={"min_value": "0 to 10, please.", "max_value": "0 to 10, please."},
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -216,10 +271,16 @@ class NoteForm(forms.ModelForm):
 
     def note_fields(self) -> dict:
         """Cleaned data as SessionNote fields (techniques apart)."""
-        data = {name: value for name, value in self.cleaned_data.items()
-                if not name.startswith("pain_") and name != "techniques"}
-        data["pain_ratings"] = {area: self.cleaned_data[f"pain_{area}"] for area, _ in BODY_AREAS
-                                if self.cleaned_data.get(f"pain_{area}") is not None}
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not name.startswith("pain_") and name != "techniques"
+        }
+        data["pain_ratings"] = {
+            area: self.cleaned_data[f"pain_{area}"]
+            for area, _ in BODY_AREAS
+            if self.cleaned_data.get(f"pain_{area}") is not None
+        }
         return data
 
 
@@ -232,8 +293,17 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentPlan
-        fields = ["phase", "goals", "rhythm", "sessions_planned", "within_days", "every_days", "service", "starts_on",
-                  "review_on"]
+        fields = [
+            "phase",
+            "goals",
+            "rhythm",
+            "sessions_planned",
+            "within_days",
+            "every_days",
+            "service",
+            "starts_on",
+            "review_on",
+        ]
         widgets = {"starts_on": DATE, "review_on": DATE, "goals": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, practice, **kwargs):

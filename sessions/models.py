@@ -50,8 +50,17 @@ class WorkingHours(TenantModel):
     the gaps between a day's intervals (9:00-12:30 and 13:30-17:00 is a day with a lunch break)."""
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(choices=[(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"),
-                                                        (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")])
+    weekday = models.PositiveSmallIntegerField(
+        choices=[
+            (0, "Monday"),
+            (1, "Tuesday"),
+            (2, "Wednesday"),
+            (3, "Thursday"),
+            (4, "Friday"),
+            (5, "Saturday"),
+            (6, "Sunday"),
+        ]
+    )
     starts = models.TimeField()
     ends = models.TimeField()
 
@@ -71,7 +80,9 @@ class TimeOff(TenantModel):
 
     class Meta:
         ordering = ["starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_end_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_end_after_start")
+        ]
 
     def __str__(self):
         return f"{self.therapist} off {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
@@ -106,11 +117,13 @@ class Appointment(TenantModel):
     # Until treatment plans exist (the notes issue), the therapist sets the next-visit advice here.
     recommended_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     recommended_service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    booked_at_checkout_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                              related_name="rebookings")
+    booked_at_checkout_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebookings"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -121,7 +134,9 @@ class Appointment(TenantModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_end_after_start"),
-            models.CheckConstraint(condition=Q(blocked_until__gte=models.F("ends_at")), name="appointment_block_covers_end"),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=models.F("ends_at")), name="appointment_block_covers_end"
+            ),
             ExclusionConstraint(
                 name="no_double_booking_therapist",
                 expressions=[
@@ -224,8 +239,9 @@ class TreatmentPlan(TenantModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="treatment_plans")
     phase = models.ForeignKey(CarePhase, on_delete=models.PROTECT, related_name="plans")
     goals = models.TextField(blank=True)
-    sessions_planned = models.PositiveSmallIntegerField(null=True, blank=True,
-                                                        help_text="How many sessions; empty for open-ended maintenance.")
+    sessions_planned = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many sessions; empty for open-ended maintenance."
+    )
     within_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"4 sessions within 10 days".')
     every_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"Weekly" is 7, "monthly" 28.')
     service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -237,8 +253,11 @@ class TreatmentPlan(TenantModel):
 
     class Meta:
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(within_days__isnull=False) | Q(every_days__isnull=False),
-                                              name="plan_has_a_rhythm")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(within_days__isnull=False) | Q(every_days__isnull=False), name="plan_has_a_rhythm"
+            )
+        ]
 
     def __str__(self):
         return f"{self.phase} plan for {self.client}"
@@ -254,7 +273,9 @@ class TreatmentPlan(TenantModel):
     def rhythm(self) -> str:
         if self.within_days:
             return f"{self.sessions_planned} sessions within {self.within_days} days"
-        every = {7: "weekly", 14: "every two weeks", 28: "monthly"}.get(self.every_days, f"every {self.every_days} days")
+        every = {7: "weekly", 14: "every two weeks", 28: "monthly"}.get(
+            self.every_days, f"every {self.every_days} days"
+        )
         return f"{every} for {self.sessions_planned} sessions" if self.sessions_planned else f"{every}, ongoing"
 
 
@@ -295,8 +316,9 @@ class SessionNote(TenantModel):
     pressure_used = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
     areas_worked = models.JSONField(default=list, blank=True)
     techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
-    pressure_feedback = models.CharField(max_length=20, choices=Feedback.choices, blank=True,
-                                         verbose_name="client's feedback on pressure")
+    pressure_feedback = models.CharField(
+        max_length=20, choices=Feedback.choices, blank=True, verbose_name="client's feedback on pressure"
+    )
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     client_summary = models.TextField(blank=True, help_text="Plain words the client may read in the follow-up email.")
     summary_approved = models.BooleanField(default=False)
@@ -350,7 +372,9 @@ class NoteTemplate(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["practice", "therapist"], name="one_note_template_per_therapist")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "therapist"], name="one_note_template_per_therapist")
+        ]
 
     def __str__(self):
         return f"Note template of {self.therapist}"

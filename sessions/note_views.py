@@ -50,10 +50,19 @@ def note_edit(request, practice_slug, appointment_id):
 
 
 def _note_page(request, note, form, status=200):
-    return render(request, "sessions/note_form.html", {
-        "note": note, "visit": note.visit, "client": note.visit.client, "form": form, "body_chart": BODY_CHART,
-        "last": notes.last_signed_note(client=note.client, before=note),
-    }, status=status)
+    return render(
+        request,
+        "sessions/note_form.html",
+        {
+            "note": note,
+            "visit": note.visit,
+            "client": note.visit.client,
+            "form": form,
+            "body_chart": BODY_CHART,
+            "last": notes.last_signed_note(client=note.client, before=note),
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -107,10 +116,17 @@ def note(request, practice_slug, appointment_id):
     if note is None or not note.is_signed:
         return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
     audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note")
-    return render(request, "sessions/note.html", {
-        "note": note, "visit": visit, "client": visit.client,
-        "addenda": note.addenda.select_related("author"), "proposal": notes.pressure_proposal(note=note),
-    })
+    return render(
+        request,
+        "sessions/note.html",
+        {
+            "note": note,
+            "visit": visit,
+            "client": visit.client,
+            "addenda": note.addenda.select_related("author"),
+            "proposal": notes.pressure_proposal(note=note),
+        },
+    )
 
 
 @require_POST
@@ -118,8 +134,9 @@ def note(request, practice_slug, appointment_id):
 def note_addendum(request, practice_slug, appointment_id):
     note = _note(request, appointment_id)
     try:
-        notes.note_add_addendum(note=note, author=request.user, text=request.POST.get("text", ""),
-                                ip_address=client_ip(request))
+        notes.note_add_addendum(
+            note=note, author=request.user, text=request.POST.get("text", ""), ip_address=client_ip(request)
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -136,8 +153,10 @@ def pressure_accept(request, practice_slug, appointment_id):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"Pressure preference is now {version.get_pressure_display().lower()} "
-                                  f"(intake version {version.number}).")
+        messages.success(
+            request,
+            f"Pressure preference is now {version.get_pressure_display().lower()} (intake version {version.number}).",
+        )
     return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
 
 
@@ -149,19 +168,40 @@ def progress(request, practice_slug, client_id):
     """Pain over time per area, the visits, and the plans with their progress."""
     client = client_get(practice=request.practice, client_id=client_id)
     notes.ensure_practice_lists(request.practice)
-    visits = list(Appointment.objects.filter(practice=request.practice, client=client)
-                  .select_related("service", "therapist", "note").order_by("-starts_at")[:200])
+    visits = list(
+        Appointment.objects.filter(practice=request.practice, client=client)
+        .select_related("service", "therapist", "note")
+        .order_by("-starts_at")[:200]
+    )
     plans = list(TreatmentPlan.objects.filter(practice=request.practice, client=client).select_related("phase"))
     completed = [v for v in visits if v.status == Appointment.Status.COMPLETED]
     audit_request(request, action=Action.VIEW, record=client, label=f"{client} · progress")
-    return render(request, "sessions/progress.html", {
-        "client": client, "visits": visits, "form": PlanForm(practice=request.practice, initial={
-            "starts_on": timezone.localdate(timezone=request.practice.zone)}),
-        "plans": [(plan, notes.plan_progress(plan=plan, done=sum(
-            1 for v in completed if timezone.localtime(v.starts_at, request.practice.zone).date() >= plan.starts_on)))
-            for plan in plans],
-        "has_ratings": any(getattr(v, "note", None) and v.note.signed_at and v.note.pain_ratings for v in visits),
-    })
+    return render(
+        request,
+        "sessions/progress.html",
+        {
+            "client": client,
+            "visits": visits,
+            "form": PlanForm(
+                practice=request.practice, initial={"starts_on": timezone.localdate(timezone=request.practice.zone)}
+            ),
+            "plans": [
+                (
+                    plan,
+                    notes.plan_progress(
+                        plan=plan,
+                        done=sum(
+                            1
+                            for v in completed
+                            if timezone.localtime(v.starts_at, request.practice.zone).date() >= plan.starts_on
+                        ),
+                    ),
+                )
+                for plan in plans
+            ],
+            "has_ratings": any(getattr(v, "note", None) and v.note.signed_at and v.note.pain_ratings for v in visits),
+        },
+    )
 
 
 # An SVG image whose own small stylesheet is inline: allowed for this response only.
@@ -169,8 +209,11 @@ def progress(request, practice_slug, client_id):
 @requires("notes.view")
 def pain_chart(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
-    signed = (SessionNote.objects.filter(practice=request.practice, client=client, signed_at__isnull=False)
-              .select_related("visit").order_by("visit__starts_at"))
+    signed = (
+        SessionNote.objects.filter(practice=request.practice, client=client, signed_at__isnull=False)
+        .select_related("visit")
+        .order_by("visit__starts_at")
+    )
     return HttpResponse(charts.pain_over_time(signed, request.practice.zone), content_type="image/svg+xml")
 
 
@@ -183,13 +226,20 @@ def plan_create(request, practice_slug, client_id):
         plan = form.save(commit=False)
         plan.practice, plan.client, plan.created_by = request.practice, client, request.user
         plan.every_days, plan.within_days = form.cleaned_data["every_days"], form.cleaned_data["within_days"]
-        TreatmentPlan.objects.filter(practice=request.practice, client=client,
-                                     status=TreatmentPlan.Status.ACTIVE).update(status=TreatmentPlan.Status.COMPLETED)
+        TreatmentPlan.objects.filter(
+            practice=request.practice, client=client, status=TreatmentPlan.Status.ACTIVE
+        ).update(status=TreatmentPlan.Status.COMPLETED)
         plan.save()
         messages.success(request, f"Plan saved: {plan.phase}, {plan.rhythm}.")
     else:
-        messages.error(request, "The plan was not saved: " + " ".join(
-            f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()))
+        messages.error(
+            request,
+            "The plan was not saved: "
+            + " ".join(
+                f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip()
+                for f, e in form.errors.items()
+            ),
+        )
     return redirect("sessions:progress", practice_slug=practice_slug, client_id=client.pk)
 
 

@@ -16,8 +16,16 @@ from practice.audit import Action, audit_record
 from .models import Appointment, CarePhase, NoteAddendum, NoteTemplate, SessionNote, Technique, TreatmentPlan
 
 DEFAULT_PHASES = ["Relief", "Corrective", "Maintenance", "Wellness"]
-DEFAULT_TECHNIQUES = ["Swedish", "Deep tissue", "Myofascial release", "Trigger point", "Stretching",
-                      "Hot stone", "Cupping", "Lymphatic drainage"]
+DEFAULT_TECHNIQUES = [
+    "Swedish",
+    "Deep tissue",
+    "Myofascial release",
+    "Trigger point",
+    "Stretching",
+    "Hot stone",
+    "Cupping",
+    "Lymphatic drainage",
+]
 # Fields a new note can take over from the client's last signed one.
 CARRIED_OVER = ["pressure_used", "areas_worked", "plan_focus", "plan_interval_days", "home_care"]
 SIGNED = "This note is signed and cannot be changed. Add an addendum instead."
@@ -26,8 +34,9 @@ SIGNED = "This note is signed and cannot be changed. Add an addendum instead."
 def ensure_practice_lists(practice) -> None:
     """The default phases of care and techniques, the first time a practice needs them."""
     if not CarePhase.objects.filter(practice=practice).exists():
-        CarePhase.objects.bulk_create(CarePhase(practice=practice, name=name, position=n)
-                                      for n, name in enumerate(DEFAULT_PHASES))
+        CarePhase.objects.bulk_create(
+            CarePhase(practice=practice, name=name, position=n) for n, name in enumerate(DEFAULT_PHASES)
+        )
     if not Technique.objects.filter(practice=practice).exists():
         Technique.objects.bulk_create(Technique(practice=practice, name=name) for name in DEFAULT_TECHNIQUES)
 
@@ -43,8 +52,13 @@ def note_for_visit(*, visit: Appointment, author) -> SessionNote:
         return existing
     try:
         with transaction.atomic():
-            return SessionNote.objects.create(practice=visit.practice, visit=visit, client=visit.client,
-                                              therapist=visit.therapist, duration_minutes=visit.service.duration_minutes)
+            return SessionNote.objects.create(
+                practice=visit.practice,
+                visit=visit,
+                client=visit.client,
+                therapist=visit.therapist,
+                duration_minutes=visit.service.duration_minutes,
+            )
     except IntegrityError:
         return SessionNote.objects.get(practice=visit.practice, visit=visit)
 
@@ -68,16 +82,20 @@ def note_start_from_last(*, note: SessionNote) -> SessionNote:
     last = last_signed_note(client=note.client, before=note)
     if last is None:
         raise ValidationError("There is no earlier signed note for this client.")
-    return note_save_draft(note=note, fields={name: getattr(last, name) for name in CARRIED_OVER},
-                           techniques=list(last.techniques.all()))
+    return note_save_draft(
+        note=note, fields={name: getattr(last, name) for name in CARRIED_OVER}, techniques=list(last.techniques.all())
+    )
 
 
 def note_template_save(*, note: SessionNote, therapist) -> NoteTemplate:
     """Keep this draft's carried-over fields and techniques as the therapist's template."""
     template, _ = NoteTemplate.objects.update_or_create(
-        practice=note.practice, therapist=therapist,
-        defaults={"fields": {name: getattr(note, name) for name in CARRIED_OVER},
-                  "technique_ids": [str(pk) for pk in note.techniques.values_list("pk", flat=True)]},
+        practice=note.practice,
+        therapist=therapist,
+        defaults={
+            "fields": {name: getattr(note, name) for name in CARRIED_OVER},
+            "technique_ids": [str(pk) for pk in note.techniques.values_list("pk", flat=True)],
+        },
     )
     return template
 
@@ -88,8 +106,9 @@ def note_start_from_template(*, note: SessionNote, therapist) -> SessionNote:
     if template is None:
         raise ValidationError("You have no template yet: fill a note the way you like it and save it as your template.")
     techniques = Technique.objects.filter(practice=note.practice, pk__in=template.technique_ids, active=True)
-    return note_save_draft(note=note, fields={k: v for k, v in template.fields.items() if k in CARRIED_OVER},
-                           techniques=list(techniques))
+    return note_save_draft(
+        note=note, fields={k: v for k, v in template.fields.items() if k in CARRIED_OVER}, techniques=list(techniques)
+    )
 
 
 def note_sign(*, note: SessionNote, actor, ip_address=None) -> SessionNote:
@@ -97,12 +116,19 @@ def note_sign(*, note: SessionNote, actor, ip_address=None) -> SessionNote:
     if note.is_signed:
         raise ValidationError("This note is already signed.")
     if not (note.subjective or note.assessment or note.tissue_quality) or not note.pressure_used:
-        raise ValidationError("Before signing, write at least what the client reported or how they "
-                              "responded, and the pressure used.")
+        raise ValidationError(
+            "Before signing, write at least what the client reported or how they responded, and the pressure used."
+        )
     note.signed_at = timezone.now()
     note.save()
-    audit_record(practice=note.practice, actor=actor, action=Action.SIGN, record=note, label=f"{note.client} · note",
-                 ip_address=ip_address)
+    audit_record(
+        practice=note.practice,
+        actor=actor,
+        action=Action.SIGN,
+        record=note,
+        label=f"{note.client} · note",
+        ip_address=ip_address,
+    )
     return note
 
 
@@ -112,8 +138,15 @@ def note_add_addendum(*, note: SessionNote, author, text: str, ip_address=None) 
     if not text.strip():
         raise ValidationError("Write the addendum first.")
     addendum = NoteAddendum.objects.create(practice=note.practice, note=note, author=author, text=text.strip())
-    audit_record(practice=note.practice, actor=author, action=Action.CREATE, record=note,
-                 label=f"{note.client} · note", detail="added an addendum", ip_address=ip_address)
+    audit_record(
+        practice=note.practice,
+        actor=author,
+        action=Action.CREATE,
+        record=note,
+        label=f"{note.client} · note",
+        detail="added an addendum",
+        ip_address=ip_address,
+    )
     return addendum
 
 
@@ -126,10 +159,17 @@ def last_signed_note(*, client: Client, before: SessionNote | None = None) -> Se
 
 def unsigned_overdue(*, practice, therapist) -> list[Appointment]:
     """The therapist's completed visits of more than 24 hours ago with no signed note."""
-    return list(Appointment.objects.filter(
-        practice=practice, therapist=therapist, status=Appointment.Status.COMPLETED,
-        ends_at__lt=timezone.now() - timedelta(hours=24),
-    ).exclude(note__signed_at__isnull=False).select_related("client").order_by("starts_at")[:50])
+    return list(
+        Appointment.objects.filter(
+            practice=practice,
+            therapist=therapist,
+            status=Appointment.Status.COMPLETED,
+            ends_at__lt=timezone.now() - timedelta(hours=24),
+        )
+        .exclude(note__signed_at__isnull=False)
+        .select_related("client")
+        .order_by("starts_at")[:50]
+    )
 
 
 # --- Pressure feedback flows back into the intake -----------------------------------------------
@@ -159,8 +199,9 @@ def pressure_accept(*, note: SessionNote, actor, ip_address=None) -> IntakeVersi
     latest = IntakeVersion.objects.filter(practice=note.practice, client=note.client).order_by("-number").first()
     answers = {**intake_values(latest), "pressure": proposal[1]}
     answers.pop("consent_to_treatment"), answers.pop("signature_name")
-    return intake_record(client=note.client, source=IntakeVersion.Source.STAFF, answers=answers, actor=actor,
-                         ip_address=ip_address)
+    return intake_record(
+        client=note.client, source=IntakeVersion.Source.STAFF, answers=answers, actor=actor, ip_address=ip_address
+    )
 
 
 # --- Treatment plans ----------------------------------------------------------------------------
@@ -180,9 +221,12 @@ def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int |
     the first on the start day. Both are capped at the sessions planned."""
     today = today or timezone.localdate(timezone=plan.practice.zone)
     if done is None:
-        done = Appointment.objects.filter(practice=plan.practice, client=plan.client,
-                                          status=Appointment.Status.COMPLETED,
-                                          starts_at__date__gte=plan.starts_on).count()
+        done = Appointment.objects.filter(
+            practice=plan.practice,
+            client=plan.client,
+            status=Appointment.Status.COMPLETED,
+            starts_at__date__gte=plan.starts_on,
+        ).count()
     elapsed = (today - plan.starts_on).days
     if elapsed < 0:
         expected = 0
@@ -196,8 +240,12 @@ def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int |
 
 
 def active_plan(*, client: Client) -> TreatmentPlan | None:
-    return (TreatmentPlan.objects.filter(practice=client.practice, client=client, status=TreatmentPlan.Status.ACTIVE)
-            .select_related("phase", "service").order_by("-starts_on").first())
+    return (
+        TreatmentPlan.objects.filter(practice=client.practice, client=client, status=TreatmentPlan.Status.ACTIVE)
+        .select_related("phase", "service")
+        .order_by("-starts_on")
+        .first()
+    )
 
 
 def next_visit_advice(*, visit: Appointment) -> tuple[int | None, object, str]:

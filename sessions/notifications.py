@@ -26,8 +26,13 @@ def _context(appointment: Appointment, **extra) -> dict:
 
 
 def _ics_attachment(appointment, *, cancelled=False) -> list[dict]:
-    return [{"filename": "appointment.ics", "mimetype": "text/calendar",
-             "content": appointment_ics(appointment, cancelled=cancelled)}]
+    return [
+        {
+            "filename": "appointment.ics",
+            "mimetype": "text/calendar",
+            "content": appointment_ics(appointment, cancelled=cancelled),
+        }
+    ]
 
 
 def _reminder_key(appointment) -> str:
@@ -39,18 +44,33 @@ def _schedule_reminder(appointment):
     due = appointment.starts_at - timedelta(hours=hours)
     if not hours or due <= timezone.now() or not appointment.client.email:
         return
-    enqueue(practice=appointment.practice, kind="appointment_reminder", purpose=Purpose.REMINDERS,
-            template="appointment_reminder", address=appointment.client.email, client_ref=appointment.client_id,
-            idempotency_key=_reminder_key(appointment), due_at=due, context=_context(appointment))
+    enqueue(
+        practice=appointment.practice,
+        kind="appointment_reminder",
+        purpose=Purpose.REMINDERS,
+        template="appointment_reminder",
+        address=appointment.client.email,
+        client_ref=appointment.client_id,
+        idempotency_key=_reminder_key(appointment),
+        due_at=due,
+        context=_context(appointment),
+    )
 
 
 def _email(appointment, *, kind: str, key: str, actor=None, cancelled: bool = False):
     """Queue one service message about the appointment, with its calendar file."""
     if appointment.client.email:
-        enqueue(practice=appointment.practice, kind=f"appointment_{kind}", purpose=Purpose.TRANSACTIONAL,
-                template=f"appointment_{kind}", address=appointment.client.email, created_by=actor,
-                client_ref=appointment.client_id, idempotency_key=key,
-                context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=cancelled)))
+        enqueue(
+            practice=appointment.practice,
+            kind=f"appointment_{kind}",
+            purpose=Purpose.TRANSACTIONAL,
+            template=f"appointment_{kind}",
+            address=appointment.client.email,
+            created_by=actor,
+            client_ref=appointment.client_id,
+            idempotency_key=key,
+            context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=cancelled)),
+        )
 
 
 def notify_booked(appointment: Appointment, *, actor=None):
@@ -59,13 +79,15 @@ def notify_booked(appointment: Appointment, *, actor=None):
 
 
 def notify_moved(appointment: Appointment, *, previous_sequence: int, actor=None):
-    message_cancel_by_key(practice=appointment.practice,
-                          idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
+    message_cancel_by_key(
+        practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
+    )
     _email(appointment, kind="update", key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
 def notify_cancelled(appointment: Appointment, *, previous_sequence: int, actor=None):
-    message_cancel_by_key(practice=appointment.practice,
-                          idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}")
+    message_cancel_by_key(
+        practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
+    )
     _email(appointment, kind="cancellation", key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)

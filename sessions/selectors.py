@@ -19,8 +19,11 @@ ROW_MINUTES = 15
 
 
 def appointment_get(*, practice: Practice, appointment_id) -> Appointment:
-    return get_object_or_404(Appointment.objects.select_related("client", "therapist", "service", "room"),
-                             practice=practice, pk=appointment_id)
+    return get_object_or_404(
+        Appointment.objects.select_related("client", "therapist", "service", "room"),
+        practice=practice,
+        pk=appointment_id,
+    )
 
 
 def therapists(*, practice: Practice) -> list[User]:
@@ -31,8 +34,10 @@ def therapists(*, practice: Practice) -> list[User]:
 
 def _day_bounds(practice, day: date) -> tuple[datetime, datetime]:
     zone = practice.zone
-    return (datetime.combine(day, time.min).replace(tzinfo=zone),
-            datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone))
+    return (
+        datetime.combine(day, time.min).replace(tzinfo=zone),
+        datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone),
+    )
 
 
 @dataclass
@@ -46,9 +51,13 @@ def day_columns(*, practice: Practice, day: date) -> list[dict]:
     """One column per therapist with that day's appointments placed on a 15-minute grid."""
     start, end = _day_bounds(practice, day)
     people = therapists(practice=practice)
-    appointments = (Appointment.objects.filter(practice=practice, starts_at__lt=end, ends_at__gt=start,
-                                               status__in=Appointment.ACTIVE)
-                    .select_related("client", "service").order_by("starts_at"))
+    appointments = (
+        Appointment.objects.filter(
+            practice=practice, starts_at__lt=end, ends_at__gt=start, status__in=Appointment.ACTIVE
+        )
+        .select_related("client", "service")
+        .order_by("starts_at")
+    )
     columns = {person.pk: {"therapist": person, "appointments": []} for person in people}
     grid_start = datetime.combine(day, DAY_STARTS).replace(tzinfo=practice.zone)
     for appointment in appointments:
@@ -65,48 +74,73 @@ def week_of(*, practice: Practice, therapist_id, monday: date) -> list[dict]:
     """A therapist's week, day by day."""
     start, _ = _day_bounds(practice, monday)
     _, end = _day_bounds(practice, monday + timedelta(days=6))
-    appointments = list(Appointment.objects.filter(practice=practice, therapist_id=therapist_id, starts_at__gte=start,
-                                                   starts_at__lt=end).select_related("client", "service"))
+    appointments = list(
+        Appointment.objects.filter(
+            practice=practice, therapist_id=therapist_id, starts_at__gte=start, starts_at__lt=end
+        ).select_related("client", "service")
+    )
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        days.append({"day": day, "appointments": [a for a in appointments
-                                                  if timezone.localtime(a.starts_at, practice.zone).date() == day]})
+        days.append(
+            {
+                "day": day,
+                "appointments": [
+                    a for a in appointments if timezone.localtime(a.starts_at, practice.zone).date() == day
+                ],
+            }
+        )
     return days
 
 
 def today_for(*, practice: Practice, therapist_id) -> list[Appointment]:
     start, end = _day_bounds(practice, timezone.localdate(timezone=practice.zone))
-    return list(Appointment.objects.filter(practice=practice, therapist_id=therapist_id, starts_at__gte=start,
-                                           starts_at__lt=end).select_related("client", "service"))
+    return list(
+        Appointment.objects.filter(
+            practice=practice, therapist_id=therapist_id, starts_at__gte=start, starts_at__lt=end
+        ).select_related("client", "service")
+    )
 
 
 def next_booked(*, practice: Practice, client_id, after: datetime) -> Appointment | None:
-    return (Appointment.objects.filter(practice=practice, client_id=client_id, starts_at__gt=after,
-                                       status=Appointment.Status.BOOKED).order_by("starts_at").first())
+    return (
+        Appointment.objects.filter(
+            practice=practice, client_id=client_id, starts_at__gt=after, status=Appointment.Status.BOOKED
+        )
+        .order_by("starts_at")
+        .first()
+    )
 
 
 def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
     """Per month and therapist: completed visits, the share rebooked at checkout, the share with
     another visit booked within 7 days, and the no-show and late-cancel rates."""
     visits = Appointment.objects.filter(  # visits that have taken place (or should have)
-        practice=practice, starts_at__gte=datetime.combine(since, time.min).replace(tzinfo=practice.zone),
-        starts_at__lt=timezone.now())
+        practice=practice,
+        starts_at__gte=datetime.combine(since, time.min).replace(tzinfo=practice.zone),
+        starts_at__lt=timezone.now(),
+    )
     rebooked_at_checkout = CheckoutOutcome.objects.filter(visit=OuterRef("pk"), booked=True)
     booked_within_week = Appointment.objects.filter(
-        practice=practice, client=OuterRef("client"), created_at__gte=OuterRef("ends_at"),
-        created_at__lt=OuterRef("ends_at") + timedelta(days=7), starts_at__gt=OuterRef("starts_at"),
+        practice=practice,
+        client=OuterRef("client"),
+        created_at__gte=OuterRef("ends_at"),
+        created_at__lt=OuterRef("ends_at") + timedelta(days=7),
+        starts_at__gt=OuterRef("starts_at"),
     ).exclude(status=Appointment.Status.CANCELLED)
-    rows = (visits.annotate(month=TruncMonth("starts_at", tzinfo=practice.zone))
-            .values("month", "therapist_id", "therapist__first_name", "therapist__last_name")
-            .annotate(
-                completed=Count("id", filter=Q(status=Appointment.Status.COMPLETED)),
-                at_checkout=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(rebooked_at_checkout))),
-                within_week=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(booked_within_week))),
-                no_shows=Count("id", filter=Q(status=Appointment.Status.NO_SHOW)),
-                late=Count("id", filter=Q(status=Appointment.Status.CANCELLED, cancel_reason="late")),
-                scheduled=Count("id", filter=~Q(status=Appointment.Status.CANCELLED) | Q(cancel_reason="late")),
-            ).order_by("-month", "therapist__first_name"))
+    rows = (
+        visits.annotate(month=TruncMonth("starts_at", tzinfo=practice.zone))
+        .values("month", "therapist_id", "therapist__first_name", "therapist__last_name")
+        .annotate(
+            completed=Count("id", filter=Q(status=Appointment.Status.COMPLETED)),
+            at_checkout=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(rebooked_at_checkout))),
+            within_week=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(booked_within_week))),
+            no_shows=Count("id", filter=Q(status=Appointment.Status.NO_SHOW)),
+            late=Count("id", filter=Q(status=Appointment.Status.CANCELLED, cancel_reason="late")),
+            scheduled=Count("id", filter=~Q(status=Appointment.Status.CANCELLED) | Q(cancel_reason="late")),
+        )
+        .order_by("-month", "therapist__first_name")
+    )
     return [{**row, **_rates(row)} for row in rows]
 
 
@@ -114,23 +148,32 @@ def _rates(row) -> dict:
     def share(part, whole):
         return round(100 * part / whole) if whole else None
 
-    return {"rebooked_rate": share(row["at_checkout"], row["completed"]),
-            "within_week_rate": share(row["within_week"], row["completed"]),
-            "no_show_rate": share(row["no_shows"], row["scheduled"]),
-            "late_cancel_rate": share(row["late"], row["scheduled"])}
+    return {
+        "rebooked_rate": share(row["at_checkout"], row["completed"]),
+        "within_week_rate": share(row["within_week"], row["completed"]),
+        "no_show_rate": share(row["no_shows"], row["scheduled"]),
+        "late_cancel_rate": share(row["late"], row["scheduled"]),
+    }
 
 
 def due_back(*, practice: Practice, limit: int = 100):
     """Clients whose recommended interval since their last completed visit has passed with
     nothing booked since: the latest completed visit per client that carries a recommendation,
     most overdue first."""
-    later_visit = Appointment.objects.filter(practice=practice, client=OuterRef("client"),
-                                             starts_at__gt=OuterRef("starts_at")).exclude(
-        status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
-    return (Appointment.objects.filter(practice=practice, status=Appointment.Status.COMPLETED,
-                                       recommended_interval_days__isnull=False)
-            .exclude(Exists(later_visit))
-            .annotate(due_on=ExpressionWrapper(F("starts_at") + timedelta(days=1) * F("recommended_interval_days"),
-                                               output_field=DateTimeField()))
-            .filter(due_on__lt=timezone.now())
-            .select_related("client", "therapist").order_by("due_on")[:limit])
+    later_visit = Appointment.objects.filter(
+        practice=practice, client=OuterRef("client"), starts_at__gt=OuterRef("starts_at")
+    ).exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
+    return (
+        Appointment.objects.filter(
+            practice=practice, status=Appointment.Status.COMPLETED, recommended_interval_days__isnull=False
+        )
+        .exclude(Exists(later_visit))
+        .annotate(
+            due_on=ExpressionWrapper(
+                F("starts_at") + timedelta(days=1) * F("recommended_interval_days"), output_field=DateTimeField()
+            )
+        )
+        .filter(due_on__lt=timezone.now())
+        .select_related("client", "therapist")
+        .order_by("due_on")[:limit]
+    )

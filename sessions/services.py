@@ -15,9 +15,9 @@ from django.utils import formats, timezone
 from django_scopes import scopes_disabled
 
 from . import notifications
-from .signals import visit_completed
 from .availability import Slot, open_slots
 from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service
+from .signals import visit_completed
 
 Status = Appointment.Status
 
@@ -42,7 +42,8 @@ class SeriesConflict(Exception):
 
     def __str__(self):
         return "Not free: " + ", ".join(
-            formats.date_format(timezone.localtime(t, self.zone), "D j M H:i") for t in self.conflicts)
+            formats.date_format(timezone.localtime(t, self.zone), "D j M H:i") for t in self.conflicts
+        )
 
 
 def _blocked_range(service: Service, starts_at: datetime) -> tuple[datetime, datetime]:
@@ -51,9 +52,12 @@ def _blocked_range(service: Service, starts_at: datetime) -> tuple[datetime, dat
 
 
 def _clash(*, practice, therapist_id, starts_at, blocked_until, room_id=None, exclude_id=None) -> bool:
-    active = Appointment.objects.filter(practice=practice, status__in=Appointment.ACTIVE,
-                                        starts_at__lt=blocked_until, blocked_until__gt=starts_at).exclude(pk=exclude_id)
-    return active.filter(therapist_id=therapist_id).exists() or bool(room_id and active.filter(room_id=room_id).exists())
+    active = Appointment.objects.filter(
+        practice=practice, status__in=Appointment.ACTIVE, starts_at__lt=blocked_until, blocked_until__gt=starts_at
+    ).exclude(pk=exclude_id)
+    return active.filter(therapist_id=therapist_id).exists() or bool(
+        room_id and active.filter(room_id=room_id).exists()
+    )
 
 
 def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
@@ -61,9 +65,17 @@ def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
     rooms = list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True))
     if not rooms:
         return None
-    taken = set(Appointment.objects.filter(practice=practice, room_id__in=rooms, status__in=Appointment.ACTIVE,
-                                           starts_at__lt=blocked_until, blocked_until__gt=starts_at)
-                .exclude(pk=exclude_id).values_list("room_id", flat=True))
+    taken = set(
+        Appointment.objects.filter(
+            practice=practice,
+            room_id__in=rooms,
+            status__in=Appointment.ACTIVE,
+            starts_at__lt=blocked_until,
+            blocked_until__gt=starts_at,
+        )
+        .exclude(pk=exclude_id)
+        .values_list("room_id", flat=True)
+    )
     free = [room for room in rooms if room not in taken]
     if not free:
         raise SlotTaken("Every room is taken at that time.")
@@ -72,19 +84,38 @@ def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
 
 def _alternatives(*, practice, service, therapist_id, after: datetime, exclude_id=None) -> list[Slot]:
     day = timezone.localtime(after, practice.zone).date()
-    return open_slots(practice=practice, service=service, therapist_id=therapist_id, start=day,
-                      end=day + timedelta(days=14), limit=3, exclude_appointment_id=exclude_id)
+    return open_slots(
+        practice=practice,
+        service=service,
+        therapist_id=therapist_id,
+        start=day,
+        end=day + timedelta(days=14),
+        limit=3,
+        exclude_appointment_id=exclude_id,
+    )
 
 
 def _taken(practice, service, therapist_id, starts_at, exclude_id=None) -> SlotTaken:
     local = formats.date_format(timezone.localtime(starts_at, practice.zone), "D j M, H:i")
-    return SlotTaken(f"{local} is no longer free with this therapist.",
-                     _alternatives(practice=practice, service=service, therapist_id=therapist_id, after=starts_at,
-                                   exclude_id=exclude_id))
+    return SlotTaken(
+        f"{local} is no longer free with this therapist.",
+        _alternatives(
+            practice=practice, service=service, therapist_id=therapist_id, after=starts_at, exclude_id=exclude_id
+        ),
+    )
 
 
-def appointment_book(*, practice, client, therapist, service, starts_at: datetime, actor=None,
-                     checkout_of: Appointment | None = None, notify: bool = True) -> Appointment:
+def appointment_book(
+    *,
+    practice,
+    client,
+    therapist,
+    service,
+    starts_at: datetime,
+    actor=None,
+    checkout_of: Appointment | None = None,
+    notify: bool = True,
+) -> Appointment:
     """Book `client` with `therapist` for `service` at `starts_at` (a room is chosen when the practice
     has rooms); the confirmation and reminder are queued in the same transaction."""
     ends_at, blocked_until = _blocked_range(service, starts_at)
@@ -94,8 +125,15 @@ def appointment_book(*, practice, client, therapist, service, starts_at: datetim
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
-                practice=practice, client=client, therapist=therapist, service=service, room_id=room_id,
-                starts_at=starts_at, ends_at=ends_at, blocked_until=blocked_until, created_by=actor,
+                practice=practice,
+                client=client,
+                therapist=therapist,
+                service=service,
+                room_id=room_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocked_until=blocked_until,
+                created_by=actor,
                 booked_at_checkout_of=checkout_of,
             )
             if notify:
@@ -107,8 +145,9 @@ def appointment_book(*, practice, client, therapist, service, starts_at: datetim
     return appointment
 
 
-def appointment_book_series(*, practice, client, therapist, service, starts: list[datetime], actor=None,
-                            checkout_of: Appointment | None = None) -> list[Appointment]:
+def appointment_book_series(
+    *, practice, client, therapist, service, starts: list[datetime], actor=None, checkout_of: Appointment | None = None
+) -> list[Appointment]:
     """Book every time in `starts`, or none: a conflict anywhere refuses the whole series, naming
     the times that are not free."""
     conflicts = []
@@ -120,8 +159,18 @@ def appointment_book_series(*, practice, client, therapist, service, starts: lis
         raise SeriesConflict(conflicts, practice.zone)
     try:
         with transaction.atomic():
-            return [appointment_book(practice=practice, client=client, therapist=therapist, service=service,
-                                     starts_at=starts_at, actor=actor, checkout_of=checkout_of) for starts_at in starts]
+            return [
+                appointment_book(
+                    practice=practice,
+                    client=client,
+                    therapist=therapist,
+                    service=service,
+                    starts_at=starts_at,
+                    actor=actor,
+                    checkout_of=checkout_of,
+                )
+                for starts_at in starts
+            ]
     except SlotTaken:
         raise SeriesConflict(starts, practice.zone) from None  # lost a race part-way: nothing was kept
 
@@ -133,14 +182,20 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
     practice, service = appointment.practice, appointment.service
     therapist = therapist or appointment.therapist
     ends_at, blocked_until = _blocked_range(service, starts_at)
-    if _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until,
-              exclude_id=appointment.pk):
+    if _clash(
+        practice=practice,
+        therapist_id=therapist.pk,
+        starts_at=starts_at,
+        blocked_until=blocked_until,
+        exclude_id=appointment.pk,
+    ):
         raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk)
     previous_sequence = appointment.sequence
     try:
         with transaction.atomic():
-            appointment.room_id = _free_room_id(practice=practice, starts_at=starts_at, blocked_until=blocked_until,
-                                                exclude_id=appointment.pk)
+            appointment.room_id = _free_room_id(
+                practice=practice, starts_at=starts_at, blocked_until=blocked_until, exclude_id=appointment.pk
+            )
             appointment.therapist, appointment.starts_at = therapist, starts_at
             appointment.ends_at, appointment.blocked_until = ends_at, blocked_until
             appointment.sequence += 1
@@ -181,8 +236,9 @@ def appointment_arrive(*, appointment: Appointment) -> Appointment:
     return appointment
 
 
-def appointment_complete(*, appointment: Appointment, interval_days: int | None = None,
-                         recommended_service: Service | None = None) -> Appointment:
+def appointment_complete(
+    *, appointment: Appointment, interval_days: int | None = None, recommended_service: Service | None = None
+) -> Appointment:
     """The visit happened. The therapist's advice for the next visit feeds the checkout screen."""
     if appointment.status not in (Status.BOOKED, Status.ARRIVED):
         raise ValidationError(f"A {appointment.get_status_display().lower()} appointment cannot be completed.")
@@ -199,12 +255,15 @@ def appointment_complete(*, appointment: Appointment, interval_days: int | None 
     return appointment
 
 
-def checkout_record(*, visit: Appointment, booked: bool, reason: str = "", note: str = "", actor=None) -> CheckoutOutcome:
+def checkout_record(
+    *, visit: Appointment, booked: bool, reason: str = "", note: str = "", actor=None
+) -> CheckoutOutcome:
     """The outcome of a checkout, once per visit (a later answer replaces an earlier one)."""
     if not booked and reason not in CheckoutOutcome.Reason.values:
         raise ValidationError("Say why the next visit was not booked.")
     outcome, _ = CheckoutOutcome.objects.update_or_create(
-        practice=visit.practice, visit=visit,
+        practice=visit.practice,
+        visit=visit,
         defaults={"booked": booked, "reason": "" if booked else reason, "note": note, "recorded_by": actor},
     )
     return outcome
@@ -214,7 +273,8 @@ def calendar_feed_renew(*, practice, therapist) -> str:
     """Revoke the therapist's current subscription URL and return the token of a new one."""
     with transaction.atomic():
         CalendarFeed.objects.filter(practice=practice, therapist=therapist, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
+            revoked_at=timezone.now()
+        )
         token = secrets.token_urlsafe(32)
         CalendarFeed.objects.create(practice=practice, therapist=therapist, token_hash=_token_hash(token))
     return token
@@ -222,14 +282,18 @@ def calendar_feed_renew(*, practice, therapist) -> str:
 
 def calendar_feed_revoke(*, practice, therapist) -> None:
     CalendarFeed.objects.filter(practice=practice, therapist=therapist, revoked_at__isnull=True).update(
-        revoked_at=timezone.now())
+        revoked_at=timezone.now()
+    )
 
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     """The live feed a subscription URL belongs to, in whichever practice (the token is the proof)."""
     with scopes_disabled():
-        return (CalendarFeed.objects.select_related("practice", "therapist")
-                .filter(token_hash=_token_hash(token), revoked_at__isnull=True).first())
+        return (
+            CalendarFeed.objects.select_related("practice", "therapist")
+            .filter(token_hash=_token_hash(token), revoked_at__isnull=True)
+            .first()
+        )
 
 
 def _token_hash(token: str) -> str:

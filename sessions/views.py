@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
-
-from clients.selectors import client_get
 from django_scopes import scope
 
+from clients.selectors import client_get
 from practice.access import PUBLIC, requires
 
 from . import charts, selectors, services
@@ -24,11 +23,11 @@ from .availability import open_slots
 from .checkout import checkout_options
 from .forms import (
     CancelForm,
+    CarePhaseForm,
     CompleteForm,
     FindTimeForm,
     MoveForm,
     NotBookedForm,
-    CarePhaseForm,
     RoomForm,
     SeriesForm,
     ServiceForm,
@@ -62,11 +61,17 @@ def _day_param(request, practice) -> date:
 def day(request, practice_slug):
     practice = request.practice
     shown = _day_param(request, practice)
-    return render(request, "sessions/day.html", {
-        "day": shown, "previous": shown - timedelta(days=1), "next": shown + timedelta(days=1),
-        "columns": selectors.day_columns(practice=practice, day=shown),
-        "hours": [(f"{hour:02d}:00", (hour - 7) * 4 + 1) for hour in range(7, 21)],  # label, grid row
-    })
+    return render(
+        request,
+        "sessions/day.html",
+        {
+            "day": shown,
+            "previous": shown - timedelta(days=1),
+            "next": shown + timedelta(days=1),
+            "columns": selectors.day_columns(practice=practice, day=shown),
+            "hours": [(f"{hour:02d}:00", (hour - 7) * 4 + 1) for hour in range(7, 21)],  # label, grid row
+        },
+    )
 
 
 @requires("calendar.view")
@@ -77,20 +82,33 @@ def week(request, practice_slug):
     chosen = chosen or (request.user if request.user in people else (people[0] if people else None))
     shown = _day_param(request, practice)
     monday = shown - timedelta(days=shown.weekday())
-    return render(request, "sessions/week.html", {
-        "therapist": chosen, "therapists": people, "monday": monday,
-        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-        "days": selectors.week_of(practice=practice, therapist_id=chosen.pk, monday=monday) if chosen else [],
-    })
+    return render(
+        request,
+        "sessions/week.html",
+        {
+            "therapist": chosen,
+            "therapists": people,
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "days": selectors.week_of(practice=practice, therapist_id=chosen.pk, monday=monday) if chosen else [],
+        },
+    )
 
 
 @requires("calendar.view")
 def today(request, practice_slug):
     practice = request.practice
-    return render(request, "sessions/today.html", {
-        "appointments": selectors.today_for(practice=practice, therapist_id=request.user.pk),
-        "has_feed": CalendarFeed.objects.filter(practice=practice, therapist=request.user, revoked_at__isnull=True).exists(),
-    })
+    return render(
+        request,
+        "sessions/today.html",
+        {
+            "appointments": selectors.today_for(practice=practice, therapist_id=request.user.pk),
+            "has_feed": CalendarFeed.objects.filter(
+                practice=practice, therapist=request.user, revoked_at__isnull=True
+            ).exists(),
+        },
+    )
 
 
 @require_POST
@@ -120,10 +138,13 @@ def feed(request, token):
     practice = subscription.practice
     now = timezone.now()
     with scope(practice=practice):
-        appointments = (Appointment.objects.filter(practice=practice, therapist=subscription.therapist,
-                                                   status__in=Appointment.ACTIVE, starts_at__gte=now - timedelta(days=30),
-                                                   starts_at__lt=now + timedelta(days=90))
-                        .select_related("client", "service"))
+        appointments = Appointment.objects.filter(
+            practice=practice,
+            therapist=subscription.therapist,
+            status__in=Appointment.ACTIVE,
+            starts_at__gte=now - timedelta(days=30),
+            starts_at__lt=now + timedelta(days=90),
+        ).select_related("client", "service")
         body = feed_ics(practice=practice, appointments=appointments)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
@@ -139,13 +160,23 @@ def book(request, practice_slug, client_id):
     practice = request.practice
     client = client_get(practice=practice, client_id=client_id)
     people = selectors.therapists(practice=practice)
-    form = FindTimeForm(request.GET or None, practice=practice, therapists=people,
-                        initial={"day": timezone.localdate(timezone=practice.zone)})
+    form = FindTimeForm(
+        request.GET or None,
+        practice=practice,
+        therapists=people,
+        initial={"day": timezone.localdate(timezone=practice.zone)},
+    )
     slots = []
     if form.is_valid():
         data = form.cleaned_data
-        slots = open_slots(practice=practice, service=data["service"], therapist_id=data["therapist"],
-                           start=data["day"], end=data["day"] + timedelta(days=6), limit=40)
+        slots = open_slots(
+            practice=practice,
+            service=data["service"],
+            therapist_id=data["therapist"],
+            start=data["day"],
+            end=data["day"] + timedelta(days=6),
+            limit=40,
+        )
     names = {p.pk: p.get_full_name() or p.email for p in people}
     context = {"client": client, "form": form, "slots": slots, "names": names}
     return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
@@ -154,7 +185,9 @@ def book(request, practice_slug, client_id):
 def _slot_from_post(request):
     practice = request.practice
     service = get_object_or_404(Service, practice=practice, pk=request.POST.get("service"))
-    therapist = next((p for p in selectors.therapists(practice=practice) if str(p.pk) == request.POST.get("therapist")), None)
+    therapist = next(
+        (p for p in selectors.therapists(practice=practice) if str(p.pk) == request.POST.get("therapist")), None
+    )
     starts_at = parse_datetime(request.POST.get("starts_at", ""))
     if therapist is None or starts_at is None or timezone.is_naive(starts_at):
         raise ValidationError("That time could not be read; please pick it again.")
@@ -167,14 +200,26 @@ def book_slot(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
-        appointment = services.appointment_book(practice=request.practice, client=client, therapist=therapist,
-                                                service=service, starts_at=starts_at, actor=request.user)
+        appointment = services.appointment_book(
+            practice=request.practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            actor=request.user,
+        )
     except services.SlotTaken as taken:
         messages.error(request, f"{taken} Please choose another time.")
-        query = urlencode({"service": request.POST.get("service", ""), "therapist": request.POST.get("therapist", ""),
-                           "day": timezone.localdate(timezone=request.practice.zone).isoformat()})
-        return redirect(reverse("sessions:book", kwargs={"practice_slug": practice_slug, "client_id": client.pk})
-                        + f"?{query}")
+        query = urlencode(
+            {
+                "service": request.POST.get("service", ""),
+                "therapist": request.POST.get("therapist", ""),
+                "day": timezone.localdate(timezone=request.practice.zone).isoformat(),
+            }
+        )
+        return redirect(
+            reverse("sessions:book", kwargs={"practice_slug": practice_slug, "client_id": client.pk}) + f"?{query}"
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)
@@ -188,9 +233,15 @@ def book_slot(request, practice_slug, client_id):
 @requires("calendar.view")
 def appointment(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
-    return render(request, "sessions/appointment.html", {
-        "visit": visit, "cancel_form": CancelForm(), "complete_form": CompleteForm(practice=request.practice),
-    })
+    return render(
+        request,
+        "sessions/appointment.html",
+        {
+            "visit": visit,
+            "cancel_form": CancelForm(),
+            "complete_form": CompleteForm(practice=request.practice),
+        },
+    )
 
 
 def _act(request, practice_slug, appointment_id, action, done, **kwargs):
@@ -218,8 +269,15 @@ def complete(request, practice_slug, appointment_id):
     if not form.is_valid():
         messages.error(request, "Choose a recommendation from the list.")
         return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=appointment_id)
-    visit = _act(request, practice_slug, appointment_id, services.appointment_complete, "Visit completed.",
-                 interval_days=form.cleaned_data["interval_days"], recommended_service=form.cleaned_data["service"])
+    visit = _act(
+        request,
+        practice_slug,
+        appointment_id,
+        services.appointment_complete,
+        "Visit completed.",
+        interval_days=form.cleaned_data["interval_days"],
+        recommended_service=form.cleaned_data["service"],
+    )
     return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
 
 
@@ -238,14 +296,18 @@ def move(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
     people = selectors.therapists(practice=practice)
     local = timezone.localtime(visit.starts_at, practice.zone)
-    form = MoveForm(request.POST or None, therapists=people,
-                    initial={"day": local.date(), "start": local.time(), "therapist": visit.therapist_id})
+    form = MoveForm(
+        request.POST or None,
+        therapists=people,
+        initial={"day": local.date(), "start": local.time(), "therapist": visit.therapist_id},
+    )
     alternatives = []
     if request.method == "POST" and form.is_valid():
         therapist = next(p for p in people if p.pk == form.cleaned_data["therapist"])
         try:
-            services.appointment_move(appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist,
-                                      actor=request.user)
+            services.appointment_move(
+                appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist, actor=request.user
+            )
         except services.SlotTaken as taken:
             form.add_error(None, str(taken))
             alternatives = taken.alternatives
@@ -269,15 +331,26 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
         return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
     options = checkout_options(visit)
     local = timezone.localtime(options.same_time_at, practice.zone)
-    return render(request, "sessions/checkout.html", {
-        "visit": visit, "options": options, "outcome": getattr(visit, "checkout", None),
-        "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
-        "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
-        "conflicts": conflicts or [], "not_booked_form": NotBookedForm(),
-        # The front desk sees the plain-words summary the therapist approved, never the clinical note.
-        "summary": SessionNote.objects.filter(practice=practice, visit=visit, signed_at__isnull=False,
-                                              summary_approved=True).values_list("client_summary", flat=True).first(),
-    }, status=400 if conflicts or (series_form and series_form.errors) else 200)
+    return render(
+        request,
+        "sessions/checkout.html",
+        {
+            "visit": visit,
+            "options": options,
+            "outcome": getattr(visit, "checkout", None),
+            "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
+            "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
+            "conflicts": conflicts or [],
+            "not_booked_form": NotBookedForm(),
+            # The front desk sees the plain-words summary the therapist approved, never the clinical note.
+            "summary": SessionNote.objects.filter(
+                practice=practice, visit=visit, signed_at__isnull=False, summary_approved=True
+            )
+            .values_list("client_summary", flat=True)
+            .first(),
+        },
+        status=400 if conflicts or (series_form and series_form.errors) else 200,
+    )
 
 
 @require_POST
@@ -286,14 +359,23 @@ def checkout_book(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
-        booked = services.appointment_book(practice=request.practice, client=visit.client, therapist=therapist,
-                                           service=service, starts_at=starts_at, actor=request.user, checkout_of=visit)
+        booked = services.appointment_book(
+            practice=request.practice,
+            client=visit.client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            actor=request.user,
+            checkout_of=visit,
+        )
     except (services.SlotTaken, ValidationError) as error:
         messages.error(request, f"{getattr(error, 'message', error)} Here are the options as they are now.")
         return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
     services.checkout_record(visit=visit, booked=True, actor=request.user)
-    messages.success(request, f"Booked: {timezone.localtime(booked.starts_at):%A %-d %B at %H:%M}. "
-                              "The client's confirmation is on its way.")
+    messages.success(
+        request,
+        f"Booked: {timezone.localtime(booked.starts_at):%A %-d %B at %H:%M}. The client's confirmation is on its way.",
+    )
     return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
 
 
@@ -307,14 +389,22 @@ def checkout_series(request, practice_slug, appointment_id):
         return checkout(request, practice_slug, appointment_id, series_form=form)
     service = visit.recommended_service or visit.service
     try:
-        booked = services.appointment_book_series(practice=practice, client=visit.client, therapist=visit.therapist,
-                                                  service=service, starts=form.starts(practice.zone),
-                                                  actor=request.user, checkout_of=visit)
+        booked = services.appointment_book_series(
+            practice=practice,
+            client=visit.client,
+            therapist=visit.therapist,
+            service=service,
+            starts=form.starts(practice.zone),
+            actor=request.user,
+            checkout_of=visit,
+        )
     except services.SeriesConflict as conflict:
         return checkout(request, practice_slug, appointment_id, series_form=form, conflicts=conflict.conflicts)
     services.checkout_record(visit=visit, booked=True, actor=request.user, note=f"series of {len(booked)}")
-    messages.success(request, f"Booked {len(booked)} visits, the first on "
-                              f"{timezone.localtime(booked[0].starts_at):%A %-d %B at %H:%M}.")
+    messages.success(
+        request,
+        f"Booked {len(booked)} visits, the first on {timezone.localtime(booked[0].starts_at):%A %-d %B at %H:%M}.",
+    )
     return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
 
 
@@ -351,10 +441,14 @@ def _since(practice) -> date:
 @requires("figures.view")
 def figures(request, practice_slug):
     practice = request.practice
-    return render(request, "sessions/figures.html", {
-        "rows": selectors.rebooking_figures(practice=practice, since=_since(practice)),
-        "due_back": selectors.due_back(practice=practice),
-    })
+    return render(
+        request,
+        "sessions/figures.html",
+        {
+            "rows": selectors.rebooking_figures(practice=practice, since=_since(practice)),
+            "due_back": selectors.due_back(practice=practice),
+        },
+    )
 
 
 # The chart is an SVG image: its own small stylesheet is inline, allowed for this response only.
@@ -367,8 +461,14 @@ def figures_chart(request, practice_slug):
 
 # --- Schedule setup -----------------------------------------------------------------------------
 
-SETUP_FORMS = {"service": ServiceForm, "room": RoomForm, "hours": WorkingHoursForm, "time_off": TimeOffForm,
-               "technique": TechniqueForm, "phase": CarePhaseForm}
+SETUP_FORMS = {
+    "service": ServiceForm,
+    "room": RoomForm,
+    "hours": WorkingHoursForm,
+    "time_off": TimeOffForm,
+    "technique": TechniqueForm,
+    "phase": CarePhaseForm,
+}
 
 
 def _setup_form(kind, practice, data=None):
@@ -396,15 +496,22 @@ def setup(request, practice_slug):
                 messages.success(request, "Saved.")
                 return redirect("sessions:setup", practice_slug=practice_slug)
             status = 400
-    return render(request, "sessions/setup.html", {
-        "forms": forms,
-        "services": Service.objects.filter(practice=practice),
-        "rooms": Room.objects.filter(practice=practice),
-        "hours": WorkingHours.objects.filter(practice=practice).select_related("therapist"),
-        "time_off": TimeOff.objects.filter(practice=practice, ends_at__gte=timezone.now()).select_related("therapist"),
-        "techniques": Technique.objects.filter(practice=practice),
-        "phases": CarePhase.objects.filter(practice=practice),
-    }, status=status)
+    return render(
+        request,
+        "sessions/setup.html",
+        {
+            "forms": forms,
+            "services": Service.objects.filter(practice=practice),
+            "rooms": Room.objects.filter(practice=practice),
+            "hours": WorkingHours.objects.filter(practice=practice).select_related("therapist"),
+            "time_off": TimeOff.objects.filter(practice=practice, ends_at__gte=timezone.now()).select_related(
+                "therapist"
+            ),
+            "techniques": Technique.objects.filter(practice=practice),
+            "phases": CarePhase.objects.filter(practice=practice),
+        },
+        status=status,
+    )
 
 
 @require_POST

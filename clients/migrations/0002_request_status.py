@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0001_initial'),
+        ("clients", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='client',
-            name='status',
-            field=models.CharField(choices=[('request', 'New request'), ('active', 'Active'), ('archived', 'Archived')], default='active', max_length=20),
+            model_name="client",
+            name="status",
+            field=models.CharField(
+                choices=[("request", "New request"), ("active", "Active"), ("archived", "Archived")],
+                default="active",
+                max_length=20,
+            ),
         ),
     ]

@@ -18,11 +18,23 @@ class ClientFactory(factory.django.DjangoModelFactory):
 def intake_answers(**overrides) -> dict:
     """A complete, valid set of intake answers (IntakeVersion fields)."""
     answers = {
-        "cautions": [], "caution_details": "", "pain_ratings": {"neck": 6}, "reason_for_visit": "Stiff neck",
-        "goals": "Turn my head freely", "pressure": "medium", "focus_areas": ["neck"], "avoid_areas": ["feet"],
-        "area_notes": "", "conversation": "quiet", "comfort_notes": "", "consent_to_treatment": True,
-        "signature_name": "Client Example", "reminder_channel": "email", "followup_consent": True,
-        "marketing_email": False, "marketing_sms": False,
+        "cautions": [],
+        "caution_details": "",
+        "pain_ratings": {"neck": 6},
+        "reason_for_visit": "Stiff neck",
+        "goals": "Turn my head freely",
+        "pressure": "medium",
+        "focus_areas": ["neck"],
+        "avoid_areas": ["feet"],
+        "area_notes": "",
+        "conversation": "quiet",
+        "comfort_notes": "",
+        "consent_to_treatment": True,
+        "signature_name": "Client Example",
+        "reminder_channel": "email",
+        "followup_consent": True,
+        "marketing_email": False,
+        "marketing_sms": False,
     }
     return {**answers, **overrides}
 
@@ -30,9 +42,16 @@ def intake_answers(**overrides) -> dict:
 def intake_post(**overrides) -> dict:
     """The same answers as the intake form posts them."""
     post = {
-        "reason_for_visit": "Stiff neck", "goals": "Turn my head freely", "pressure": "medium",
-        "focus_areas": ["neck"], "avoid_areas": ["feet"], "conversation": "quiet", "pain_neck": "6",
-        "consent_to_treatment": "on", "signature_name": "Client Example", "reminder_channel": "email",
+        "reason_for_visit": "Stiff neck",
+        "goals": "Turn my head freely",
+        "pressure": "medium",
+        "focus_areas": ["neck"],
+        "avoid_areas": ["feet"],
+        "conversation": "quiet",
+        "pain_neck": "6",
+        "consent_to_treatment": "on",
+        "signature_name": "Client Example",
+        "reminder_channel": "email",
         "followup_consent": "on",
     }
     return {**post, **overrides}

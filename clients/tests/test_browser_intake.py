@@ -15,10 +15,16 @@ TABLET = {"viewport": {"width": 1024, "height": 768}}
 
 
 def test_a_client_fills_the_intake_on_a_phone_and_the_therapist_reads_it_on_the_brief(
-        live_server, browser, owner, therapist, practice):
+    live_server, browser, owner, therapist, practice
+):
     with scope(practice=practice):
-        newcomer = ClientFactory(practice=practice, first_name="Quinn", last_name="Lockridge",
-                                 email="quinn@clients.example", alerts="Latex allergy")
+        newcomer = ClientFactory(
+            practice=practice,
+            first_name="Quinn",
+            last_name="Lockridge",
+            email="quinn@clients.example",
+            alerts="Latex allergy",
+        )
         link = intake_link_send(client=newcomer, actor=owner)
     path = intake_link_url(link).split(":8000", 1)[1]
 

@@ -24,10 +24,19 @@ def _client(practice, **fields):
 
 
 def test_the_front_desk_adds_a_client(client_for, front_desk, practice, clients_url):
-    response = client_for(front_desk).post(f"{clients_url}new/", {
-        "first_name": "Morgan", "last_name": "Juniper", "email": "morgan@clients.example", "phone": "(603) 555-0199",
-        "date_of_birth": "1985-04-02", "first_massage": "true", "heard_via": "web", "alerts": "Latex allergy",
-    })
+    response = client_for(front_desk).post(
+        f"{clients_url}new/",
+        {
+            "first_name": "Morgan",
+            "last_name": "Juniper",
+            "email": "morgan@clients.example",
+            "phone": "(603) 555-0199",
+            "date_of_birth": "1985-04-02",
+            "first_massage": "true",
+            "heard_via": "web",
+            "alerts": "Latex allergy",
+        },
+    )
     with scopes_disabled():
         added = Client.objects.get(last_name="Juniper")
     assert response.status_code == 302 and response["Location"] == f"{clients_url}{added.pk}/"
@@ -37,30 +46,44 @@ def test_the_front_desk_adds_a_client(client_for, front_desk, practice, clients_
 
 
 def test_bad_input_is_explained_field_by_field_and_nothing_typed_is_lost(client_for, owner, clients_url):
-    response = client_for(owner).post(f"{clients_url}new/", {
-        "first_name": "Noor", "last_name": "", "email": "noor@", "phone": "call me", "date_of_birth": "2999-01-01",
-        "heard_via": "other", "occupation": "Carpenter",
-    })
+    response = client_for(owner).post(
+        f"{clients_url}new/",
+        {
+            "first_name": "Noor",
+            "last_name": "",
+            "email": "noor@",
+            "phone": "call me",
+            "date_of_birth": "2999-01-01",
+            "heard_via": "other",
+            "occupation": "Carpenter",
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) == {"last_name", "email", "phone", "date_of_birth", "heard_via_detail"}
     assert "future" in errors["date_of_birth"][0] and "six digits" in errors["phone"][0]
     assert b'value="Noor"' in response.content and b'value="Carpenter"' in response.content
-    impossible = client_for(owner).post(f"{clients_url}new/", {"first_name": "A", "last_name": "B", "date_of_birth": "1990-13-45"})
+    impossible = client_for(owner).post(
+        f"{clients_url}new/", {"first_name": "A", "last_name": "B", "date_of_birth": "1990-13-45"}
+    )
     assert "date_of_birth" in impossible.context["form"].errors
     with scopes_disabled():
         assert not Client.objects.exists()
 
 
 def test_a_duplicate_email_or_phone_asks_before_creating(client_for, owner, practice, clients_url):
-    existing = _client(practice, first_name="Sage", last_name="Hollis", email="sage@clients.example", phone="+1 603 555 0142")
+    existing = _client(
+        practice, first_name="Sage", last_name="Hollis", email="sage@clients.example", phone="+1 603 555 0142"
+    )
     as_owner = client_for(owner)
     for typed in ({"email": "SAGE@clients.example"}, {"phone": "603-555-0142"}):
         asked = as_owner.post(f"{clients_url}new/", {"first_name": "Sage", "last_name": "Hollis-Ray", **typed})
         assert asked.status_code == 200 and asked.context["duplicates"] == [existing]
         assert b"may be someone you already have" in asked.content and b'value="Hollis-Ray"' in asked.content
-    confirmed = as_owner.post(f"{clients_url}new/", {"first_name": "Sage", "last_name": "Hollis-Ray",
-                                                     "email": "sage@clients.example", "confirm_duplicate": "true"})
+    confirmed = as_owner.post(
+        f"{clients_url}new/",
+        {"first_name": "Sage", "last_name": "Hollis-Ray", "email": "sage@clients.example", "confirm_duplicate": "true"},
+    )
     assert confirmed.status_code == 302
     with scopes_disabled():
         assert Client.objects.filter(first_name="Sage").count() == 2
@@ -126,10 +149,17 @@ def test_the_list_costs_the_same_few_queries_for_many_clients(client_for, owner,
 
 def test_an_edit_is_audited_with_the_fields_that_changed(client_for, owner, practice, clients_url):
     target = _client(practice, first_name="Ellis", last_name="Ivers")
-    response = client_for(owner).post(f"{clients_url}{target.pk}/edit/", {
-        "first_name": "Ellis", "last_name": "Ivers", "email": target.email, "phone": target.phone,
-        "alerts": "Recent shoulder surgery", "occupation": "Nurse",
-    })
+    response = client_for(owner).post(
+        f"{clients_url}{target.pk}/edit/",
+        {
+            "first_name": "Ellis",
+            "last_name": "Ivers",
+            "email": target.email,
+            "phone": target.phone,
+            "alerts": "Recent shoulder surgery",
+            "occupation": "Nurse",
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
         event = AuditEvent.objects.get(record_id=str(target.pk), action="change")

@@ -43,32 +43,40 @@ def test_versions_are_numbered_and_never_changed(client_record):
 
 def test_a_staff_edit_keeps_the_signature_and_a_diff_shows_what_changed(client_for, therapist, client_record):
     signed = _record(client_record)
-    response = client_for(therapist).post(_url(client_record, "intake/edit/"),
-                                          intake_post(pressure="firm", pain_neck="3", avoid_areas=["feet", "legs"]))
+    response = client_for(therapist).post(
+        _url(client_record, "intake/edit/"), intake_post(pressure="firm", pain_neck="3", avoid_areas=["feet", "legs"])
+    )
     assert response.status_code == 302
     with scopes_disabled():
         latest = IntakeVersion.objects.get(client=client_record, number=2)
     assert latest.source == "staff" and latest.created_by == therapist
     assert latest.consent_to_treatment and latest.signed_at == signed.signed_at
     changes = {c["field"]: (c["before"], c["after"]) for c in intake_changes(signed, latest)}
-    assert changes == {"pain_ratings": ("Neck 6/10", "Neck 3/10"), "pressure": ("Medium", "Firm"),
-                       "avoid_areas": ("Feet", "Feet, Legs")}
+    assert changes == {
+        "pain_ratings": ("Neck 6/10", "Neck 3/10"),
+        "pressure": ("Medium", "Firm"),
+        "avoid_areas": ("Feet", "Feet, Legs"),
+    }
     page = client_for(therapist).get(_url(client_record, "intake/compare/"))
     assert b"Medium" in page.content and b"Firm" in page.content
 
 
-@pytest.mark.parametrize("bad,field,message", [
-    ({"pain_neck": "11"}, "pain_neck", "0 to 10"),
-    ({"pain_neck": "-1"}, "pain_neck", "0 to 10"),
-    ({"pain_neck": "a lot"}, "pain_neck", "number from 0 to 10"),
-    ({"pressure": ""}, "pressure", "required"),
-    ({"pressure": "crushing"}, "pressure", "valid choice"),
-    ({"cautions": ["allergies"]}, "caution_details", "details"),
-    ({"focus_areas": ["neck"], "avoid_areas": ["neck"]}, "avoid_areas", "both"),
-])
+@pytest.mark.parametrize(
+    "bad,field,message",
+    [
+        ({"pain_neck": "11"}, "pain_neck", "0 to 10"),
+        ({"pain_neck": "-1"}, "pain_neck", "0 to 10"),
+        ({"pain_neck": "a lot"}, "pain_neck", "number from 0 to 10"),
+        ({"pressure": ""}, "pressure", "required"),
+        ({"pressure": "crushing"}, "pressure", "valid choice"),
+        ({"cautions": ["allergies"]}, "caution_details", "details"),
+        ({"focus_areas": ["neck"], "avoid_areas": ["neck"]}, "avoid_areas", "both"),
+    ],
+)
 def test_bad_intake_answers_are_explained_and_kept(client_for, therapist, client_record, bad, field, message):
-    response = client_for(therapist).post(_url(client_record, "intake/edit/"),
-                                          intake_post(goals="Sleep through the night", **bad))
+    response = client_for(therapist).post(
+        _url(client_record, "intake/edit/"), intake_post(goals="Sleep through the night", **bad)
+    )
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert b"Sleep through the night" in response.content
@@ -82,8 +90,10 @@ def test_consents_follow_the_intake_into_the_outreach_ledger(client_for, owner, 
 
     def consents(address="devon@clients.example"):
         with scope(practice=practice):
-            return {p: has_consent(practice=practice, channel="email", address=address, purpose=p)
-                    for p in (Purpose.MARKETING, Purpose.CARE, Purpose.REMINDERS)}
+            return {
+                p: has_consent(practice=practice, channel="email", address=address, purpose=p)
+                for p in (Purpose.MARKETING, Purpose.CARE, Purpose.REMINDERS)
+            }
 
     assert consents() == {Purpose.MARKETING: True, Purpose.CARE: True, Purpose.REMINDERS: True}
     _record(client_record, marketing_email=False, followup_consent=True, reminder_channel="none")
@@ -92,8 +102,10 @@ def test_consents_follow_the_intake_into_the_outreach_ledger(client_for, owner, 
         withdrawal = ConsentEvent.objects.filter(purpose=Purpose.MARKETING).latest("at")
     assert withdrawal.client_ref == client_record.pk and withdrawal.note == "intake v2"
     # A new address gets the answers the client gave.
-    client_for(owner).post(_url(client_record, "edit/"), {"first_name": "Devon", "last_name": "Everly",
-                                                          "email": "devon.new@clients.example"})
+    client_for(owner).post(
+        _url(client_record, "edit/"),
+        {"first_name": "Devon", "last_name": "Everly", "email": "devon.new@clients.example"},
+    )
     assert consents("devon.new@clients.example")[Purpose.CARE] is True
 
 
@@ -137,7 +149,9 @@ def test_the_owner_exports_a_client_and_it_is_audited(client_for, owner, client_
     data = json.loads(exported.content)
     assert exported["Content-Disposition"].startswith("attachment")
     assert data["client"]["email"] == "devon@clients.example"
-    assert data["intake_versions"][0]["pressure"] == "medium" and data["intake_versions"][0]["pain_ratings"] == {"neck": 6}
+    assert data["intake_versions"][0]["pressure"] == "medium" and data["intake_versions"][0]["pain_ratings"] == {
+        "neck": 6
+    }
     assert any(c["purpose"] == "marketing" and c["granted"] for c in data["consents"])
     readable = as_owner.get(_url(client_record, "export/"))
     assert readable.status_code == 200 and b"Intake version 1" in readable.content

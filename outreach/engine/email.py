@@ -29,8 +29,15 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def make_message(name: str, to: str, context: dict, *, unsubscribe_url: str = "", message_id: str = "",
-                 attachments: list[dict] | None = None) -> EmailMultiAlternatives:
+def make_message(
+    name: str,
+    to: str,
+    context: dict,
+    *,
+    unsubscribe_url: str = "",
+    message_id: str = "",
+    attachments: list[dict] | None = None,
+) -> EmailMultiAlternatives:
     """Render emails/<name>.{subject.txt,txt,html} for `to`. `context["practice"]` gives the From name
     and the Reply-To; with `unsubscribe_url` the message carries RFC 8058 one-click headers and the
     templates show the link. `message_id` keeps one Message-ID across retries, so a receiver can

@@ -53,22 +53,28 @@ class OutboxMessage(TenantModel):
     kind = models.CharField(max_length=50, help_text="What sort of message, e.g. staff_invitation, followup.")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     template = models.CharField(max_length=100, help_text="emails/<template>.{subject.txt,txt,html}")
-    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder,
-                               help_text="Template data; cleared once the message is done with.")
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="Template data; cleared once the message is done with.",
+    )
     subject = models.CharField(max_length=255, blank=True, help_text="As sent.")
     idempotency_key = models.CharField(max_length=200)
     due_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     attempts = models.PositiveSmallIntegerField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True,
-                                       help_text="While sending: when an unfinished claim may be taken again.")
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: when an unfinished claim may be taken again."
+    )
     last_error = models.TextField(blank=True)
     skip_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -119,8 +125,9 @@ class ConsentEvent(TenantModel):
     source = models.CharField(max_length=20, choices=Source.choices)
     note = models.CharField(max_length=300, blank=True)
     client_ref = models.UUIDField(null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -17,9 +17,20 @@ Status = OutboxMessage.Status
 logger = logging.getLogger(__name__)
 
 
-def enqueue(*, practice: Practice, kind: str, purpose: str, template: str, address: str, idempotency_key: str,
-            context: dict | None = None, channel: str = Channel.EMAIL, due_at=None, client_ref=None,
-            created_by=None) -> OutboxMessage:
+def enqueue(
+    *,
+    practice: Practice,
+    kind: str,
+    purpose: str,
+    template: str,
+    address: str,
+    idempotency_key: str,
+    context: dict | None = None,
+    channel: str = Channel.EMAIL,
+    due_at=None,
+    client_ref=None,
+    created_by=None,
+) -> OutboxMessage:
     """Put one message in the outbox, in the caller's transaction, so it exists exactly when the
     event that causes it does. `idempotency_key` (e.g. "followup:<appointment uuid>") is unique per
     practice: enqueueing the same key again returns the existing row unchanged. `context` must be
@@ -31,9 +42,15 @@ def enqueue(*, practice: Practice, kind: str, purpose: str, template: str, addre
             practice=practice,
             idempotency_key=idempotency_key,
             defaults={
-                "kind": kind, "purpose": purpose, "template": template, "channel": channel,
-                "address": normalise_address(channel, address), "context": context or {},
-                "due_at": due_at or timezone.now(), "client_ref": client_ref, "created_by": created_by,
+                "kind": kind,
+                "purpose": purpose,
+                "template": template,
+                "channel": channel,
+                "address": normalise_address(channel, address),
+                "context": context or {},
+                "due_at": due_at or timezone.now(),
+                "client_ref": client_ref,
+                "created_by": created_by,
             },
         )
     return message
@@ -63,7 +80,9 @@ def message_cancel_by_key(*, practice: Practice, idempotency_key: str) -> bool:
 def message_retry(*, message: OutboxMessage) -> OutboxMessage:
     """Send a failed message again at the next dispatch, with a fresh set of attempts."""
     if not message.can_retry:
-        raise ValidationError(f"Only failed messages can be retried; this one is {message.get_status_display().lower()}.")
+        raise ValidationError(
+            f"Only failed messages can be retried; this one is {message.get_status_display().lower()}."
+        )
     message.status = Status.SCHEDULED
     message.due_at = timezone.now()
     message.attempts = 0
@@ -75,9 +94,11 @@ def dispatch_soon() -> None:
     """Ask for a dispatch right after the caller's transaction commits, for a message someone is
     waiting for (a one-time code). Best effort: if the broker is unreachable, the minutely
     dispatch sends it anyway."""
+
     def publish():
         try:
             current_app.send_task("outreach.tasks.dispatch_due_messages")
         except Exception as error:  # the message is safe in the outbox; only the shortcut failed
             logger.warning("could not ask for an early dispatch: %r", error)
+
     transaction.on_commit(publish)

@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0003_newsletter'),
+        ("outreach", "0003_newsletter"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followupsettings',
-            name='digest_hour',
-            field=models.PositiveSmallIntegerField(default=8, help_text='Local hour of the morning call-list email.'),
+            model_name="followupsettings",
+            name="digest_hour",
+            field=models.PositiveSmallIntegerField(default=8, help_text="Local hour of the morning call-list email."),
         ),
         migrations.AddField(
-            model_name='followupsettings',
-            name='recall_after_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text='Days after the recommended interval has passed before the recall goes out.'),
+            model_name="followupsettings",
+            name="recall_after_days",
+            field=models.PositiveSmallIntegerField(
+                default=7, help_text="Days after the recommended interval has passed before the recall goes out."
+            ),
         ),
         migrations.AddField(
-            model_name='followupsettings',
-            name='recalls_enabled',
-            field=models.BooleanField(default=True, help_text='Remind clients who are overdue for their next visit.'),
+            model_name="followupsettings",
+            name="recalls_enabled",
+            field=models.BooleanField(default=True, help_text="Remind clients who are overdue for their next visit."),
         ),
     ]

@@ -26,8 +26,12 @@ def workers(redis, smtp, tmp_path):
 
     class Workers(list):
         def start(self, **options):
-            worker = WorkerProcess(broker_url=redis.url, smtp_port=smtp.port,
-                                   log_path=tmp_path / f"{options.get('command', 'worker')}-{len(self)}.log", **options)
+            worker = WorkerProcess(
+                broker_url=redis.url,
+                smtp_port=smtp.port,
+                log_path=tmp_path / f"{options.get('command', 'worker')}-{len(self)}.log",
+                **options,
+            )
             self.append(worker)
             return worker.start()
 

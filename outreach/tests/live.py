@@ -110,7 +110,8 @@ class PrivateRedis:
     def start(self):
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(self._answers, timeout=10, message="redis-server did not start")
         return self
@@ -143,8 +144,16 @@ class WorkerProcess:
     """`celery worker` in a process of its own (threads pool, so SIGKILL takes all of it at once);
     `command="beat"` runs celery beat the same way."""
 
-    def __init__(self, *, broker_url: str, smtp_port: int, log_path: Path, lease_seconds: int = 3,
-                 command: str = "worker", dispatch_every_seconds: int = 60):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        smtp_port: int,
+        log_path: Path,
+        lease_seconds: int = 3,
+        command: str = "worker",
+        dispatch_every_seconds: int = 60,
+    ):
         self.log_path = log_path
         self.command = command
         self.env = {
@@ -165,15 +174,31 @@ class WorkerProcess:
             arguments = ["beat", "--loglevel", "INFO", "--schedule", str(self.log_path.with_suffix(".schedule"))]
             started = b"beat: Starting"
         else:
-            arguments = ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                         "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            arguments = [
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
             started = b" ready."
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", *arguments],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: started in self.log_path.read_bytes() or self.process.poll() is not None,
-                 timeout=60, message=f"celery {self.command} did not start")
+        wait_for(
+            lambda: started in self.log_path.read_bytes() or self.process.poll() is not None,
+            timeout=60,
+            message=f"celery {self.command} did not start",
+        )
         assert self.process.poll() is None, self.log_path.read_text()
         return self
 

@@ -32,7 +32,8 @@ def _shot(page, name):
 
 
 def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
-        live_server, sign_in, browser, browser_page, therapist, practice, send_outbox, settings, tmp_path):
+    live_server, sign_in, browser, browser_page, therapist, practice, send_outbox, settings, tmp_path
+):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # where the PDF is stored
     cache.clear()  # the shared page's rate limits count in the cache
     mail.outbox.clear()

@@ -24,19 +24,31 @@ from sessions.tests.factories import ServiceFactory, weekly_hours
 def setup(practice, therapist):
     with scope(practice=practice):
         weekly_hours(practice, therapist, days=range(5))  # open Monday to Friday
-        yield {"practice": practice, "therapist": therapist, "service": ServiceFactory(practice=practice, name="Swedish")}
+        yield {
+            "practice": practice,
+            "therapist": therapist,
+            "service": ServiceFactory(practice=practice, name="Swedish"),
+        }
 
 
 def _client(practice, **answers):
-    client = ClientFactory(practice=practice, first_name="Morgan", email="morgan@clients.example", phone="+1 603 555 0101")
+    client = ClientFactory(
+        practice=practice, first_name="Morgan", email="morgan@clients.example", phone="+1 603 555 0101"
+    )
     intake_record(client=client, source="client_link", answers=intake_answers(**answers))
     return client
 
 
 def _visit(setup, client, local: datetime):
     practice = setup["practice"]
-    booked = appointment_book(practice=practice, client=client, therapist=setup["therapist"], service=setup["service"],
-                              starts_at=local.replace(tzinfo=practice.zone), notify=False)
+    booked = appointment_book(
+        practice=practice,
+        client=client,
+        therapist=setup["therapist"],
+        service=setup["service"],
+        starts_at=local.replace(tzinfo=practice.zone),
+        notify=False,
+    )
     return appointment_complete(appointment=booked)
 
 
@@ -57,7 +69,9 @@ def test_a_completed_visit_queues_one_email_at_ten_the_next_open_day(setup):
     assert message.channel == "email" and message.address == "morgan@clients.example"
     local = message.due_at.astimezone(setup["practice"].zone)
     assert (local.strftime("%A"), local.hour) == ("Monday", 10)  # the weekend is closed
-    settings_for(setup["practice"]).__class__.objects.filter(practice=setup["practice"]).update(send_on_closed_days=True)
+    settings_for(setup["practice"]).__class__.objects.filter(practice=setup["practice"]).update(
+        send_on_closed_days=True
+    )
     thursday = _visit(setup, client, datetime(2030, 12, 12, 9, 0))
     assert _followup(thursday).due_at.astimezone(setup["practice"].zone).strftime("%A %H:%M") == "Friday 10:00"
 
@@ -66,17 +80,20 @@ def test_the_follow_up_hour_is_local_across_the_dst_change(setup, therapist):
     practice = setup["practice"]
     weekly_hours(practice, therapist, days=[5, 6])  # open every day now
     client = _client(practice)
-    before = _followup(_visit(setup, client, datetime(2026, 10, 30, 9, 0)))   # due Sat 31 Oct, EDT
-    after = _followup(_visit(setup, client, datetime(2026, 10, 31, 9, 0)))    # due Sun 1 Nov, EST
+    before = _followup(_visit(setup, client, datetime(2026, 10, 30, 9, 0)))  # due Sat 31 Oct, EDT
+    after = _followup(_visit(setup, client, datetime(2026, 10, 31, 9, 0)))  # due Sun 1 Nov, EST
     assert before.due_at.astimezone(UTC).hour == 14 and after.due_at.astimezone(UTC).hour == 15
     assert {m.due_at.astimezone(practice.zone).hour for m in (before, after)} == {10}
 
 
-@pytest.mark.parametrize("answers,first_timer,channel", [
-    ({}, False, "email"),
-    ({}, True, "call"),                              # first-timers get a call
-    ({"reminder_channel": "sms"}, False, "call"),    # prefers the phone
-])
+@pytest.mark.parametrize(
+    "answers,first_timer,channel",
+    [
+        ({}, False, "email"),
+        ({}, True, "call"),  # first-timers get a call
+        ({"reminder_channel": "sms"}, False, "call"),  # prefers the phone
+    ],
+)
 def test_email_or_call(setup, answers, first_timer, channel):
     client = _client(setup["practice"], **answers)
     client.first_massage = first_timer
@@ -86,8 +103,14 @@ def test_email_or_call(setup, answers, first_timer, channel):
 
 def test_no_email_consent_means_a_call(setup):
     client = _client(setup["practice"])
-    consent_record(practice=setup["practice"], channel="email", address=client.email, purpose="care", granted=False,
-                   source="unsubscribe")
+    consent_record(
+        practice=setup["practice"],
+        channel="email",
+        address=client.email,
+        purpose="care",
+        granted=False,
+        source="unsubscribe",
+    )
     message = _followup(_visit(setup, client, datetime(2030, 12, 9, 10, 0)))
     assert message.channel == "call" and message.address == "+1 603 555 0101"
 
@@ -96,9 +119,16 @@ def test_the_email_carries_the_summary_and_a_rebooking_link_or_the_next_visit(se
     practice = setup["practice"]
     patient = _client(practice)
     visit = _visit(setup, patient, datetime(2030, 12, 9, 10, 0))
-    SessionNote.objects.create(practice=practice, visit=visit, client=patient, therapist=visit.therapist,
-                               client_summary="Your shoulders eased well.", summary_approved=True,
-                               pressure_used="firm", signed_at=timezone.now())
+    SessionNote.objects.create(
+        practice=practice,
+        visit=visit,
+        client=patient,
+        therapist=visit.therapist,
+        client_summary="Your shoulders eased well.",
+        summary_approved=True,
+        pressure_used="firm",
+        signed_at=timezone.now(),
+    )
     _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 1, tzinfo=practice.zone))
     [email] = mailoutbox
     assert "Your shoulders eased well." in email.body and "How are you feeling" in email.subject
@@ -110,8 +140,14 @@ def test_the_email_carries_the_summary_and_a_rebooking_link_or_the_next_visit(se
 
     rebooked_client = _client(practice)
     second = _visit(setup, rebooked_client, datetime(2030, 12, 9, 13, 30))
-    appointment_book(practice=practice, client=rebooked_client, therapist=second.therapist, service=second.service,
-                     starts_at=datetime(2030, 12, 16, 13, 30).replace(tzinfo=practice.zone), notify=False)
+    appointment_book(
+        practice=practice,
+        client=rebooked_client,
+        therapist=second.therapist,
+        service=second.service,
+        starts_at=datetime(2030, 12, 16, 13, 30).replace(tzinfo=practice.zone),
+        notify=False,
+    )
     mailoutbox.clear()
     _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 2, tzinfo=practice.zone))
     [email] = mailoutbox
@@ -121,8 +157,14 @@ def test_the_email_carries_the_summary_and_a_rebooking_link_or_the_next_visit(se
 def test_consent_withdrawn_after_scheduling_skips_the_follow_up(setup, send_outbox, mailoutbox):
     patient = _client(setup["practice"])
     visit = _visit(setup, patient, datetime(2030, 12, 9, 10, 0))
-    consent_record(practice=setup["practice"], channel="email", address=patient.email, purpose="care", granted=False,
-                   source="unsubscribe")
+    consent_record(
+        practice=setup["practice"],
+        channel="email",
+        address=patient.email,
+        purpose="care",
+        granted=False,
+        source="unsubscribe",
+    )
     _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 1, tzinfo=setup["practice"].zone))
     assert mailoutbox == [] and _followup(visit).status == "skipped"
 
@@ -156,8 +198,14 @@ def test_the_self_rebooking_link(setup, send_outbox, mailoutbox, client):
         assert page.status_code == 200 and page.context["slots"]
         first = page.context["slots"][0]
         # Someone else takes the first time meanwhile: a clear message and fresh options.
-        appointment_book(practice=practice, client=ClientFactory(practice=practice), therapist=setup["therapist"],
-                         service=setup["service"], starts_at=first.starts_at, notify=False)
+        appointment_book(
+            practice=practice,
+            client=ClientFactory(practice=practice),
+            therapist=setup["therapist"],
+            service=setup["service"],
+            starts_at=first.starts_at,
+            notify=False,
+        )
         taken = client.post(path, {"starts_at": first.starts_at.isoformat()})
         assert taken.status_code == 409 and b"someone has just taken" in taken.content
         assert first not in taken.context["slots"]

@@ -35,13 +35,16 @@ def test_markdown_is_rendered_and_sanitised():
     assert "<script" not in html and 'href="https://x.example"' in html
 
 
-def test_a_newsletter_reaches_only_opted_in_clients_of_its_practice(client_for, owner, practice, other_practice,
-                                                                     send_outbox, mailoutbox):
+def test_a_newsletter_reaches_only_opted_in_clients_of_its_practice(
+    client_for, owner, practice, other_practice, send_outbox, mailoutbox
+):
     yes, no = _clients(practice, opted_in=3, opted_out=2)
     _clients(other_practice, opted_in=2, opted_out=0)
     as_owner = client_for(owner)
-    created = as_owner.post(f"/p/{practice.slug}/newsletters/new/", {
-        "subject": "Spring hours", "body_markdown": "We are open **Saturdays** now.", "audience": "all"})
+    created = as_owner.post(
+        f"/p/{practice.slug}/newsletters/new/",
+        {"subject": "Spring hours", "body_markdown": "We are open **Saturdays** now.", "audience": "all"},
+    )
     with scopes_disabled():
         newsletter = Newsletter.objects.get(subject="Spring hours")
     assert created.status_code == 302
@@ -50,8 +53,14 @@ def test_a_newsletter_reaches_only_opted_in_clients_of_its_practice(client_for, 
     as_owner.post(f"/p/{practice.slug}/newsletters/{newsletter.pk}/schedule/", {"send_at": ""})
     # One client changes their mind before the copies go out.
     with scope(practice=practice):
-        consent_record(practice=practice, channel="email", address=yes[0].email, purpose="marketing", granted=False,
-                       source="unsubscribe")
+        consent_record(
+            practice=practice,
+            channel="email",
+            address=yes[0].email,
+            purpose="marketing",
+            granted=False,
+            source="unsubscribe",
+        )
     send_outbox()
     received = sorted(m.to[0] for m in mailoutbox if m.subject == "Spring hours")
     assert received == sorted(c.email for c in yes[1:])
@@ -88,10 +97,17 @@ def test_a_scheduled_newsletter_waits_for_its_time_and_cannot_be_scheduled_twice
 
 def _overdue_visit(practice, therapist, client, days_ago=40, interval=14):
     starts = timezone.now() - timedelta(days=days_ago)
-    return Appointment.objects.create(practice=practice, client=client, therapist=therapist,
-                                      service=ServiceFactory(practice=practice), starts_at=starts,
-                                      ends_at=starts + timedelta(hours=1), blocked_until=starts + timedelta(hours=1),
-                                      status="completed", recommended_interval_days=interval)
+    return Appointment.objects.create(
+        practice=practice,
+        client=client,
+        therapist=therapist,
+        service=ServiceFactory(practice=practice),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        blocked_until=starts + timedelta(hours=1),
+        status="completed",
+        recommended_interval_days=interval,
+    )
 
 
 def test_recalls_go_once_per_interval_and_land_on_the_call_list(practice, therapist, send_outbox, mailoutbox):
@@ -113,17 +129,21 @@ def test_recalls_go_once_per_interval_and_land_on_the_call_list(practice, therap
 
 def test_the_morning_digest_lists_each_persons_calls(practice, therapist, owner, send_outbox, mailoutbox):
     with scope(practice=practice):
-        CallTask.objects.create(practice=practice, client_ref=ClientFactory(practice=practice).pk,
-                                assigned_to=therapist, reason="follow-up", client_name="Blair Hollis",
-                                phone="+1 603 555 0133", due_on=timezone.localdate(timezone=practice.zone))
+        CallTask.objects.create(
+            practice=practice,
+            client_ref=ClientFactory(practice=practice).pk,
+            assigned_to=therapist,
+            reason="follow-up",
+            client_name="Blair Hollis",
+            phone="+1 603 555 0133",
+            due_on=timezone.localdate(timezone=practice.zone),
+        )
         eight = timezone.localtime(timezone.now(), practice.zone).replace(hour=8)
         assert queue_digests(practice, now=eight.replace(hour=7)) == 0
         assert queue_digests(practice, now=eight) == 1
     send_outbox()
     [digest] = mailoutbox
     assert digest.to == [therapist.email] and "Blair Hollis" in digest.body and "(1)" in digest.subject
-
-
 
 
 def test_a_newsletter_as_a_real_smtp_server_receives_it(practice, settings, send_outbox):
@@ -134,8 +154,9 @@ def test_a_newsletter_as_a_real_smtp_server_receives_it(practice, settings, send
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
         with scope(practice=practice):
-            newsletter = Newsletter.objects.create(practice=practice, subject="Winter hours",
-                                                   body_markdown="Open **late on Thursdays** from December.")
+            newsletter = Newsletter.objects.create(
+                practice=practice, subject="Winter hours", body_markdown="Open **late on Thursdays** from December."
+            )
             newsletter_schedule(newsletter=newsletter, send_at=timezone.now())
         send_outbox()
     [raw] = sink.raw
@@ -145,6 +166,9 @@ def test_a_newsletter_as_a_real_smtp_server_receives_it(practice, settings, send
 
 
 def test_the_live_preview_renders_what_is_typed_safely(client_for, owner, practice):
-    response = client_for(owner).post(f"/p/{practice.slug}/newsletters/preview/",
-                                      {"body_markdown": "Hello **there** <script>x</script>"}, HTTP_HX_REQUEST="true")
+    response = client_for(owner).post(
+        f"/p/{practice.slug}/newsletters/preview/",
+        {"body_markdown": "Hello **there** <script>x</script>"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.content == b"<p>Hello <strong>there</strong> </p>"

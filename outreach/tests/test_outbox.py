@@ -29,8 +29,14 @@ def in_scope(practice):
 
 
 def _enqueue(practice, key="note:1", **overrides):
-    fields = {"kind": "test_note", "purpose": Purpose.TRANSACTIONAL, "template": "test_note",
-              "address": "Avery@Clients.example", "idempotency_key": key, "context": {"first_name": "Avery"}}
+    fields = {
+        "kind": "test_note",
+        "purpose": Purpose.TRANSACTIONAL,
+        "template": "test_note",
+        "address": "Avery@Clients.example",
+        "idempotency_key": key,
+        "context": {"first_name": "Avery"},
+    }
     return enqueue(practice=practice, **{**fields, **overrides})
 
 
@@ -90,9 +96,13 @@ def test_a_lapsed_claim_is_claimed_again_and_gives_up_after_the_last_attempt(in_
 def test_a_row_locked_by_another_dispatcher_is_skipped_not_waited_for(practice):
     locked, free = _enqueue(practice, key="locked"), _enqueue(practice, key="free")
     settings_dict = connection.settings_dict
-    other = psycopg2.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"],
-                             host=settings_dict["HOST"], port=settings_dict["PORT"] or None,
-                             password=settings_dict["PASSWORD"] or None)
+    other = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or None,
+        password=settings_dict["PASSWORD"] or None,
+    )
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT id FROM outreach_outboxmessage WHERE id = %s FOR UPDATE", [str(locked.pk)])
@@ -140,8 +150,14 @@ def test_a_sent_email_speaks_for_the_practice_and_keeps_no_content(in_scope, smt
 
 
 def test_marketing_carries_one_click_unsubscribe(in_scope, smtp):
-    consent_record(practice=in_scope, channel="email", address="avery@clients.example", purpose=Purpose.MARKETING,
-                   granted=True, source=ConsentEvent.Source.INTAKE)
+    consent_record(
+        practice=in_scope,
+        channel="email",
+        address="avery@clients.example",
+        purpose=Purpose.MARKETING,
+        granted=True,
+        source=ConsentEvent.Source.INTAKE,
+    )
     assert _send_now(_enqueue(in_scope, purpose=Purpose.MARKETING)) == Status.SENT
     [received] = smtp.messages
     assert re.search(rb"\r?\nList-Unsubscribe: <http://127\.0\.0\.1:8000/unsubscribe/\S+/>\r?\n", smtp.raw[0])
@@ -153,11 +169,23 @@ def test_marketing_carries_one_click_unsubscribe(in_scope, smtp):
 
 
 def test_consent_withdrawn_after_scheduling_skips_the_message_with_a_reason(in_scope, smtp):
-    consent_record(practice=in_scope, channel="email", address="avery@clients.example", purpose=Purpose.CARE,
-                   granted=True, source=ConsentEvent.Source.INTAKE)
+    consent_record(
+        practice=in_scope,
+        channel="email",
+        address="avery@clients.example",
+        purpose=Purpose.CARE,
+        granted=True,
+        source=ConsentEvent.Source.INTAKE,
+    )
     message = _enqueue(in_scope, purpose=Purpose.CARE, due_at=timezone.now() + timedelta(minutes=5))
-    consent_record(practice=in_scope, channel="email", address="AVERY@clients.example", purpose=Purpose.CARE,
-                   granted=False, source=ConsentEvent.Source.UNSUBSCRIBE)
+    consent_record(
+        practice=in_scope,
+        channel="email",
+        address="AVERY@clients.example",
+        purpose=Purpose.CARE,
+        granted=False,
+        source=ConsentEvent.Source.UNSUBSCRIBE,
+    )
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         assert _send_now(message) == Status.SKIPPED
     message = _reload(message)

@@ -12,10 +12,12 @@ def _messages(practice):
     with scope(practice=practice):
         return {
             "sent": OutboxMessageFactory(practice=practice, status=Status.SENT, kind="staff_invitation"),
-            "skipped": OutboxMessageFactory(practice=practice, status=Status.SKIPPED,
-                                            skip_reason="No consent on record for care follow-ups."),
-            "failed": OutboxMessageFactory(practice=practice, status=Status.FAILED, attempts=5,
-                                           last_error="SMTPServerDisconnected('gone')"),
+            "skipped": OutboxMessageFactory(
+                practice=practice, status=Status.SKIPPED, skip_reason="No consent on record for care follow-ups."
+            ),
+            "failed": OutboxMessageFactory(
+                practice=practice, status=Status.FAILED, attempts=5, last_error="SMTPServerDisconnected('gone')"
+            ),
             "scheduled": OutboxMessageFactory(practice=practice),
         }
 

@@ -23,7 +23,9 @@ def _setup(practice, other_practice):
     return client, partner, foreign
 
 
-def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(client_for, therapist, practice, other_practice):
+def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(
+    client_for, therapist, practice, other_practice
+):
     client, partner, _ = _setup(practice, other_practice)
     url = f"/p/{practice.slug}/clients/{client.pk}/releases/"
     as_therapist = client_for(therapist)
@@ -36,7 +38,11 @@ def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(client_f
     as_therapist.post(url, {"partner": str(partner.pk), "signed_name": "jules abernathy", "expires_on": until})
     with scope(practice=practice):
         release = valid_release(client=client, partner=partner)
-        assert release is not None and release.signed_ip == "127.0.0.1" and release_refusal(client=client, partner=partner) == ""
+        assert (
+            release is not None
+            and release.signed_ip == "127.0.0.1"
+            and release_refusal(client=client, partner=partner) == ""
+        )
     with time_machine.travel(timezone.now() + timedelta(days=31)), scope(practice=practice):
         assert "expired" in release_refusal(client=client, partner=partner)
     as_therapist.post(f"{url}{release.pk}/revoke/")
@@ -49,8 +55,10 @@ def test_a_signed_release_allows_reports_until_it_expires_or_is_revoked(client_f
 
 def test_another_practices_partner_cannot_be_authorised(client_for, owner, practice, other_practice):
     client, _, foreign = _setup(practice, other_practice)
-    response = client_for(owner).post(f"/p/{practice.slug}/clients/{client.pk}/releases/",
-                                      {"partner": str(foreign.pk), "signed_name": "Jules Abernathy"})
+    response = client_for(owner).post(
+        f"/p/{practice.slug}/clients/{client.pk}/releases/",
+        {"partner": str(foreign.pk), "signed_name": "Jules Abernathy"},
+    )
     assert response.status_code == 400 and b"Choose the partner" in response.content
     with scopes_disabled():
         assert not ReleaseAuthorisation.objects.exists()
@@ -61,8 +69,9 @@ def test_the_front_desk_does_not_handle_releases(client_for, front_desk, practic
     assert client_for(front_desk).get(f"/p/{practice.slug}/clients/{client.pk}/releases/").status_code == 403
 
 
-def test_the_client_signs_a_requested_release_on_their_own_intake_page(client, client_for, therapist, practice,
-                                                                       other_practice, send_outbox, mailoutbox):
+def test_the_client_signs_a_requested_release_on_their_own_intake_page(
+    client, client_for, therapist, practice, other_practice, send_outbox, mailoutbox
+):
     from django.core.cache import cache
 
     from clients.tests.factories import intake_post
@@ -78,12 +87,22 @@ def test_the_client_signs_a_requested_release_on_their_own_intake_page(client, c
     assert "I authorise Harbour Test Massage to send progress reports about my massage therapy to Quayside" in page
     with scope(practice=practice):
         request = ReleaseRequest.objects.get(client=jules)
-    answers = {"me-first_name": "Jules", "me-last_name": "Abernathy", "me-email": jules.email,
-               "me-phone": jules.phone, **intake_post(signature_name="Jules A.")}
+    answers = {
+        "me-first_name": "Jules",
+        "me-last_name": "Abernathy",
+        "me-email": jules.email,
+        "me-phone": jules.phone,
+        **intake_post(signature_name="Jules A."),
+    }
     bad = client.post(path, {**answers, "consent_to_treatment": "", "extra_consent": f"release-{request.pk}"})
-    assert bad.status_code == 400 and 'checked' in bad.content.decode().split(f'value="release-{request.pk}"')[1].split('>')[0]
-    assert client.post(path, {**answers, "extra_consent": f"release-{request.pk}"},
-                       REMOTE_ADDR="198.51.100.9").status_code == 302
+    assert (
+        bad.status_code == 400
+        and "checked" in bad.content.decode().split(f'value="release-{request.pk}"')[1].split(">")[0]
+    )
+    assert (
+        client.post(path, {**answers, "extra_consent": f"release-{request.pk}"}, REMOTE_ADDR="198.51.100.9").status_code
+        == 302
+    )
     with scope(practice=practice):
         release = valid_release(client=jules, partner=partner)
         assert release.source == "intake_link" and release.signed_name == "Jules A."
@@ -93,20 +112,29 @@ def test_the_client_signs_a_requested_release_on_their_own_intake_page(client, c
     assert "Waiting for the client to sign" not in releases_page and "in force until" in releases_page
 
 
-def test_a_release_left_unticked_on_the_intake_page_is_not_signed(client, client_for, therapist, practice,
-                                                                  other_practice, send_outbox, mailoutbox):
+def test_a_release_left_unticked_on_the_intake_page_is_not_signed(
+    client, client_for, therapist, practice, other_practice, send_outbox, mailoutbox
+):
     from clients.tests.factories import intake_post
 
     jules, partner, _ = _setup(practice, other_practice)
-    client_for(therapist).post(f"/p/{practice.slug}/clients/{jules.pk}/releases/",
-                               {"partner": str(partner.pk), "action": "request"})
+    client_for(therapist).post(
+        f"/p/{practice.slug}/clients/{jules.pk}/releases/", {"partner": str(partner.pk), "action": "request"}
+    )
     send_outbox()
     path = re.search(r"https?://[^/\s]+(/intake/\S+/)", mailoutbox[-1].body).group(1)
-    answers = {"me-first_name": "Jules", "me-last_name": "Abernathy", "me-email": jules.email,
-               "me-phone": jules.phone, **intake_post(signature_name="Jules Abernathy")}
+    answers = {
+        "me-first_name": "Jules",
+        "me-last_name": "Abernathy",
+        "me-email": jules.email,
+        "me-phone": jules.phone,
+        **intake_post(signature_name="Jules Abernathy"),
+    }
     forged = "release-00000000-0000-0000-0000-000000000000"  # not offered: ignored
     assert client.post(path, {**answers, "extra_consent": forged}).status_code == 302
     with scope(practice=practice):
         assert valid_release(client=jules, partner=partner) is None
-    assert "Waiting for the client to sign" in client_for(therapist).get(
-        f"/p/{practice.slug}/clients/{jules.pk}/releases/").content.decode()
+    assert (
+        "Waiting for the client to sign"
+        in client_for(therapist).get(f"/p/{practice.slug}/clients/{jules.pk}/releases/").content.decode()
+    )

@@ -56,7 +56,8 @@ def _events(share) -> list[str]:
 
 
 def test_the_partner_opens_the_report_with_the_emailed_code_and_every_step_is_recorded(
-        practice, therapist, client_for, send_outbox):
+    practice, therapist, client_for, send_outbox
+):
     report = rendered_report(practice, therapist)
     path = _send(client_for, therapist, report, send_outbox)
     email = mail.outbox[-1]
@@ -94,17 +95,18 @@ def test_the_partner_opens_the_report_with_the_emailed_code_and_every_step_is_re
         assert share.download_count == 1 and share.first_opened_at is not None
         download = ShareAccess.objects.get(share=share, event="download")
         assert download.user_agent == "ClinicBrowser/1.0" and download.ip_address == "127.0.0.1"
-        audited = list(AuditEvent.objects.filter(record_id=str(report.pk), action="download")
-                       .values_list("actor_label", flat=True))
+        audited = list(
+            AuditEvent.objects.filter(record_id=str(report.pk), action="download").values_list("actor_label", flat=True)
+        )
     assert audited == ["Quayside Chiropractic (report link)"]
-    assert _events(share) == ["view", "refused", "code_sent", "code_wrong", "code_ok", "view", "download",
-                              "code_wrong"]
+    assert _events(share) == ["view", "refused", "code_sent", "code_wrong", "code_ok", "view", "download", "code_wrong"]
     staff_page = client_for(therapist).get(f"/p/{practice.slug}/reports/{report.pk}/")
     assert "Downloaded 1×" in staff_page.content.decode()
 
 
 def test_tampered_other_practice_expired_and_revoked_links_open_nothing(
-        practice, other_practice, therapist, client_for, send_outbox):
+    practice, other_practice, therapist, client_for, send_outbox
+):
     report = rendered_report(practice, therapist)
     path = _send(client_for, therapist, report, send_outbox)
     token = path.rstrip("/").rsplit("/", 1)[-1]
@@ -126,8 +128,7 @@ def test_tampered_other_practice_expired_and_revoked_links_open_nothing(
         assert ReportShare.objects.get(pk=share.pk).download_count == 0
 
 
-def test_a_revoked_release_closes_links_already_sent_and_refuses_new_ones(practice, therapist, client_for,
-                                                                          send_outbox):
+def test_a_revoked_release_closes_links_already_sent_and_refuses_new_ones(practice, therapist, client_for, send_outbox):
     report = rendered_report(practice, therapist)
     path = _send(client_for, therapist, report, send_outbox)
     doctor = _open(path, send_outbox)
@@ -171,16 +172,23 @@ def test_guessing_codes_is_limited(practice, therapist, client_for, send_outbox)
     guesser.post(path, {"action": "send_code"})
     send_outbox()
     statuses = [guesser.post(path, {"action": "verify", "code": f"{n:06d}"}).status_code for n in range(6)]
-    assert statuses[-1] == 400 and b"Too many wrong codes" in guesser.post(path, {"action": "verify", "code": "1"}).content
+    assert (
+        statuses[-1] == 400 and b"Too many wrong codes" in guesser.post(path, {"action": "verify", "code": "1"}).content
+    )
     throttled = [guesser.get(path).status_code for _ in range(20)]
     assert throttled[-1] == 429
 
 
-def test_a_doctor_sees_their_other_valid_reports_from_any_of_their_links(practice, therapist, client_for,
-                                                                          send_outbox):
+def test_a_doctor_sees_their_other_valid_reports_from_any_of_their_links(practice, therapist, client_for, send_outbox):
     first = rendered_report(practice, therapist)
-    second = rendered_report(practice, therapist, first_name="Robin", last_name="Sato", hour=14,
-                             partner_email="dr.okafor@quayside-chiro.example")
+    second = rendered_report(
+        practice,
+        therapist,
+        first_name="Robin",
+        last_name="Sato",
+        hour=14,
+        partner_email="dr.okafor@quayside-chiro.example",
+    )
     with scope(practice=practice):  # the second client's partner is the same doctor's practice
         ReleaseAuthorisation.objects.filter(client=second.client).update(partner=first.partner)
         second.partner = first.partner

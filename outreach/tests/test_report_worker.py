@@ -39,8 +39,9 @@ def _report(report_id) -> ProgressReport:
         return ProgressReport.objects.get(pk=report_id)
 
 
-def test_a_worker_renders_the_report_and_the_partner_downloads_it(practice, therapist, client_for, redis, smtp,
-                                                                   workers, settings, tmp_path):
+def test_a_worker_renders_the_report_and_the_partner_downloads_it(
+    practice, therapist, client_for, redis, smtp, workers, settings, tmp_path
+):
     cache.clear()
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # the worker gets the same folder
     report = draft_report(practice, therapist, visits=8)

@@ -42,8 +42,13 @@ def test_the_draft_is_assembled_from_the_signed_notes_of_the_period(practice, th
         SessionNote.objects.filter(visit=visits[3]).update(signed_at=None)  # a draft note is left out
         start, end = default_period(practice)
         report = report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
-    assert report.facts["attendance"] == {"attended": 3, "cancelled": 1, "late_cancelled": 1, "no_show": 0,
-                                          "upcoming": 0}
+    assert report.facts["attendance"] == {
+        "attended": 3,
+        "cancelled": 1,
+        "late_cancelled": 1,
+        "no_show": 0,
+        "upcoming": 0,
+    }
     assert [visit["signed"] for visit in report.facts["visits"]] == [False, True, True]
     assert report.facts["pain_change"][0] == {"area": "Neck", "first": 4, "latest": 3}
 
@@ -63,16 +68,31 @@ def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_pract
     from practice.models import Membership
 
     with scope(practice=practice):  # another client of the same practice, with another partner
-        client_with_history(practice, therapist, first_name="Morgan", last_name="Pellegrino",
-                            partner_email="other@elsewhere.example", hour=14)
+        client_with_history(
+            practice,
+            therapist,
+            first_name="Morgan",
+            last_name="Pellegrino",
+            partner_email="other@elsewhere.example",
+            hour=14,
+        )
     with scope(practice=other_practice):
         Membership.objects.create(practice=other_practice, user=therapist, role=Membership.Role.THERAPIST)
         client_with_history(other_practice, therapist, first_name="Casey", last_name="Lindqvist")
     report = rendered_report(practice, therapist, visits=5)
     text = _pdf_text(report)
-    for fact in ("Harbour Test Massage", "Progress report", "Jules Abernathy", "9 Mar 1984", "Dr. Ada Okafor",
-                 "Quayside Chiropractic", "5 visits attended", "Neck: 8/10 at the first rated visit, 4/10 at the latest",
-                 "Page 1 of", "Confidential health information"):
+    for fact in (
+        "Harbour Test Massage",
+        "Progress report",
+        "Jules Abernathy",
+        "9 Mar 1984",
+        "Dr. Ada Okafor",
+        "Quayside Chiropractic",
+        "5 visits attended",
+        "Neck: 8/10 at the first rated visit, 4/10 at the latest",
+        "Page 1 of",
+        "Confidential health information",
+    ):
         assert fact in text, fact
     for stranger in ("Morgan", "Pellegrino", "Casey", "Lindqvist", "Elsewhere"):
         assert stranger not in text
@@ -80,8 +100,10 @@ def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_pract
 
 
 def test_note_text_is_escaped_and_local_files_are_never_embedded(practice, therapist):
-    hostile = ('<a rel="attachment" href="file:///etc/hostname">host</a> <img src="file:///etc/passwd"> '
-               '<link rel="attachment" href="file:///etc/hostname">')
+    hostile = (
+        '<a rel="attachment" href="file:///etc/hostname">host</a> <img src="file:///etc/passwd"> '
+        '<link rel="attachment" href="file:///etc/hostname">'
+    )
     report = draft_report(practice, therapist, extra_note=hostile)
     with scope(practice=practice):
         report_save_draft(report=report, fields={"plan": f"Plan {hostile}"})
@@ -106,14 +128,22 @@ def test_the_fetcher_refuses_everything_but_rebooks_static_files(tmp_path):
     assert b"Progress-report PDFs" in fetcher.fetch(f"{STATIC_ORIGIN}/static/css/report.css").read()
     secret = tmp_path / "secret.txt"
     secret.write_text("do-not-embed-me")
-    for url in (secret.as_uri(), "file:///etc/hostname", f"{STATIC_ORIGIN}/static/../../config/settings/base.py",
-                f"{STATIC_ORIGIN}/static/%2e%2e/%2e%2e/manage.py", "http://127.0.0.1:8000/static/css/report.css",
-                "data:text/plain,hello", f"{STATIC_ORIGIN}/media/anything"):
+    for url in (
+        secret.as_uri(),
+        "file:///etc/hostname",
+        f"{STATIC_ORIGIN}/static/../../config/settings/base.py",
+        f"{STATIC_ORIGIN}/static/%2e%2e/%2e%2e/manage.py",
+        "http://127.0.0.1:8000/static/css/report.css",
+        "data:text/plain,hello",
+        f"{STATIC_ORIGIN}/media/anything",
+    ):
         with pytest.raises(RefusedResource):
             fetcher.fetch(url)
     # Unescaped HTML that asks for local files gets none of them, even bypassing the template.
-    pdf = html_to_pdf(f'<p>x</p><img src="{secret.as_uri()}"><a rel="attachment" href="{secret.as_uri()}">a</a>'
-                      f'<link rel="attachment" href="{secret.as_uri()}">')
+    pdf = html_to_pdf(
+        f'<p>x</p><img src="{secret.as_uri()}"><a rel="attachment" href="{secret.as_uri()}">a</a>'
+        f'<link rel="attachment" href="{secret.as_uri()}">'
+    )
     reader = PdfReader(io.BytesIO(pdf.content))
     assert reader.attachments == {} and not reader.pages[0].images
     assert b"do-not-embed-me" not in pdf.content
@@ -141,8 +171,7 @@ def test_a_missing_expired_or_revoked_release_refuses_creation_and_signing(pract
             report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
         with pytest.raises(ValidationError, match="revoked their authorisation"):
             report_sign(report=report, actor=therapist)
-        ReleaseAuthorisation.objects.filter(pk=release.pk).update(revoked_at=None,
-                                                                  expires_on=end - timedelta(days=1))
+        ReleaseAuthorisation.objects.filter(pk=release.pk).update(revoked_at=None, expires_on=end - timedelta(days=1))
         with pytest.raises(ValidationError, match="expired"):
             report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
         ReleaseAuthorisation.objects.filter(pk=release.pk).delete()
@@ -164,22 +193,27 @@ def test_a_signed_report_is_final_and_signing_is_audited(practice, therapist):
             report_save_draft(report=report, fields={"plan": "changed"})
     with scopes_disabled():
         assert set(AuditEvent.objects.filter(record_id=str(report.pk)).values_list("action", flat=True)) == {
-            "create", "sign"}
+            "create",
+            "sign",
+        }
 
 
 def test_a_period_must_be_in_order_and_not_in_the_future(practice, therapist):
     with scope(practice=practice):
         client, partner = client_with_history(practice, therapist)
         today = timezone.localdate(timezone=practice.zone)
-        for start, end, message in ((today, today - timedelta(days=1), "end on or after"),
-                                    (today, today + timedelta(days=1), "future"),
-                                    (today - timedelta(days=900), today, "two years")):
+        for start, end, message in (
+            (today, today - timedelta(days=1), "end on or after"),
+            (today, today + timedelta(days=1), "future"),
+            (today - timedelta(days=900), today, "two years"),
+        ):
             with pytest.raises(ValidationError, match=message):
                 report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
 
 
-def test_erasing_the_client_deletes_their_report_pdfs(practice, owner, therapist, settings,
-                                                       django_capture_on_commit_callbacks):
+def test_erasing_the_client_deletes_their_report_pdfs(
+    practice, owner, therapist, settings, django_capture_on_commit_callbacks
+):
     from clients.services import client_erase
 
     report = rendered_report(practice, therapist)

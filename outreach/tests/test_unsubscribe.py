@@ -19,8 +19,14 @@ ADDRESS = "casey@clients.example"
 def subscribed(practice):
     with scope(practice=practice):
         for purpose in (Purpose.MARKETING, Purpose.CARE):
-            consent_record(practice=practice, channel="email", address=ADDRESS, purpose=purpose, granted=True,
-                           source=ConsentEvent.Source.INTAKE)
+            consent_record(
+                practice=practice,
+                channel="email",
+                address=ADDRESS,
+                purpose=purpose,
+                granted=True,
+                source=ConsentEvent.Source.INTAKE,
+            )
     return practice
 
 
@@ -30,8 +36,10 @@ def _path(practice, purpose=Purpose.MARKETING):
 
 def _consents(practice):
     with scope(practice=practice):
-        return {p: has_consent(practice=practice, channel="email", address=ADDRESS, purpose=p)
-                for p in (Purpose.MARKETING, Purpose.CARE)}
+        return {
+            p: has_consent(practice=practice, channel="email", address=ADDRESS, purpose=p)
+            for p in (Purpose.MARKETING, Purpose.CARE)
+        }
 
 
 def test_get_only_asks_and_post_unsubscribes_that_purpose_alone(client, subscribed):
@@ -74,7 +82,9 @@ def test_a_tampered_link_is_refused_and_records_nothing(client, subscribed):
 def test_a_link_cannot_be_turned_into_another_purpose(client, subscribed):
     """The purpose is inside the signed payload: a marketing link re-signed for care by anyone
     without the key does not verify, and the genuine marketing link leaves care alone."""
-    marketing = unsubscribe_token(practice_id=subscribed.pk, channel="email", address=ADDRESS, purpose=Purpose.MARKETING)
+    marketing = unsubscribe_token(
+        practice_id=subscribed.pk, channel="email", address=ADDRESS, purpose=Purpose.MARKETING
+    )
     care = unsubscribe_token(practice_id=subscribed.pk, channel="email", address=ADDRESS, purpose=Purpose.CARE)
     spliced = marketing.rpartition(":")[0].rpartition(":")[0] + ":" + care.split(":", 1)[1]
     assert client.post(f"/unsubscribe/{spliced}/").status_code == 400

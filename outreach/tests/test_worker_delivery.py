@@ -6,9 +6,9 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from kombu.exceptions import OperationalError
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from kombu.exceptions import OperationalError
 
 from outreach.engine.consent import consent_record
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
@@ -23,9 +23,15 @@ DISPATCHED = "outreach.tasks.dispatch_due_messages"  # the worker logs "<name>[<
 def _enqueue_many(practice, prefix, count, **overrides):
     with scope(practice=practice):
         return [
-            enqueue(practice=practice, kind="test_note", purpose=overrides.get("purpose", Purpose.TRANSACTIONAL),
-                    template="test_note", address=f"{prefix}{n}@clients.example", idempotency_key=f"{prefix}:{n}",
-                    context={"first_name": f"{prefix.title()} {n}"})
+            enqueue(
+                practice=practice,
+                kind="test_note",
+                purpose=overrides.get("purpose", Purpose.TRANSACTIONAL),
+                template="test_note",
+                address=f"{prefix}{n}@clients.example",
+                idempotency_key=f"{prefix}:{n}",
+                context={"first_name": f"{prefix.title()} {n}"},
+            )
             for n in range(count)
         ]
 
@@ -47,13 +53,22 @@ def _assert_each_delivered_once(smtp, messages):
 def test_due_messages_reach_a_real_smtp_server(practice, redis, smtp, workers):
     notes = _enqueue_many(practice, "note", 4)
     with scope(practice=practice):
-        consent_record(practice=practice, channel="email", address="news0@clients.example", purpose=Purpose.MARKETING,
-                       granted=True, source=ConsentEvent.Source.INTAKE)
+        consent_record(
+            practice=practice,
+            channel="email",
+            address="news0@clients.example",
+            purpose=Purpose.MARKETING,
+            granted=True,
+            source=ConsentEvent.Source.INTAKE,
+        )
     news = _enqueue_many(practice, "news", 2, purpose=Purpose.MARKETING)  # news1 never consented
     workers.start()
     tick(redis.url)
-    wait_for(lambda: len(smtp.messages) == 5 and not _statuses(notes + news).get(Status.SENDING),
-             timeout=30, message="five messages delivered")
+    wait_for(
+        lambda: len(smtp.messages) == 5 and not _statuses(notes + news).get(Status.SENDING),
+        timeout=30,
+        message="five messages delivered",
+    )
 
     _assert_each_delivered_once(smtp, notes + news[:1])
     by_recipient = {m["To"]: m for m in smtp.messages}
@@ -72,8 +87,11 @@ def test_a_worker_killed_mid_batch_leaves_every_message_sent_exactly_once(practi
     tick(redis.url)
     assert smtp.gate_closed.wait(30), "the first worker never got twelve messages out"
     # Senders that had their 250 reply commit "sent" a moment later; kill once they have.
-    wait_for(lambda: _statuses(messages).get(Status.SENT, 0) >= len(smtp.messages), timeout=10,
-             message="accepted messages recorded as sent")
+    wait_for(
+        lambda: _statuses(messages).get(Status.SENT, 0) >= len(smtp.messages),
+        timeout=10,
+        message="accepted messages recorded as sent",
+    )
     first.kill()
     in_flight = _statuses(messages)
     assert 12 <= len(smtp.messages) < 40 and in_flight[Status.SENDING] > 0, in_flight
@@ -81,15 +99,21 @@ def test_a_worker_killed_mid_batch_leaves_every_message_sent_exactly_once(practi
     smtp.open_gate()
     workers.start()
     # Beat's part, ticking until every lapsed claim has been taken again and sent.
-    wait_for(lambda: _ticked(redis.url) and _statuses(messages).get(Status.SENT, 0) == 40, timeout=60,
-             interval=0.5, message=f"all 40 sent after the kill: {_statuses(messages)}")
+    wait_for(
+        lambda: _ticked(redis.url) and _statuses(messages).get(Status.SENT, 0) == 40,
+        timeout=60,
+        interval=0.5,
+        message=f"all 40 sent after the kill: {_statuses(messages)}",
+    )
 
     _assert_each_delivered_once(smtp, messages)
     with scopes_disabled():
         retried = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], attempts__gt=1).count()
     assert retried > 0  # the messages the killed worker held were claimed again
-    print(f"kill test: 40 messages, 1 worker killed with {in_flight[Status.SENDING]} claimed, "
-          f"{retried} claimed again, {len(smtp.messages)} received, 0 duplicates")
+    print(
+        f"kill test: 40 messages, 1 worker killed with {in_flight[Status.SENDING]} claimed, "
+        f"{retried} claimed again, {len(smtp.messages)} received, 0 duplicates"
+    )
 
 
 def _ticked(broker_url) -> bool:
@@ -110,18 +134,27 @@ def test_a_redis_outage_loses_nothing(practice, redis, smtp, workers):
     redis.stop()
     during = _enqueue_many(practice, "during", 10)
     assert not _ticked(redis.url)  # beat cannot reach the broker either
-    wait_for(lambda: worker.log_count("Cannot connect to redis") >= 1, timeout=30,
-             message="the worker noticed the broker was gone")
+    wait_for(
+        lambda: worker.log_count("Cannot connect to redis") >= 1,
+        timeout=30,
+        message="the worker noticed the broker was gone",
+    )
     redis.start()  # empty: whatever the broker held is gone
 
     # The worker reconnects on its own; beat's ticks get through again.
-    wait_for(lambda: _ticked(redis.url) and _statuses(during).get(Status.SENT, 0) == 10, timeout=90,
-             interval=0.5, message=f"all sent after the outage: {_statuses(during)}")
+    wait_for(
+        lambda: _ticked(redis.url) and _statuses(during).get(Status.SENT, 0) == 10,
+        timeout=90,
+        interval=0.5,
+        message=f"all sent after the outage: {_statuses(during)}",
+    )
 
     _assert_each_delivered_once(smtp, before + during)
 
 
-def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(practice, therapist, redis, smtp, workers):
+def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(
+    practice, therapist, redis, smtp, workers
+):
     """Beat and a worker, both real processes; the test only completes a visit and waits."""
     from clients.services import intake_record
     from clients.tests.factories import ClientFactory, intake_answers
@@ -132,8 +165,14 @@ def test_completing_a_visit_leads_to_exactly_one_follow_up_when_its_time_comes(p
         client = ClientFactory(practice=practice, first_name="Ellis", email="ellis@clients.example")
         intake_record(client=client, source="client_link", answers=intake_answers())
         starts = timezone.now().replace(microsecond=0) - timedelta(hours=2)
-        visit = appointment_book(practice=practice, client=client, therapist=therapist, notify=False,
-                                 service=ServiceFactory(practice=practice), starts_at=starts)
+        visit = appointment_book(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            notify=False,
+            service=ServiceFactory(practice=practice),
+            starts_at=starts,
+        )
         appointment_complete(appointment=visit)
         followup = OutboxMessage.objects.get(idempotency_key=f"followup:{visit.pk}")
     assert followup.due_at > timezone.now() + timedelta(hours=10)  # tomorrow at the practice's hour
@@ -159,5 +198,8 @@ def _wait_for_dispatches(worker, count):
 
 
 def _dispatches_done(worker) -> int:
-    return sum(1 for line in worker.log_path.read_text(errors="replace").splitlines()
-               if DISPATCHED in line and "succeeded" in line)
+    return sum(
+        1
+        for line in worker.log_path.read_text(errors="replace").splitlines()
+        if DISPATCHED in line and "succeeded" in line
+    )

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0001_initial'),
+        ("practice", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='practice',
-            name='reminder_hours_before',
-            field=models.PositiveSmallIntegerField(default=24, help_text='When appointment reminders go out, in hours before the visit (0: no reminders).'),
+            model_name="practice",
+            name="reminder_hours_before",
+            field=models.PositiveSmallIntegerField(
+                default=24, help_text="When appointment reminders go out, in hours before the visit (0: no reminders)."
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0002_practice_reminder_hours'),
+        ("practice", "0002_practice_reminder_hours"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='practice',
-            name='logo_png',
-            field=models.BinaryField(blank=True, help_text="The practice's logo, normalised to a small PNG (letterheads).", null=True),
+            model_name="practice",
+            name="logo_png",
+            field=models.BinaryField(
+                blank=True, help_text="The practice's logo, normalised to a small PNG (letterheads).", null=True
+            ),
         ),
     ]

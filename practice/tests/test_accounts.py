@@ -20,11 +20,19 @@ def _sign_in(client, email, password):
 
 
 def test_sign_up_creates_a_practice_with_its_owner_and_signs_in(client, db):
-    response = client.post("/signup/", {
-        "practice_name": "Willow Lane Massage", "slug": "willow-lane", "time_zone": "Europe/Dublin",
-        "first_name": "Ash", "last_name": "Lane", "email": "ash@willow.example",
-        "password1": PASSWORD, "password2": PASSWORD,
-    })
+    response = client.post(
+        "/signup/",
+        {
+            "practice_name": "Willow Lane Massage",
+            "slug": "willow-lane",
+            "time_zone": "Europe/Dublin",
+            "first_name": "Ash",
+            "last_name": "Lane",
+            "email": "ash@willow.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/p/willow-lane/"
     practice = Practice.objects.get(slug="willow-lane")
     assert practice.time_zone == "Europe/Dublin"
@@ -33,15 +41,24 @@ def test_sign_up_creates_a_practice_with_its_owner_and_signs_in(client, db):
 
 
 def test_sign_up_answers_bad_input_field_by_field(client, practice):
-    response = client.post("/signup/", {
-        "practice_name": "", "slug": practice.slug, "time_zone": "Mars/Olympus",
-        "first_name": "A", "last_name": "B", "email": "nope", "password1": "short", "password2": "other",
-    })
+    response = client.post(
+        "/signup/",
+        {
+            "practice_name": "",
+            "slug": practice.slug,
+            "time_zone": "Mars/Olympus",
+            "first_name": "A",
+            "last_name": "B",
+            "email": "nope",
+            "password1": "short",
+            "password2": "other",
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) >= {"practice_name", "slug", "time_zone", "email", "password2"}
     assert "taken" in errors["slug"][0]
-    assert b'aria-describedby' in response.content  # error text is tied to its field
+    assert b"aria-describedby" in response.content  # error text is tied to its field
     assert not User.objects.filter(first_name="A").exists()
 
 

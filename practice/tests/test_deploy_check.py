@@ -33,8 +33,9 @@ print("hasher:", identify_hasher(make_password("a passphrase")).algorithm)
 def test_production_settings_pass_the_deploy_check_and_hash_with_argon2():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_"))}
     env.update(PRODUCTION_ENV)
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "WARNINGS" not in output and "no issues" in output, output

@@ -11,10 +11,24 @@ Role = Membership.Role
 
 def test_the_policy_is_what_the_practice_expects():
     assert perms_for_role(Role.OWNER) == set(PERMISSIONS)
-    everyone = {"practice.view", "clients.view", "clients.edit", "intake.send", "calendar.view", "appointments.book",
-                "calls.work", "referrals.attribute"}
-    assert perms_for_role(Role.THERAPIST) == everyone | {"intake.view", "intake.edit", "notes.view", "notes.write",
-                                                         "releases.manage", "reports.manage"}
+    everyone = {
+        "practice.view",
+        "clients.view",
+        "clients.edit",
+        "intake.send",
+        "calendar.view",
+        "appointments.book",
+        "calls.work",
+        "referrals.attribute",
+    }
+    assert perms_for_role(Role.THERAPIST) == everyone | {
+        "intake.view",
+        "intake.edit",
+        "notes.view",
+        "notes.write",
+        "releases.manage",
+        "reports.manage",
+    }
     assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage", "figures.view"}
 
 

@@ -15,8 +15,14 @@ def _image(size=(1200, 400), fmt="PNG") -> SimpleUploadedFile:
 
 
 def _details(practice) -> dict:
-    return {"name": practice.name, "time_zone": practice.time_zone, "address": "1 Quay Street", "phone": "",
-            "email": "", "reminder_hours_before": 24}
+    return {
+        "name": practice.name,
+        "time_zone": practice.time_zone,
+        "address": "1 Quay Street",
+        "phone": "",
+        "email": "",
+        "reminder_hours_before": 24,
+    }
 
 
 def test_the_owner_uploads_a_logo_that_is_stored_as_a_small_png(client_for, owner, practice):

@@ -27,8 +27,12 @@ def test_inside_a_scope_a_query_sees_only_that_practice_without_naming_it(practi
 
 def test_a_view_sees_only_its_own_practice(client_for, owner, outsider, practice, other_practice):
     with scopes_disabled():
-        audit_record(practice=other_practice, actor=outsider, action="view",
-                     record=Client.objects.create(practice=other_practice, first_name="Secret", last_name="Elsewhere"))
+        audit_record(
+            practice=other_practice,
+            actor=outsider,
+            action="view",
+            record=Client.objects.create(practice=other_practice, first_name="Secret", last_name="Elsewhere"),
+        )
     page = client_for(owner).get(f"/p/{practice.slug}/audit/")
     assert page.status_code == 200
     assert b"Secret Elsewhere" not in page.content

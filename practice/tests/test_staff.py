@@ -23,7 +23,9 @@ def _link_from(mail):
     return re.search(r"https?://[^/\s]+(/invitations/[^/\s]+/)", mail.body).group(1)
 
 
-def test_an_invited_person_creates_an_account_and_joins_once(client, client_for, owner, practice, mailoutbox, send_outbox):
+def test_an_invited_person_creates_an_account_and_joins_once(
+    client, client_for, owner, practice, mailoutbox, send_outbox
+):
     response = _invite(client_for(owner), practice)
     send_outbox()
     assert response.status_code == 302
@@ -33,7 +35,9 @@ def test_an_invited_person_creates_an_account_and_joins_once(client, client_for,
 
     page = client.get(link)
     assert page.status_code == 200 and b"Create my account" in page.content
-    joined = client.post(link, {"first_name": "Nia", "last_name": "Oakes", "password1": PASSWORD, "password2": PASSWORD})
+    joined = client.post(
+        link, {"first_name": "Nia", "last_name": "Oakes", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert joined.status_code == 302 and joined["Location"] == f"/p/{practice.slug}/"
     membership = Membership.objects.get(practice=practice, user__email="newhire@staff.example")
     assert membership.role == Role.THERAPIST
@@ -52,7 +56,9 @@ def test_an_expired_invitation_explains_itself(client, client_for, owner, practi
     assert page.status_code == 410 and b"expired" in page.content
 
 
-def test_an_existing_account_joins_after_signing_in_with_the_invited_address(client_for, owner, practice, outsider, mailoutbox, send_outbox):
+def test_an_existing_account_joins_after_signing_in_with_the_invited_address(
+    client_for, owner, practice, outsider, mailoutbox, send_outbox
+):
     _invite(client_for(owner), practice, email=outsider.email, role=Role.FRONT_DESK)
     send_outbox()
     link = _link_from(mailoutbox[0])
@@ -64,7 +70,9 @@ def test_an_existing_account_joins_after_signing_in_with_the_invited_address(cli
     assert picker.status_code == 200 and practice.name.encode() in picker.content
 
 
-def test_an_invitation_cannot_be_accepted_by_someone_else(client_for, owner, therapist, practice, mailoutbox, send_outbox):
+def test_an_invitation_cannot_be_accepted_by_someone_else(
+    client_for, owner, therapist, practice, mailoutbox, send_outbox
+):
     _invite(client_for(owner), practice, email="someone.else@staff.example")
     send_outbox()
     stranger = UserFactory(email="stranger@staff.example")
@@ -96,8 +104,11 @@ def test_the_owner_changes_a_role_with_htmx_and_it_is_audited(client_for, owner,
 def test_the_last_owner_can_be_neither_demoted_nor_removed(client_for, owner, practice):
     membership = Membership.objects.get(user=owner, practice=practice)
     as_owner = client_for(owner)
-    demote = as_owner.post(reverse("practice:staff-change-role", args=[practice.slug, membership.pk]),
-                           {"role": Role.THERAPIST}, HTTP_HX_REQUEST="true")
+    demote = as_owner.post(
+        reverse("practice:staff-change-role", args=[practice.slug, membership.pk]),
+        {"role": Role.THERAPIST},
+        HTTP_HX_REQUEST="true",
+    )
     assert demote.status_code == 200 and b"at least one owner" in demote.content
     remove = as_owner.post(reverse("practice:staff-remove", args=[practice.slug, membership.pk]), follow=True)
     assert b"last owner cannot be removed" in remove.content
@@ -108,7 +119,9 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(client_for, owner, pr
 def test_with_a_second_owner_the_first_may_step_down(client_for, owner, practice):
     MembershipFactory(practice=practice, role=Role.OWNER)
     membership = Membership.objects.get(user=owner, practice=practice)
-    client_for(owner).post(reverse("practice:staff-change-role", args=[practice.slug, membership.pk]), {"role": Role.THERAPIST})
+    client_for(owner).post(
+        reverse("practice:staff-change-role", args=[practice.slug, membership.pk]), {"role": Role.THERAPIST}
+    )
     membership.refresh_from_db()
     assert membership.role == Role.THERAPIST
 

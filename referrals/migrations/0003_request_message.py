@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0002_outgoing_and_rewards'),
+        ("referrals", "0002_outgoing_and_rewards"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='request_message',
-            field=models.CharField(blank=True, help_text='What a first-appointment request said it needed help with.', max_length=1000),
+            model_name="referral",
+            name="request_message",
+            field=models.CharField(
+                blank=True, help_text="What a first-appointment request said it needed help with.", max_length=1000
+            ),
         ),
     ]

@@ -10,8 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, sign_in, browser_page, owner, practice):
     with scope(practice=practice):
-        partner = Partner.objects.create(practice=practice, organisation="Quayside Physio", kind="physio",
-                                         stage="researching")
+        partner = Partner.objects.create(
+            practice=practice, organisation="Quayside Physio", kind="physio", stage="researching"
+        )
     page = browser_page
     sign_in(page, owner.email, practice_slug=practice.slug)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
@@ -21,7 +22,9 @@ def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, sign_in
     family = page.get_by_role("group", name="Would you send your own family to them?")
     family.get_by_label("Yes", exact=True).check()
     family.get_by_role("textbox").fill("Saw them for my own knee")
-    page.get_by_role("group", name="Any concern about billing or over-treatment?").get_by_label("No", exact=True).check()
+    page.get_by_role("group", name="Any concern about billing or over-treatment?").get_by_label(
+        "No", exact=True
+    ).check()
     page.get_by_role("button", name="Save the answers").click()
     page.get_by_text("2 answers saved.").wait_for()
 

@@ -20,8 +20,9 @@ from sessions.tests.factories import ServiceFactory
 
 
 def _partner(practice, **fields):
-    return Partner.objects.create(practice=practice, **{"organisation": "Harbour Chiropractic",
-                                                        "kind": "chiropractor", **fields})
+    return Partner.objects.create(
+        practice=practice, **{"organisation": "Harbour Chiropractic", "kind": "chiropractor", **fields}
+    )
 
 
 def test_moves_keep_their_history_and_decisions_name_who_decided(client_for, owner, practice):
@@ -33,8 +34,12 @@ def test_moves_keep_their_history_and_decisions_name_who_decided(client_for, own
     with scopes_disabled():
         partner.refresh_from_db()
         history = [(c.from_stage, c.to_stage) for c in StageChange.objects.filter(partner=partner)]
-    assert history == [("prospect", "researching"), ("researching", "contacted"), ("contacted", "meeting"),
-                       ("meeting", "active")]
+    assert history == [
+        ("prospect", "researching"),
+        ("researching", "contacted"),
+        ("contacted", "meeting"),
+        ("meeting", "active"),
+    ]
     assert partner.decided_by == owner and partner.decided_at is not None
     bad = as_owner.post(f"/p/{practice.slug}/partners/{partner.pk}/move/", {"stage": "married"}, follow=True)
     assert b"Unknown stage" in bad.content
@@ -51,8 +56,10 @@ def test_the_checklist_is_the_practices_own(client_for, owner, practice, other_p
     assert b"Would you send your own family to them?" in page.content
     assert b"Secret question" not in page.content
     [(first, _), *_] = page.context["questions"]
-    as_owner.post(f"/p/{practice.slug}/partners/{partner.pk}/checklist/",
-                  {f"q-{first.pk}": "yes", f"note-{first.pk}": "Clear, helpful", f"q-{foreign.pk}": "yes"})
+    as_owner.post(
+        f"/p/{practice.slug}/partners/{partner.pk}/checklist/",
+        {f"q-{first.pk}": "yes", f"note-{first.pk}": "Clear, helpful", f"q-{foreign.pk}": "yes"},
+    )
     with scopes_disabled():
         answers = list(VettingAnswer.objects.filter(partner=partner))
     assert [(a.question_id, a.answer, a.note) for a in answers] == [(first.pk, "yes", "Clear, helpful")]
@@ -66,15 +73,24 @@ def test_logging_a_contact_suggests_the_next_one_and_the_due_list_shows_it(clien
         partner = _partner(practice, stage="contacted")
         # Paused, and due today: a paused partner is not on the due list.
         _partner(practice, organisation="Paused Physio", kind="physio", stage="paused", next_contact_on=today)
-    client_for(owner).post(f"/p/{practice.slug}/partners/{partner.pk}/contact/", {
-        "kind": "letter", "on": (today - timedelta(days=85)).isoformat(), "summary": "Introduction letter",
-        "materials": "Case study on low-back pain"})
+    client_for(owner).post(
+        f"/p/{practice.slug}/partners/{partner.pk}/contact/",
+        {
+            "kind": "letter",
+            "on": (today - timedelta(days=85)).isoformat(),
+            "summary": "Introduction letter",
+            "materials": "Case study on low-back pain",
+        },
+    )
     with scope(practice=practice):
         partner.refresh_from_db()
         assert partner.next_contact_on == today + timedelta(days=5)  # letters a few months apart
         assert list(contacts_due(practice=practice)) == [partner]
-    future = client_for(owner).post(f"/p/{practice.slug}/partners/{partner.pk}/contact/", {
-        "kind": "call", "on": (today + timedelta(days=5)).isoformat(), "summary": "x"}, follow=True)
+    future = client_for(owner).post(
+        f"/p/{practice.slug}/partners/{partner.pk}/contact/",
+        {"kind": "call", "on": (today + timedelta(days=5)).isoformat(), "summary": "x"},
+        follow=True,
+    )
     assert b"Log contacts that happened" in future.content
 
 
@@ -89,13 +105,26 @@ def test_attribution_counts_clients_visits_and_revenue(practice, therapist):
         services.referral_record(client=second, stream="web", partner=chiro)
         services.referral_record(client=walk_in, stream="web")
         start = timezone.now() - timedelta(days=30)
-        for n, (client, service, status) in enumerate([(first, massage, "completed"), (first, hot_stone, "completed"),
-                                                        (second, massage, "completed"), (second, massage, "no_show"),
-                                                        (walk_in, massage, "completed")]):
+        for n, (client, service, status) in enumerate(
+            [
+                (first, massage, "completed"),
+                (first, hot_stone, "completed"),
+                (second, massage, "completed"),
+                (second, massage, "no_show"),
+                (walk_in, massage, "completed"),
+            ]
+        ):
             starts = start + timedelta(days=n)
-            Appointment.objects.create(practice=practice, client=client, therapist=therapist, service=service,
-                                       starts_at=starts, ends_at=starts + timedelta(hours=1),
-                                       blocked_until=starts + timedelta(hours=1), status=status)
+            Appointment.objects.create(
+                practice=practice,
+                client=client,
+                therapist=therapist,
+                service=service,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                blocked_until=starts + timedelta(hours=1),
+                status=status,
+            )
         figures = {p.organisation: p for p in partners_with_figures(practice=practice)}
         assert Referral.objects.get(client=first).stream == "medical"  # a partner implies its stream
     chiro_row = figures["Harbour Chiropractic"]
@@ -113,12 +142,14 @@ def test_the_partner_list_costs_the_same_queries_with_500_partners(client_for, o
         return len(captured)
 
     with scope(practice=practice):
-        Partner.objects.bulk_create(Partner(practice=practice, organisation=f"Clinic {n:03d}", kind="physio")
-                                    for n in range(5))
+        Partner.objects.bulk_create(
+            Partner(practice=practice, organisation=f"Clinic {n:03d}", kind="physio") for n in range(5)
+        )
     few = queries()
     with scope(practice=practice):
-        Partner.objects.bulk_create(Partner(practice=practice, organisation=f"Clinic {n:03d}", kind="physio")
-                                    for n in range(5, 500))
+        Partner.objects.bulk_create(
+            Partner(practice=practice, organisation=f"Clinic {n:03d}", kind="physio") for n in range(5, 500)
+        )
     assert queries() == few
 
 
@@ -126,21 +157,24 @@ def test_recording_a_clients_source_from_their_page(client_for, front_desk, prac
     with scope(practice=practice):
         partner = _partner(practice)
         referrer = ClientFactory(practice=practice, email="referrer@clients.example")
-        newcomer = ClientFactory(practice=practice, heard_via="health_professional",
-                                 heard_via_detail="Dr Lane at Harbour Chiropractic")
+        newcomer = ClientFactory(
+            practice=practice, heard_via="health_professional", heard_via_detail="Dr Lane at Harbour Chiropractic"
+        )
     as_desk = client_for(front_desk)
     page = as_desk.get(f"/p/{practice.slug}/clients/{newcomer.pk}/referral/")
     assert page.context["suggestions"] == [partner]
-    unknown = as_desk.post(f"/p/{practice.slug}/clients/{newcomer.pk}/referral/",
-                           {"stream": "client", "referring_client_email": "nobody@clients.example"})
+    unknown = as_desk.post(
+        f"/p/{practice.slug}/clients/{newcomer.pk}/referral/",
+        {"stream": "client", "referring_client_email": "nobody@clients.example"},
+    )
     assert b"No client of this practice has that email" in unknown.content
-    as_desk.post(f"/p/{practice.slug}/clients/{newcomer.pk}/referral/",
-                 {"stream": "client", "referring_client_email": "REFERRER@clients.example"})
+    as_desk.post(
+        f"/p/{practice.slug}/clients/{newcomer.pk}/referral/",
+        {"stream": "client", "referring_client_email": "REFERRER@clients.example"},
+    )
     with scopes_disabled():
         referral = Referral.objects.get(client=newcomer)
     assert referral.referring_client == referrer and referral.stream == "client"
-
-
 
 
 def test_streams_count_new_clients_by_where_they_came_from(client_for, owner, practice):

@@ -27,8 +27,14 @@ def _path(**who):
     return referral_url(**who).split(":8000", 1)[1]
 
 
-REQUEST = {"first_name": "Noor", "last_name": "Greythorn", "email": "noor@new.example", "phone": "+1 603 555 0170",
-           "message": "Sore shoulders from rowing", "consent": "on"}
+REQUEST = {
+    "first_name": "Noor",
+    "last_name": "Greythorn",
+    "email": "noor@new.example",
+    "phone": "+1 603 555 0170",
+    "message": "Sore shoulders from rowing",
+    "consent": "on",
+}
 
 
 def test_a_request_through_a_clients_link_is_attributed_once_and_nobody_is_told(client, practice, referrer):
@@ -56,8 +62,9 @@ def test_a_partners_link_attributes_to_the_partner(client, practice):
 
 
 def test_every_field_is_validated_and_kept(client, referrer):
-    response = client.post(_path(client=referrer), {"first_name": "Noor", "email": "noor@", "phone": "call me",
-                                                    "message": "Keep me"})
+    response = client.post(
+        _path(client=referrer), {"first_name": "Noor", "email": "noor@", "phone": "call me", "message": "Keep me"}
+    )
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"last_name", "email", "phone", "consent"}
     assert b"Keep me" in response.content
@@ -71,8 +78,9 @@ def test_a_forged_link_is_refused_and_requests_are_rate_limited(client, referrer
     assert client.post(path, {**REQUEST, "email": "late@new.example"}).status_code == 429
 
 
-def test_the_card_carries_the_link_as_a_qr_code_and_the_desk_books_the_request(client_for, front_desk, practice,
-                                                                                referrer, client):
+def test_the_card_carries_the_link_as_a_qr_code_and_the_desk_books_the_request(
+    client_for, front_desk, practice, referrer, client
+):
     card = client_for(front_desk).get(f"/p/{practice.slug}/referral-card/client/{referrer.pk}/")
     assert card.status_code == 200 and b"<svg" in card.content and b"/r/" in card.content
     client.post(_path(client=referrer), REQUEST)

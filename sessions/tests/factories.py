@@ -19,5 +19,8 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
 def weekly_hours(practice, therapist, days=range(7), intervals=((time(9), time(12, 30)), (time(13, 30), time(17)))):
     """Working hours with a lunch break on the given weekdays."""
-    return [WorkingHours.objects.create(practice=practice, therapist=therapist, weekday=day, starts=opens, ends=closes)
-            for day in days for opens, closes in intervals]
+    return [
+        WorkingHours.objects.create(practice=practice, therapist=therapist, weekday=day, starts=opens, ends=closes)
+        for day in days
+        for opens, closes in intervals
+    ]

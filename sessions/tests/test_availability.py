@@ -29,18 +29,31 @@ def _starts(slots, zone):
 
 
 def _slots(setup, day=MONDAY, **kwargs):
-    return open_slots(practice=setup["practice"], service=setup["service"], start=day, end=day,
-                      therapist_id=setup["therapist"].pk, not_before=LONG_AGO, **kwargs)
+    return open_slots(
+        practice=setup["practice"],
+        service=setup["service"],
+        start=day,
+        end=day,
+        therapist_id=setup["therapist"].pk,
+        not_before=LONG_AGO,
+        **kwargs,
+    )
 
 
 def _book(setup, local_start: datetime, **fields):
     service = setup["service"]
     starts = local_start.replace(tzinfo=setup["practice"].zone)
     ends = starts + timedelta(minutes=service.duration_minutes)
-    return Appointment.objects.create(practice=setup["practice"], client=ClientFactory(practice=setup["practice"]),
-                                      therapist=fields.pop("therapist", setup["therapist"]), service=service,
-                                      starts_at=starts, ends_at=ends,
-                                      blocked_until=ends + timedelta(minutes=service.buffer_after_minutes), **fields)
+    return Appointment.objects.create(
+        practice=setup["practice"],
+        client=ClientFactory(practice=setup["practice"]),
+        therapist=fields.pop("therapist", setup["therapist"]),
+        service=service,
+        starts_at=starts,
+        ends_at=ends,
+        blocked_until=ends + timedelta(minutes=service.buffer_after_minutes),
+        **fields,
+    )
 
 
 def test_hours_and_the_lunch_break(setup):
@@ -64,8 +77,12 @@ def test_cancelled_bookings_free_their_time(setup):
 
 def test_time_off(setup):
     zone = setup["practice"].zone
-    TimeOff.objects.create(practice=setup["practice"], therapist=setup["therapist"],
-                           starts_at=datetime(2026, 12, 7, 13, 30, tzinfo=zone), ends_at=datetime(2026, 12, 7, 15, tzinfo=zone))
+    TimeOff.objects.create(
+        practice=setup["practice"],
+        therapist=setup["therapist"],
+        starts_at=datetime(2026, 12, 7, 13, 30, tzinfo=zone),
+        ends_at=datetime(2026, 12, 7, 15, tzinfo=zone),
+    )
     afternoon = [s for s in _starts(_slots(setup), zone) if s >= "13:30"]
     assert afternoon == ["15:00", "15:15", "15:30", "15:45", "16:00"]
 
@@ -92,8 +109,14 @@ def test_any_therapist_merges_everyone_by_time(setup, practice):
 
 def test_no_slots_in_the_past(setup):
     now = datetime(2026, 12, 7, 12, 0, tzinfo=setup["practice"].zone)
-    slots = open_slots(practice=setup["practice"], service=setup["service"], start=MONDAY, end=MONDAY,
-                       therapist_id=setup["therapist"].pk, not_before=now)
+    slots = open_slots(
+        practice=setup["practice"],
+        service=setup["service"],
+        start=MONDAY,
+        end=MONDAY,
+        therapist_id=setup["therapist"].pk,
+        not_before=now,
+    )
     assert _starts(slots, setup["practice"].zone)[0] == "13:30"
 
 

@@ -29,8 +29,12 @@ TEN = datetime(2030, 12, 9, 10, 0)  # a Monday, comfortably in the future
 def booking(practice, therapist):
     with scope(practice=practice):
         weekly_hours(practice, therapist)
-        yield {"practice": practice, "therapist": therapist, "service": ServiceFactory(practice=practice, name="Deep tissue"),
-               "client": ClientFactory(practice=practice, first_name="Oakley", email="oakley@clients.example")}
+        yield {
+            "practice": practice,
+            "therapist": therapist,
+            "service": ServiceFactory(practice=practice, name="Deep tissue"),
+            "client": ClientFactory(practice=practice, first_name="Oakley", email="oakley@clients.example"),
+        }
 
 
 def _at(practice, local: datetime):
@@ -38,8 +42,14 @@ def _at(practice, local: datetime):
 
 
 def _book(booking, local=TEN, **overrides):
-    args = {"practice": booking["practice"], "client": booking["client"], "therapist": booking["therapist"],
-            "service": booking["service"], "starts_at": _at(booking["practice"], local), **overrides}
+    args = {
+        "practice": booking["practice"],
+        "client": booking["client"],
+        "therapist": booking["therapist"],
+        "service": booking["service"],
+        "starts_at": _at(booking["practice"], local),
+        **overrides,
+    }
     return appointment_book(**args)
 
 
@@ -116,13 +126,22 @@ def test_a_series_with_a_conflict_is_refused_whole_naming_it(booking):
     _book(booking, TEN + timedelta(days=2), client=other)
     times = [_at(booking["practice"], TEN + timedelta(days=n)) for n in range(0, 8, 2)]
     with pytest.raises(SeriesConflict) as refused:
-        appointment_book_series(practice=booking["practice"], client=booking["client"], therapist=booking["therapist"],
-                                service=booking["service"], starts=times)
+        appointment_book_series(
+            practice=booking["practice"],
+            client=booking["client"],
+            therapist=booking["therapist"],
+            service=booking["service"],
+            starts=times,
+        )
     assert refused.value.conflicts == [times[1]] and "Wed 11 Dec 10:00" in str(refused.value)
     assert Appointment.objects.filter(client=booking["client"]).count() == 0
-    booked = appointment_book_series(practice=booking["practice"], client=booking["client"],
-                                     therapist=booking["therapist"], service=booking["service"],
-                                     starts=[t + timedelta(hours=4) for t in times])
+    booked = appointment_book_series(
+        practice=booking["practice"],
+        client=booking["client"],
+        therapist=booking["therapist"],
+        service=booking["service"],
+        starts=[t + timedelta(hours=4) for t in times],
+    )
     assert len(booked) == 4
 
 
@@ -158,8 +177,10 @@ def test_many_desks_booking_the_same_slot_one_wins(practice, therapist):
     def attempt(client):
         def book():
             with scope(practice=practice):
-                return appointment_book(practice=practice, client=client, therapist=therapist, service=service,
-                                        starts_at=_at(practice, TEN))
+                return appointment_book(
+                    practice=practice, client=client, therapist=therapist, service=service, starts_at=_at(practice, TEN)
+                )
+
         return book
 
     outcomes = _race([attempt(client) for client in clients])
@@ -183,8 +204,10 @@ def test_overlapping_series_race_one_wins_whole(practice, therapist):
     def series(client, starts):
         def book():
             with scope(practice=practice):
-                return appointment_book_series(practice=practice, client=client, therapist=therapist,
-                                               service=service, starts=starts)
+                return appointment_book_series(
+                    practice=practice, client=client, therapist=therapist, service=service, starts=starts
+                )
+
         return book
 
     outcomes = _race([series(first, weekly), series(second, shifted)])

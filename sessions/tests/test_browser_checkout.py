@@ -19,17 +19,27 @@ def _rebooked_cell(page, month_label):
     return row.get_by_role("cell").nth(3).inner_text()
 
 
-def test_the_front_desk_rebooks_same_time_next_week_at_checkout(live_server, sign_in, browser_page, front_desk, therapist, practice):
+def test_the_front_desk_rebooks_same_time_next_week_at_checkout(
+    live_server, sign_in, browser_page, front_desk, therapist, practice
+):
     zone = practice.zone
     yesterday = timezone.localdate(timezone=zone) - timedelta(days=1)
     starts = datetime.combine(yesterday, time(10)).replace(tzinfo=zone)
     with scope(practice=practice):
         weekly_hours(practice, therapist)
         service = ServiceFactory(practice=practice, name="Swedish massage")
-        client = ClientFactory(practice=practice, first_name="Rowan", last_name="Birchwood", email="rowan@clients.example")
-        visit = Appointment.objects.create(practice=practice, client=client, therapist=therapist, service=service,
-                                           starts_at=starts, ends_at=starts + timedelta(hours=1),
-                                           blocked_until=starts + timedelta(hours=1, minutes=15))
+        client = ClientFactory(
+            practice=practice, first_name="Rowan", last_name="Birchwood", email="rowan@clients.example"
+        )
+        visit = Appointment.objects.create(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            blocked_until=starts + timedelta(hours=1, minutes=15),
+        )
     month = yesterday.strftime("%b %Y")
     page = browser_page
     sign_in(page, front_desk.email, practice_slug=practice.slug)

@@ -18,11 +18,18 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, sign_in,
     starts = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
     with scope(practice=practice):
         client = ClientFactory(practice=practice, first_name="Gale", last_name="Merriweather", alerts="Latex allergy")
-        intake_record(client=client, source="client_link", answers=intake_answers(pressure="firm", conversation="quiet"))
-        visit = Appointment.objects.create(practice=practice, client=client, therapist=therapist,
-                                           service=ServiceFactory(practice=practice, name="Deep tissue"),
-                                           starts_at=starts, ends_at=starts + timedelta(hours=1),
-                                           blocked_until=starts + timedelta(hours=1))
+        intake_record(
+            client=client, source="client_link", answers=intake_answers(pressure="firm", conversation="quiet")
+        )
+        visit = Appointment.objects.create(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=ServiceFactory(practice=practice, name="Deep tissue"),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            blocked_until=starts + timedelta(hours=1),
+        )
     page = browser_page
     sign_in(page, therapist.email, practice_slug=practice.slug)
 

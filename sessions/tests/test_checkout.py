@@ -25,8 +25,14 @@ def visit(practice, therapist):
         weekly_hours(practice, therapist)
         service = ServiceFactory(practice=practice, name="Swedish")
         client = ClientFactory(practice=practice, first_name="Tatum", email="tatum@clients.example")
-        booked = appointment_book(practice=practice, client=client, therapist=therapist, service=service,
-                                  starts_at=MONDAY_TEN.replace(tzinfo=practice.zone), notify=False)
+        booked = appointment_book(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=MONDAY_TEN.replace(tzinfo=practice.zone),
+            notify=False,
+        )
         yield appointment_complete(appointment=booked, interval_days=7)
 
 
@@ -52,8 +58,14 @@ def test_same_time_next_week_keeps_the_wall_clock_across_the_dst_change(visit):
 
 def test_picking_an_option_books_it_and_records_the_outcome(client_for, front_desk, visit):
     options = checkout_options(visit)
-    response = client_for(front_desk).post(_url(visit, "book/"), {
-        "service": options.service.pk, "therapist": visit.therapist_id, "starts_at": options.same_time.starts_at.isoformat()})
+    response = client_for(front_desk).post(
+        _url(visit, "book/"),
+        {
+            "service": options.service.pk,
+            "therapist": visit.therapist_id,
+            "starts_at": options.same_time.starts_at.isoformat(),
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
         rebooked = Appointment.objects.get(booked_at_checkout_of=visit)
@@ -66,34 +78,55 @@ def test_picking_an_option_books_it_and_records_the_outcome(client_for, front_de
 def test_a_taken_option_is_answered_with_the_options_as_they_are_now(client_for, front_desk, visit):
     options = checkout_options(visit)
     with scope(practice=visit.practice):
-        appointment_book(practice=visit.practice, client=ClientFactory(practice=visit.practice),
-                         therapist=visit.therapist, service=visit.service, starts_at=options.same_time.starts_at,
-                         notify=False)
-    response = client_for(front_desk).post(_url(visit, "book/"), {
-        "service": options.service.pk, "therapist": visit.therapist_id,
-        "starts_at": options.same_time.starts_at.isoformat()}, follow=True)
+        appointment_book(
+            practice=visit.practice,
+            client=ClientFactory(practice=visit.practice),
+            therapist=visit.therapist,
+            service=visit.service,
+            starts_at=options.same_time.starts_at,
+            notify=False,
+        )
+    response = client_for(front_desk).post(
+        _url(visit, "book/"),
+        {
+            "service": options.service.pk,
+            "therapist": visit.therapist_id,
+            "starts_at": options.same_time.starts_at.isoformat(),
+        },
+        follow=True,
+    )
     assert b"no longer free" in response.content and b"is not free with" in response.content
     assert _outcome(visit) is None
 
 
 def test_a_plan_series_books_every_visit_in_one_step(client_for, front_desk, visit):
-    response = client_for(front_desk).post(_url(visit, "series/"), {
-        "kind": "plan", "count": 4, "within_days": 10, "first_day": "2030-10-29", "start": "10:00"})
+    response = client_for(front_desk).post(
+        _url(visit, "series/"),
+        {"kind": "plan", "count": 4, "within_days": 10, "first_day": "2030-10-29", "start": "10:00"},
+    )
     assert response.status_code == 302
     with scopes_disabled():
-        days = [a.starts_at.astimezone(visit.practice.zone).strftime("%a %d %H:%M")
-                for a in Appointment.objects.filter(booked_at_checkout_of=visit).order_by("starts_at")]
+        days = [
+            a.starts_at.astimezone(visit.practice.zone).strftime("%a %d %H:%M")
+            for a in Appointment.objects.filter(booked_at_checkout_of=visit).order_by("starts_at")
+        ]
     assert days == ["Tue 29 10:00", "Fri 01 10:00", "Mon 04 10:00", "Thu 07 10:00"]
     assert _outcome(visit).booked and _outcome(visit).note == "series of 4"
 
 
 def test_a_series_with_a_conflict_is_refused_whole_with_the_conflict_named(client_for, front_desk, visit):
     with scope(practice=visit.practice):
-        appointment_book(practice=visit.practice, client=ClientFactory(practice=visit.practice),
-                         therapist=visit.therapist, service=visit.service, notify=False,
-                         starts_at=datetime(2030, 11, 11, 10, 30).replace(tzinfo=visit.practice.zone))
-    response = client_for(front_desk).post(_url(visit, "series/"), {
-        "kind": "weekly", "count": 6, "first_day": "2030-11-04", "start": "10:00"})
+        appointment_book(
+            practice=visit.practice,
+            client=ClientFactory(practice=visit.practice),
+            therapist=visit.therapist,
+            service=visit.service,
+            notify=False,
+            starts_at=datetime(2030, 11, 11, 10, 30).replace(tzinfo=visit.practice.zone),
+        )
+    response = client_for(front_desk).post(
+        _url(visit, "series/"), {"kind": "weekly", "count": 6, "first_day": "2030-11-04", "start": "10:00"}
+    )
     assert response.status_code == 400
     assert b"Nothing was booked" in response.content and b"Mon 11 Nov 10:00" in response.content
     with scopes_disabled():
@@ -113,9 +146,14 @@ def test_not_booked_needs_a_reason_and_is_recorded(client_for, front_desk, visit
 def test_checkout_needs_a_completed_visit(client_for, front_desk, practice, therapist):
     with scope(practice=practice):
         weekly_hours(practice, therapist)
-        booked = appointment_book(practice=practice, client=ClientFactory(practice=practice), therapist=therapist,
-                                  service=ServiceFactory(practice=practice), notify=False,
-                                  starts_at=MONDAY_TEN.replace(tzinfo=practice.zone))
+        booked = appointment_book(
+            practice=practice,
+            client=ClientFactory(practice=practice),
+            therapist=therapist,
+            service=ServiceFactory(practice=practice),
+            notify=False,
+            starts_at=MONDAY_TEN.replace(tzinfo=practice.zone),
+        )
     response = client_for(front_desk).get(_url(booked), follow=True)
     assert b"comes after the visit is completed" in response.content
 
@@ -124,29 +162,58 @@ def test_figures_count_rebookings_no_shows_and_late_cancels(practice, therapist)
     with scope(practice=practice):
         weekly_hours(practice, therapist)
         service = ServiceFactory(practice=practice)
-        base = (timezone.now() - timedelta(days=40)).astimezone(practice.zone).replace(hour=9, minute=0, second=0,
-                                                                                       microsecond=0)
+        base = (
+            (timezone.now() - timedelta(days=40))
+            .astimezone(practice.zone)
+            .replace(hour=9, minute=0, second=0, microsecond=0)
+        )
         visits = []
         for n in range(6):
             visit = Appointment.objects.create(
-                practice=practice, client=ClientFactory(practice=practice), therapist=therapist, service=service,
-                starts_at=base + timedelta(days=n), ends_at=base + timedelta(days=n, hours=1),
-                blocked_until=base + timedelta(days=n, hours=1, minutes=15), status="completed",
-                recommended_interval_days=14)
+                practice=practice,
+                client=ClientFactory(practice=practice),
+                therapist=therapist,
+                service=service,
+                starts_at=base + timedelta(days=n),
+                ends_at=base + timedelta(days=n, hours=1),
+                blocked_until=base + timedelta(days=n, hours=1, minutes=15),
+                status="completed",
+                recommended_interval_days=14,
+            )
             visits.append(visit)
         for visit in visits[:3]:
             CheckoutOutcome.objects.create(practice=practice, visit=visit, booked=True)
         CheckoutOutcome.objects.create(practice=practice, visit=visits[3], booked=False, reason="cost")
-        no_show = appointment_book(practice=practice, client=visits[4].client, therapist=therapist, service=service,
-                                   starts_at=base + timedelta(days=10), notify=False)
+        no_show = appointment_book(
+            practice=practice,
+            client=visits[4].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=10),
+            notify=False,
+        )
         appointment_cancel(appointment=no_show, reason="no_show")
-        late = appointment_book(practice=practice, client=visits[4].client, therapist=therapist, service=service,
-                                starts_at=base + timedelta(days=11), notify=False)
+        late = appointment_book(
+            practice=practice,
+            client=visits[4].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=11),
+            notify=False,
+        )
         appointment_cancel(appointment=late, reason="late")
-        appointment_book(practice=practice, client=visits[3].client, therapist=therapist, service=service,
-                         starts_at=base + timedelta(days=60), notify=False)
+        appointment_book(
+            practice=practice,
+            client=visits[3].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=60),
+            notify=False,
+        )
         rows = rebooking_figures(practice=practice, since=(base - timedelta(days=62)).date())
-        totals = {key: sum(row[key] for row in rows) for key in ("completed", "at_checkout", "no_shows", "late", "scheduled")}
+        totals = {
+            key: sum(row[key] for row in rows) for key in ("completed", "at_checkout", "no_shows", "late", "scheduled")
+        }
         assert totals == {"completed": 6, "at_checkout": 3, "no_shows": 1, "late": 1, "scheduled": 8}
         overdue = {v.client_id for v in due_back(practice=practice)}
         # Due 14 days after their visit; a no-show or a cancelled visit does not count as coming back.
@@ -162,8 +229,14 @@ def test_the_calendar_pages_cost_the_same_few_queries_however_full(client_for, f
         def fill(count, offset):
             for n in range(count):
                 starts = (day + timedelta(minutes=30 * (n + offset))).replace(tzinfo=practice.zone)
-                appointment_book(practice=practice, client=ClientFactory(practice=practice), therapist=therapist,
-                                 service=service, starts_at=starts, notify=False)
+                appointment_book(
+                    practice=practice,
+                    client=ClientFactory(practice=practice),
+                    therapist=therapist,
+                    service=service,
+                    starts_at=starts,
+                    notify=False,
+                )
 
     as_desk = client_for(front_desk)
 
@@ -172,8 +245,11 @@ def test_the_calendar_pages_cost_the_same_few_queries_however_full(client_for, f
             assert as_desk.get(url).status_code == 200
         return len(captured)
 
-    urls = [f"/p/{practice.slug}/calendar/?date=2030-12-09", f"/p/{practice.slug}/calendar/week/?date=2030-12-09",
-            f"/p/{practice.slug}/figures/"]
+    urls = [
+        f"/p/{practice.slug}/calendar/?date=2030-12-09",
+        f"/p/{practice.slug}/calendar/week/?date=2030-12-09",
+        f"/p/{practice.slug}/figures/",
+    ]
     with scope(practice=practice):
         fill(2, 18)
     few = [queries(url) for url in urls]

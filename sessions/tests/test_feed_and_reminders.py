@@ -18,14 +18,20 @@ from sessions.tests.factories import ServiceFactory, weekly_hours
 
 
 def _book(practice, therapist, client, local):
-    return appointment_book(practice=practice, client=client, therapist=therapist,
-                            service=ServiceFactory(practice=practice), starts_at=local.replace(tzinfo=practice.zone))
+    return appointment_book(
+        practice=practice,
+        client=client,
+        therapist=therapist,
+        service=ServiceFactory(practice=practice),
+        starts_at=local.replace(tzinfo=practice.zone),
+    )
 
 
 def test_the_feed_shows_only_first_name_and_initial_and_can_be_revoked(client, client_for, therapist, practice):
     colleague = MembershipFactory(practice=practice, role=Membership.Role.THERAPIST).user
-    soon = timezone.localtime(timezone.now(), practice.zone).replace(tzinfo=None, hour=10, minute=0, second=0,
-                                                                       microsecond=0) + timedelta(days=2)
+    soon = timezone.localtime(timezone.now(), practice.zone).replace(
+        tzinfo=None, hour=10, minute=0, second=0, microsecond=0
+    ) + timedelta(days=2)
     with scope(practice=practice):
         weekly_hours(practice, therapist)
         weekly_hours(practice, colleague)

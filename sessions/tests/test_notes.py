@@ -28,9 +28,14 @@ def visit(practice, therapist):
         weekly_hours(practice, therapist)
         client = ClientFactory(practice=practice, first_name="Sage", last_name="Northcott")
         intake_record(client=client, source="client_link", answers=intake_answers(pressure="medium"))
-        booked = appointment_book(practice=practice, client=client, therapist=therapist,
-                                  service=ServiceFactory(practice=practice), notify=False,
-                                  starts_at=VISIT.replace(tzinfo=practice.zone))
+        booked = appointment_book(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=ServiceFactory(practice=practice),
+            notify=False,
+            starts_at=VISIT.replace(tzinfo=practice.zone),
+        )
         yield appointment_complete(appointment=booked)
 
 
@@ -39,9 +44,16 @@ def _url(visit, tail):
 
 
 def _form(**overrides):
-    data = {"subjective": "Neck stiff after long drives", "assessment": "Eased well", "pressure_used": "firm",
-            "areas_worked": ["neck", "shoulders"], "pain_neck": "6", "pressure_feedback": "right",
-            "plan_focus": "Left trapezius", "plan_interval_days": "14"}
+    data = {
+        "subjective": "Neck stiff after long drives",
+        "assessment": "Eased well",
+        "pressure_used": "firm",
+        "areas_worked": ["neck", "shoulders"],
+        "pain_neck": "6",
+        "pressure_feedback": "right",
+        "plan_focus": "Left trapezius",
+        "plan_interval_days": "14",
+    }
     return {**data, **overrides}
 
 
@@ -65,8 +77,9 @@ def test_autosave_keeps_one_draft_however_often_it_runs(client_for, therapist, v
 def test_a_bad_autosave_says_what_to_check_and_keeps_the_last_good_draft(client_for, therapist, visit):
     as_therapist = client_for(therapist)
     as_therapist.post(_url(visit, "autosave/"), _form(), HTTP_HX_REQUEST="true")
-    response = as_therapist.post(_url(visit, "autosave/"), _form(pain_neck="12", subjective="changed"),
-                                 HTTP_HX_REQUEST="true")
+    response = as_therapist.post(
+        _url(visit, "autosave/"), _form(pain_neck="12", subjective="changed"), HTTP_HX_REQUEST="true"
+    )
     assert b"Not saved yet" in response.content and b"Neck" in response.content
     assert _note(visit).subjective == "Neck stiff after long drives"
 
@@ -93,8 +106,9 @@ def test_signing_locks_the_note_at_the_service_and_the_view(client_for, therapis
 
 
 def test_a_note_needs_the_essentials_before_signing(client_for, therapist, visit):
-    response = client_for(therapist).post(_url(visit, "edit/"), {**_form(subjective="", assessment="",
-                                                                        pressure_used=""), "sign": "1"})
+    response = client_for(therapist).post(
+        _url(visit, "edit/"), {**_form(subjective="", assessment="", pressure_used=""), "sign": "1"}
+    )
     assert response.status_code == 400 and b"Before signing" in response.content
     assert not _note(visit).is_signed
 
@@ -105,8 +119,10 @@ def test_addenda_are_kept_in_order_with_their_authors(client_for, therapist, own
     client_for(owner).post(_url(visit, "addendum/"), {"text": "Reviewed."})
     page = client_for(therapist).get(_url(visit, ""))
     addenda = list(page.context["addenda"])
-    assert [(a.text, a.author) for a in addenda] == [("Forgot: client mentioned a headache.", therapist),
-                                                     ("Reviewed.", owner)]
+    assert [(a.text, a.author) for a in addenda] == [
+        ("Forgot: client mentioned a headache.", therapist),
+        ("Reviewed.", owner),
+    ]
     assert page.content.index(b"Forgot") < page.content.index(b"Reviewed.")
 
 
@@ -132,19 +148,23 @@ def test_right_pressure_proposes_nothing(client_for, therapist, visit):
 
 def _plan(practice, client, **rhythm):
     phase = CarePhase.objects.create(practice=practice, name=f"Phase {TreatmentPlan.objects.count()}")
-    return TreatmentPlan.objects.create(practice=practice, client=client, phase=phase, starts_on=date(2030, 1, 7),
-                                        **rhythm)
+    return TreatmentPlan.objects.create(
+        practice=practice, client=client, phase=phase, starts_on=date(2030, 1, 7), **rhythm
+    )
 
 
-@pytest.mark.parametrize("rhythm,today,done,expected,on_track", [
-    ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 7), 1, 1, True),    # day 0: the first
-    ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 11), 1, 2, False),  # day 4 of 3.3-day spacing
-    ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 17), 4, 4, True),   # done, all four
-    ({"sessions_planned": 4, "within_days": 10}, date(2030, 3, 1), 3, 4, False),   # capped at four
-    ({"every_days": 7, "sessions_planned": 6}, date(2030, 1, 21), 3, 3, True),     # weekly: days 0, 7, 14
-    ({"every_days": 28}, date(2030, 6, 1), 5, 6, False),                           # monthly, ongoing
-    ({"every_days": 7}, date(2030, 1, 1), 0, 0, True),                             # not started yet
-])
+@pytest.mark.parametrize(
+    "rhythm,today,done,expected,on_track",
+    [
+        ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 7), 1, 1, True),  # day 0: the first
+        ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 11), 1, 2, False),  # day 4 of 3.3-day spacing
+        ({"sessions_planned": 4, "within_days": 10}, date(2030, 1, 17), 4, 4, True),  # done, all four
+        ({"sessions_planned": 4, "within_days": 10}, date(2030, 3, 1), 3, 4, False),  # capped at four
+        ({"every_days": 7, "sessions_planned": 6}, date(2030, 1, 21), 3, 3, True),  # weekly: days 0, 7, 14
+        ({"every_days": 28}, date(2030, 6, 1), 5, 6, False),  # monthly, ongoing
+        ({"every_days": 7}, date(2030, 1, 1), 0, 0, True),  # not started yet
+    ],
+)
 def test_plan_progress_arithmetic(practice, rhythm, today, done, expected, on_track):
     with scope(practice=practice):
         plan = _plan(practice, ClientFactory(practice=practice), **rhythm)
@@ -176,7 +196,10 @@ def test_every_read_of_a_note_is_audited(client_for, owner, therapist, visit):
     client_for(therapist).post(_url(visit, "edit/"), {**_form(), "sign": "1"})
     client_for(owner).get(_url(visit, ""))
     with scopes_disabled():
-        assert AuditEvent.objects.filter(actor=owner, action="view", record_type="therapy_sessions.sessionnote").count() == 1
+        assert (
+            AuditEvent.objects.filter(actor=owner, action="view", record_type="therapy_sessions.sessionnote").count()
+            == 1
+        )
 
 
 def test_the_progress_view_with_200_visits_costs_a_fixed_number_of_queries(client_for, therapist, practice):
@@ -188,11 +211,26 @@ def test_the_progress_view_with_200_visits_costs_a_fixed_number_of_queries(clien
         def add_visits(count, offset):
             for n in range(offset, offset + count):
                 starts = start + timedelta(days=n)
-                visit = Appointment.objects.create(practice=practice, client=client, therapist=therapist, service=service,
-                                                   starts_at=starts, ends_at=starts + timedelta(hours=1),
-                                                   blocked_until=starts + timedelta(hours=1), status="completed")
-                SessionNote.objects.create(practice=practice, visit=visit, client=client, therapist=therapist,
-                                           pain_ratings={"neck": n % 10}, pressure_used="firm", signed_at=starts)
+                visit = Appointment.objects.create(
+                    practice=practice,
+                    client=client,
+                    therapist=therapist,
+                    service=service,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=1),
+                    blocked_until=starts + timedelta(hours=1),
+                    status="completed",
+                )
+                SessionNote.objects.create(
+                    practice=practice,
+                    visit=visit,
+                    client=client,
+                    therapist=therapist,
+                    pain_ratings={"neck": n % 10},
+                    pressure_used="firm",
+                    signed_at=starts,
+                )
+
         add_visits(5, 0)
         _plan(practice, client, every_days=7)
     as_therapist = client_for(therapist)
@@ -217,12 +255,21 @@ def test_the_progress_view_with_200_visits_costs_a_fixed_number_of_queries(clien
 
 def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, practice):
     as_therapist = client_for(therapist)
-    as_therapist.post(_url(visit, "autosave/"), _form(plan_focus="Hips and glutes", home_care="Pigeon stretch"),
-                      HTTP_HX_REQUEST="true")
+    as_therapist.post(
+        _url(visit, "autosave/"),
+        _form(plan_focus="Hips and glutes", home_care="Pigeon stretch"),
+        HTTP_HX_REQUEST="true",
+    )
     as_therapist.post(_url(visit, "template/"), {"action": "save"})
     with scope(practice=practice):
-        later = appointment_book(practice=practice, client=visit.client, therapist=therapist, service=visit.service,
-                                 notify=False, starts_at=(VISIT + timedelta(days=7)).replace(tzinfo=practice.zone))
+        later = appointment_book(
+            practice=practice,
+            client=visit.client,
+            therapist=therapist,
+            service=visit.service,
+            notify=False,
+            starts_at=(VISIT + timedelta(days=7)).replace(tzinfo=practice.zone),
+        )
     as_therapist.post(_url(later, "template/"), {"action": "use"})
     with scopes_disabled():
         draft = SessionNote.objects.get(visit=later)
@@ -230,9 +277,13 @@ def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, pr
     assert draft.areas_worked == ["neck", "shoulders"] and draft.subjective == ""
 
 
-def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(client_for, therapist, front_desk, visit):
-    client_for(therapist).post(_url(visit, "edit/"), {**_form(client_summary="Your neck eased well; try the chin tuck.",
-                                                              summary_approved="on"), "sign": "1"})
+def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(
+    client_for, therapist, front_desk, visit
+):
+    client_for(therapist).post(
+        _url(visit, "edit/"),
+        {**_form(client_summary="Your neck eased well; try the chin tuck.", summary_approved="on"), "sign": "1"},
+    )
     with scope(practice=visit.practice):
         intake_record(client=visit.client, source="client_link", answers=intake_answers(pressure="deep"))
     brief = client_for(therapist).get(f"/p/{visit.practice.slug}/clients/{visit.client.pk}/brief/")
