@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 # `make run PORT=8123` serves on another port (honcho gives the first process, web, this port).
 PORT ?= 8000
 , := ,
-say = @printf '\n== %s\n' '$(1)'
+say = @printf '\n== %s  %s\n' "$$(date +%T)" '$(1)'
 
 .PHONY: run test install stop bench
 
