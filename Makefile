@@ -16,30 +16,30 @@ say = @printf '\n== %s  %s\n' "$$(date +%T)" '$(1)'
 
 # pip 25.3 brought --build-constraint, which xstatic-bootstrap's old setup.py needs.
 $(VENV)/.run-deps: requirements.txt build-constraints.txt
-	$(call say,installing packages into $(VENV) (about 2 minutes on a first run; later runs skip this))
+	$(call say,installing packages into $(VENV) (1 to 2 minutes on a first run with downloads; later runs skip this))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.3"
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
-	$(call say,installing the test packages (about 30 s on a first run))
+	$(call say,installing the test packages (under a minute on a first run))
 	$(PIP_INSTALL) -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps
-	$(call say,applying database migrations (a first run also creates the embedded database: about 30 s))
+	$(call say,applying database migrations (a first run also creates the embedded database: about 10 s))
 	$(BIN)/python manage.py migrate --noinput
-	$(call say,creating demo data (about 20 s the first time))
+	$(call say,creating demo data (a few seconds))
 	$(BIN)/python manage.py seed_demo
 	$(call say,starting web$(,) worker and beat: open http://127.0.0.1:$(PORT)/ (Ctrl-C stops them$(,) make stop stops the database))
 	PATH="$(CURDIR)/$(BIN):$$PATH" REBOOK_SITE_URL="$${REBOOK_SITE_URL:-http://127.0.0.1:$(PORT)}" \
 		$(BIN)/honcho start -f Procfile.dev --port $(PORT)
 
 test: $(VENV)/.test-deps
-	$(call say,running the test suite ($(TEST_WORKERS) processes; about 80 s on an idle 2-core machine))
+	$(call say,running the test suite ($(TEST_WORKERS) processes; about a minute on an idle 2-core machine))
 	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 # The embedded PostgreSQL keeps running between commands so web, worker, beat and tests share it.

@@ -1,4 +1,4 @@
-"""The Celery app. Tasks take ids and enter the practice scope themselves (ARCHITECTURE.md)."""
+"""The Celery app. Tasks take ids and enter the practice scope themselves (docs/architecture.md)."""
 
 import os
 

@@ -179,7 +179,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Tasks carry "do row N now", never a far-future ETA, so an hour is ample (see ARCHITECTURE.md).
+    # Tasks carry "do row N now", never a far-future ETA, so an hour is ample (see docs/architecture.md).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,4 +1,4 @@
-"""The outreach engine: the bottom of outreach/, below clients and sessions (ARCHITECTURE.md).
+"""The outreach engine: the bottom of outreach/, below clients and sessions (docs/architecture.md).
 
 It knows only practice's models. Messages are addressed by channel and address (with an optional
 reference to a client), and consent is kept the same way, as email services keep suppression
