@@ -117,14 +117,18 @@ def test_recalls_go_once_per_interval_and_land_on_the_call_list(practice, therap
         _overdue_visit(practice, therapist, ClientFactory(practice=practice), days_ago=10)  # not overdue yet
         assert queue_recalls(practice) == 1
         assert queue_recalls(practice) == 1  # the same keys: nothing new is queued
-        assert OutboxMessage.objects.filter(kind__in=["recall", "recall_call"]).count() == 2
+        recalls = OutboxMessage.objects.filter(kind__in=["recall", "recall_call"])
+        assert sorted(recalls.values_list("idempotency_key", flat=True)) == [
+            f"recall-call:{visit.pk}",
+            f"recall:{visit.pk}",
+        ]
     send_outbox()
     [email] = [m for m in mailoutbox if "next massage" in m.subject]
     assert email.to == [patient.email] and "/rebook/" in email.body
     with scope(practice=practice):
         task = CallTask.objects.get(practice=practice)
         assert task.reason == "recall" and task.assigned_to == therapist and task.phone == patient.phone
-        assert "Due back since" in task.notes and visit
+        assert "Due back since" in task.notes
 
 
 def test_the_morning_digest_lists_each_persons_calls(practice, therapist, owner, send_outbox, mailoutbox):
