@@ -71,11 +71,13 @@ def seed_practice(practice: Practice) -> None:
             return
         for n in range(CLIENTS_PER_PRACTICE):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{first}.{last}{n}@clients.{domain}".lower()
             client = Client.objects.create(
                 practice=practice,
                 first_name=first,
                 last_name=last,
-                email=f"{first}.{last}{n}@clients.{domain}".lower(),
+                email=email,
+                confirmed_email=email,  # the demo's clients have used their links
                 phone=f"+1 603 555 01{n:02d}",
                 first_massage=n % 5 == 0,
                 heard_via=rng.choice(Client.HeardVia.values[:-1]),

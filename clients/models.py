@@ -46,6 +46,10 @@ class Client(TenantModel):
     pronouns = models.CharField(max_length=40, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
+    # The address the client has shown is theirs: an intake link sent there was used, or the
+    # confirmation link sent there was opened. Email consents and health information go only to
+    # a confirmed address (an address someone else typed is confirmed with the client first).
+    confirmed_email = models.EmailField(blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
@@ -87,6 +91,10 @@ class Client(TenantModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def email_confirmed(self) -> bool:
+        return bool(self.email) and self.email.lower() == self.confirmed_email.lower()
 
 
 class IntakeVersion(TenantModel):
@@ -199,6 +207,11 @@ class IntakeLink(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     expires_at = models.DateTimeField()
+    sent_to = models.EmailField(blank=True)
+    # Decided when the link is made, never from the request that opens it: the page shows the
+    # client's previous answers (and release requests) only if whoever sent it may read the
+    # intake and the address is one the client confirmed. Otherwise the form opens blank.
+    prefilled = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.OneToOneField(IntakeVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

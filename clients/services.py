@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
@@ -17,8 +17,10 @@ from outreach.engine.consent import consent_record
 from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
 from practice.audit import Action, audit_record
+from practice.models import Membership
 
 INTAKE_LINK_SALT = "clients.intake-link"
+EMAIL_CONFIRM_SALT = "clients.email-confirm"
 
 
 # --- Client records ----------------------------------------------------------------------------
@@ -134,7 +136,10 @@ def _consent_answers(version: IntakeVersion | None) -> dict[tuple[str, str], boo
     }
 
 
-def _sync_consents(*, client, version, previous, actor, ip_address):
+def _sync_consents(*, client, version, previous, actor, ip_address, channels=frozenset(Channel)):
+    """Record in the ledger what `version` says about each channel's address. A grant for an email
+    address the client has not confirmed waits: the client is asked to confirm it first, and the
+    grants are recorded when they do (a withdrawal is recorded at once)."""
     source = (
         ConsentEvent.Source.INTAKE if version.source == IntakeVersion.Source.CLIENT_LINK else ConsentEvent.Source.STAFF
     )
@@ -143,7 +148,10 @@ def _sync_consents(*, client, version, previous, actor, ip_address):
     for (channel, purpose), granted in _consent_answers(version).items():
         address = addresses[channel]
         unchanged = previous is not None and before.get((channel, purpose)) == granted
-        if not address or unchanged:
+        if not address or unchanged or channel not in channels:
+            continue
+        if channel == Channel.EMAIL and granted and not client.email_confirmed:
+            email_confirmation_send(client=client, actor=actor)
             continue
         consent_record(
             practice=client.practice,
@@ -167,17 +175,32 @@ def intake_link_url(link: IntakeLink) -> str:
     return settings.SITE_URL + reverse("clients:intake-self", args=[token])
 
 
-def intake_link_send(*, client: Client, actor) -> IntakeLink:
-    """Email the client a link to fill in (or confirm) their intake, through the outbox."""
+def _may_read_intake(*, practice, user) -> bool:
+    membership = Membership.objects.filter(practice=practice, user=user).first() if user else None
+    return membership is not None and membership.has_perm("intake.view")
+
+
+def intake_link_send(*, client: Client, actor, ip_address=None) -> IntakeLink:
+    """Email the client a link to fill in (or confirm) their intake, through the outbox.
+
+    The link shows the client's previous answers only when `actor` may read the intake and the
+    address is one the client confirmed; otherwise it opens a blank form that keeps the previous
+    answers for whatever the client leaves empty. So a role that may not read the intake never
+    obtains the answers through a link it sends or an address it typed. Audited: who sent a link
+    to which address, and which kind."""
     if not client.email:
         raise ValidationError("Add the client's email address first; the intake link is sent by email.")
     with transaction.atomic():
+        prefilled = client.email_confirmed and _may_read_intake(practice=client.practice, user=actor)
         link = IntakeLink.objects.create(
             practice=client.practice,
             client=client,
             created_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.INTAKE_LINK_VALID_DAYS),
+            sent_to=client.email,
+            prefilled=prefilled,
         )
+        returning = client.intake_versions.exists()
         enqueue(
             practice=client.practice,
             kind="intake_link",
@@ -190,9 +213,20 @@ def intake_link_send(*, client: Client, actor) -> IntakeLink:
             context={
                 "first_name": client.preferred_name or client.first_name,
                 "url": intake_link_url(link),
-                "returning": client.intake_versions.exists(),
+                "returning": returning,
+                "prefilled": prefilled,
                 "expires_on": formats.date_format(timezone.localtime(link.expires_at), "j F Y"),
             },
+        )
+        kind = "with the previous answers" if prefilled else "a blank form" if returning else "a first intake"
+        audit_record(
+            practice=client.practice,
+            actor=actor,
+            action=Action.SEND,
+            record=link,
+            label=f"{client} · intake link",
+            detail=f"sent an intake link to {client.email} ({kind})",
+            ip_address=ip_address,
         )
     return link
 
@@ -221,11 +255,30 @@ def intake_link_from_token(token: str) -> IntakeLink:
     return link
 
 
+# On a blank form (a link that does not show the previous answers), what the client leaves empty
+# keeps its previous value; choices and consents are always the client's answer of today.
+KEPT_WHEN_LEFT_EMPTY = ("cautions", "caution_details", "reason_for_visit", "goals", "area_notes", "comfort_notes")
+
+
+def _blank_form_answers(*, client: Client, answers: dict) -> dict:
+    previous = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    if previous is None:
+        return answers
+    merged = dict(answers)
+    for name in KEPT_WHEN_LEFT_EMPTY:
+        if not answers.get(name):
+            merged[name] = getattr(previous, name)
+    if not answers.get("focus_areas") and not answers.get("avoid_areas"):  # a pair: both kept, or both new
+        merged["focus_areas"], merged["avoid_areas"] = previous.focus_areas, previous.avoid_areas
+    return merged
+
+
 def intake_submit_by_link(
     *, link: IntakeLink, client_fields: dict, answers: dict, ip_address=None, extra_consents: frozenset = frozenset()
 ) -> IntakeVersion:
     """The client's own submission: their details and a new, signed intake version, once, with the
-    extra consents they ticked (intake_extras) signed by the same typed signature."""
+    extra consents they ticked (intake_extras) signed by the same typed signature. Using a link
+    sent to the address on file shows that the address is the client's."""
     with transaction.atomic():
         link = IntakeLink.objects.select_for_update().get(pk=link.pk)
         if not link.is_usable:
@@ -233,14 +286,80 @@ def intake_submit_by_link(
         client = link.client
         for name, value in client_fields.items():
             setattr(client, name, value)
+        if link.sent_to and client.email.lower() == link.sent_to.lower():
+            client.confirmed_email = client.email
         client.full_clean()
         client.save()
+        if not link.prefilled:
+            answers = _blank_form_answers(client=client, answers=answers)
         version = intake_record(
             client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers, ip_address=ip_address
         )
         link.completed_at, link.version = timezone.now(), version
         link.save(update_fields=["completed_at", "version"])
-        record_extra_consents(
-            client=client, keys=set(extra_consents), signed_name=version.signature_name, ip_address=ip_address
-        )
+        if link.prefilled:  # the page offered them only then
+            record_extra_consents(
+                client=client, keys=set(extra_consents), signed_name=version.signature_name, ip_address=ip_address
+            )
     return version
+
+
+# --- Confirming an address someone else typed ---------------------------------------------------
+
+
+def email_confirmation_send(*, client: Client, actor=None) -> None:
+    """Ask the client, at the address on file, to confirm it is theirs; once per address."""
+    address = client.email.lower()
+    token = signing.dumps({"c": str(client.pk), "e": address}, salt=EMAIL_CONFIRM_SALT)
+    enqueue(
+        practice=client.practice,
+        kind="email_confirmation",
+        purpose=Purpose.TRANSACTIONAL,
+        template="email_confirmation",
+        address=client.email,
+        client_ref=client.pk,
+        created_by=actor,
+        idempotency_key=f"email-confirm:{client.pk}:{address}",
+        context={
+            "first_name": client.preferred_name or client.first_name,
+            "url": settings.SITE_URL + reverse("clients:email-confirm", args=[token]),
+        },
+    )
+
+
+def email_confirm(*, token: str, ip_address=None) -> Client | None:
+    """The client opened the confirmation link: the address is theirs, and the email consents their
+    latest intake gives are recorded for it. None if the link is forged, too old, or the address
+    on file changed since it was sent. Looked up across practices: the signed token is the proof."""
+    try:
+        claim = signing.loads(token, salt=EMAIL_CONFIRM_SALT, max_age=timedelta(days=30))
+    except signing.BadSignature:
+        return None
+    with scopes_disabled():
+        client = Client.objects.select_related("practice").filter(pk=claim["c"]).first()
+    if client is None or client.email.lower() != claim["e"]:
+        return None
+    with scope(practice=client.practice), transaction.atomic():
+        if not client.email_confirmed:
+            client.confirmed_email = client.email
+            client.save(update_fields=["confirmed_email", "updated_at"])
+            audit_record(
+                practice=client.practice,
+                actor=None,
+                actor_label="the client (confirmation link)",
+                action=Action.CHANGE,
+                record=client,
+                detail=f"confirmed the email address {client.email}",
+                ip_address=ip_address,
+            )
+            latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+            if latest is not None:
+                _sync_consents(
+                    client=client,
+                    version=latest,
+                    previous=None,
+                    actor=None,
+                    ip_address=ip_address,
+                    channels={Channel.EMAIL},
+                )
+    return client

@@ -21,6 +21,7 @@ client_patterns = [
 
 urlpatterns = [
     path("intake/thanks/", views.intake_thanks, name="intake-thanks"),
+    path("confirm-email/<str:token>/", views.email_confirm, name="email-confirm"),
     path("intake/<str:token>/", views.intake_self, name="intake-self"),
     path("p/<slug:practice_slug>/clients/", views.client_list, name="client-list"),
     path("p/<slug:practice_slug>/clients/new/", views.client_create, name="client-create"),

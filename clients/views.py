@@ -188,7 +188,7 @@ def intake_edit(request, practice_slug, client_id):
 def intake_send_link(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     try:
-        services.intake_link_send(client=client, actor=request.user)
+        services.intake_link_send(client=client, actor=request.user, ip_address=client_ip(request))
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -320,7 +320,8 @@ def intake_self(request, token):
 
 def _intake_self_form(request, link, token):
     client = link.client
-    previous = selectors.latest_intake(client=client)
+    # The answers are put on the page only for a link made to show them (see intake_link_send).
+    previous = selectors.latest_intake(client=client) if link.prefilled else None
     details = ClientDetailsForm(request.POST or None, instance=client, prefix="me")
     contact = details.data if request.method == "POST" else {}
     intake = IntakeForm(
@@ -338,7 +339,8 @@ def _intake_self_form(request, link, token):
         "details": details,
         "intake": intake,
         "returning": previous is not None,
-        "extra_consents": extra_consents(client),
+        "kept_answers": not link.prefilled and selectors.latest_intake(client=client) is not None,
+        "extra_consents": extra_consents(client) if link.prefilled else [],
         "ticked": ticked,
     }
     if request.method != "POST":
@@ -368,3 +370,13 @@ def _intake_self_form(request, link, token):
 @requires(PUBLIC)
 def intake_thanks(request):
     return render(request, "clients/intake_thanks.html")
+
+
+@requires(PUBLIC)
+def email_confirm(request, token):
+    """The client confirms that the address on file is theirs (a link in an email sent there)."""
+    if over_limit(f"email-confirm-ip:{client_ip(request)}", limit=30, window_seconds=3600):
+        return render(request, "clients/email_confirmed.html", {"throttled": True}, status=429)
+    client = services.email_confirm(token=token, ip_address=client_ip(request))
+    context = {"client": client, "practice": client.practice if client else None}
+    return render(request, "clients/email_confirmed.html", context, status=200 if client else 410)

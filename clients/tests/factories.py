@@ -12,6 +12,8 @@ class ClientFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Client{n}")
     last_name = "Example"
     email = factory.Sequence(lambda n: f"client{n}@clients.example")
+    # A client who has shown the address is theirs; tests of confirmation pass confirmed_email="".
+    confirmed_email = factory.SelfAttribute("email")
     phone = factory.Sequence(lambda n: f"+1 603 555 {n:04d}")
 
 

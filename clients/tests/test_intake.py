@@ -101,11 +101,16 @@ def test_consents_follow_the_intake_into_the_outreach_ledger(client_for, owner, 
     with scopes_disabled():
         withdrawal = ConsentEvent.objects.filter(purpose=Purpose.MARKETING).latest("at")
     assert withdrawal.client_ref == client_record.pk and withdrawal.note == "intake v2"
-    # A new address gets the answers the client gave.
+    # A new address gets the answers the client gave, once the client confirms it is theirs.
     client_for(owner).post(
         _url(client_record, "edit/"),
         {"first_name": "Devon", "last_name": "Everly", "email": "devon.new@clients.example"},
     )
+    assert consents("devon.new@clients.example")[Purpose.CARE] is False
+    with scopes_disabled():
+        confirmation = OutboxMessage.objects.get(kind="email_confirmation")
+    assert confirmation.address == "devon.new@clients.example"
+    assert client_for(owner).get(confirmation.context["url"].split(":8000", 1)[1]).status_code == 200
     assert consents("devon.new@clients.example")[Purpose.CARE] is True
 
 
