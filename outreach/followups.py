@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django_scopes import scopes_disabled
@@ -14,7 +15,9 @@ from clients.models import Client, IntakeVersion
 from outreach.engine.consent import has_consent
 from outreach.engine.models import Channel, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
+from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
+from sessions.services import appointment_book
 
 from .models import CallTask, FollowUpSettings
 
@@ -152,6 +155,67 @@ def visit_from_rebook_token(token: str) -> Appointment | None:
     except signing.SignatureExpired:
         return None
     return visit
+
+
+REBOOK_DAYS_AHEAD = 21  # how far ahead the self-rebooking page looks
+REBOOK_TIMES_SHOWN = 12
+
+
+class NotOffered(Exception):
+    """The time posted is not one the self-rebooking page offers."""
+
+
+class AlreadyRebooked(Exception):
+    def __init__(self, appointment: Appointment):
+        super().__init__("This link has been used already.")
+        self.appointment = appointment
+
+
+def rebook_offer(visit: Appointment, *, day=None) -> list[Slot]:
+    """The times the self-rebooking page offers: open, from now, with the visit's therapist and
+    service, in the next REBOOK_DAYS_AHEAD days (all of `day`'s when it is given)."""
+    today = timezone.localdate(timezone=visit.practice.zone)
+    start, end = (day, day) if day else (today, today + timedelta(days=REBOOK_DAYS_AHEAD))
+    slots = open_slots(
+        practice=visit.practice,
+        service=visit.service,
+        therapist_id=visit.therapist_id,
+        start=start,
+        end=end,
+        limit=None if day else REBOOK_TIMES_SHOWN,
+    )
+    return [slot for slot in slots if slot.starts_at > timezone.now()]
+
+
+def rebooked_by_link(visit: Appointment) -> Appointment | None:
+    return Appointment.objects.filter(
+        practice=visit.practice, booked_by_link_of=visit, status__in=Appointment.ACTIVE
+    ).first()
+
+
+def rebook_by_link(*, visit: Appointment, starts_at: datetime) -> Appointment:
+    """Book the time a client picked on their self-rebooking page, once per link, and only a time
+    the page would offer (a post can name any time: 03:00, yesterday, another therapist's hours).
+    Raises AlreadyRebooked, NotOffered, or SlotTaken when someone took the time meanwhile."""
+    zone = visit.practice.zone
+    day = timezone.localtime(starts_at, zone).date()
+    today = timezone.localdate(timezone=zone)
+    with transaction.atomic():
+        Appointment.objects.select_for_update().filter(practice=visit.practice, pk=visit.pk).first()  # one use at once
+        booked = rebooked_by_link(visit)
+        if booked is not None:
+            raise AlreadyRebooked(booked)
+        within = today <= day <= today + timedelta(days=REBOOK_DAYS_AHEAD)
+        if not within or starts_at not in {slot.starts_at for slot in rebook_offer(visit, day=day)}:
+            raise NotOffered
+        return appointment_book(
+            practice=visit.practice,
+            client=visit.client,
+            therapist=visit.therapist,
+            service=visit.service,
+            starts_at=starts_at,
+            by_link_of=visit,
+        )
 
 
 def prefers_phone(client: Client) -> bool:

@@ -1,8 +1,6 @@
 """The practice's outbox and call list for staff, follow-up settings, and the public pages:
 one-click unsubscribe and self-rebooking."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -20,7 +18,15 @@ from outreach.engine.consent import consent_record
 from outreach.engine.links import read_unsubscribe_token
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import message_cancel, message_retry
-from outreach.followups import settings_for, visit_from_rebook_token
+from outreach.followups import (
+    AlreadyRebooked,
+    NotOffered,
+    rebook_by_link,
+    rebook_offer,
+    rebooked_by_link,
+    settings_for,
+    visit_from_rebook_token,
+)
 from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
 from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseRequest
 from outreach.newsletters import (
@@ -35,10 +41,11 @@ from practice.access import PUBLIC, requires
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
+from practice.ratelimit import over_limit
 from referrals.models import Partner
-from sessions.availability import open_slots
+from sessions.models import Appointment
 from sessions.selectors import therapists as therapists_of
-from sessions.services import SlotTaken, appointment_book
+from sessions.services import SlotTaken
 
 
 @requires("outbox.view")
@@ -183,33 +190,38 @@ def rebook(request, token):
     practice = visit.practice
     with scope(practice=practice), timezone.override(practice.zone):
         context = {"visit": visit, "practice": practice, "client": visit.client}
+        booked = rebooked_by_link(visit)
+        if booked is not None:  # a link books once; using it again shows what it booked
+            return render(request, "outreach/rebook.html", {**context, "booked": booked, "again": True})
         if request.method == "POST":
-            starts_at = parse_datetime(request.POST.get("starts_at", ""))
-            if starts_at is None or timezone.is_naive(starts_at):
-                context["error"] = "That time could not be read; please pick one below."
-            else:
-                try:
-                    booked = appointment_book(
-                        practice=practice,
-                        client=visit.client,
-                        therapist=visit.therapist,
-                        service=visit.service,
-                        starts_at=starts_at,
-                    )
-                except SlotTaken:
-                    context["error"] = "Sorry, someone has just taken that time. Here are the times free now."
-                else:
-                    return render(request, "outreach/rebook.html", {**context, "booked": booked})
-        today = timezone.localdate(timezone=practice.zone)
-        context["slots"] = open_slots(
-            practice=practice,
-            service=visit.service,
-            therapist_id=visit.therapist_id,
-            start=today,
-            end=today + timedelta(days=21),
-            limit=12,
-        )
+            if over_limit(f"rebook-link:{visit.pk}", limit=10, window_seconds=600) or over_limit(
+                f"rebook-ip:{client_ip(request)}", limit=30, window_seconds=3600
+            ):
+                return render(request, "outreach/rebook.html", {**context, "throttled": True}, status=429)
+            outcome = _rebook(visit, request.POST.get("starts_at", ""))
+            if isinstance(outcome, Appointment):
+                return render(request, "outreach/rebook.html", {**context, "booked": outcome})
+            context["error"] = outcome
+        context["slots"] = rebook_offer(visit)
         return render(request, "outreach/rebook.html", context, status=409 if "error" in context else 200)
+
+
+def _rebook(visit, posted: str):
+    """The booked visit, or what to tell the client."""
+    try:
+        starts_at = parse_datetime(posted[:40])
+    except ValueError:  # well formed but impossible, e.g. 30 February
+        starts_at = None
+    if starts_at is None or timezone.is_naive(starts_at):
+        return "That time could not be read; please pick one below."
+    try:
+        return rebook_by_link(visit=visit, starts_at=starts_at)
+    except AlreadyRebooked as used:
+        return used.appointment
+    except NotOffered:
+        return "Sorry, that time is not free. Here are the times free now."
+    except SlotTaken:
+        return "Sorry, someone has just taken that time. Here are the times free now."
 
 
 # --- Newsletters --------------------------------------------------------------------------------

@@ -120,6 +120,10 @@ class Appointment(TenantModel):
     booked_at_checkout_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebookings"
     )
+    # Booked by the client through the self-rebooking link of that visit (one booking per link).
+    booked_by_link_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="self_rebookings"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -154,6 +158,11 @@ class Appointment(TenantModel):
                     (TsTzRange("starts_at", "blocked_until", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(status__in=["booked", "arrived", "completed"], room__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "booked_by_link_of"],
+                condition=Q(booked_by_link_of__isnull=False, status__in=["booked", "arrived", "completed"]),
+                name="one_booking_per_rebooking_link",
             ),
         ]
 

@@ -114,6 +114,7 @@ def appointment_book(
     starts_at: datetime,
     actor=None,
     checkout_of: Appointment | None = None,
+    by_link_of: Appointment | None = None,
     notify: bool = True,
 ) -> Appointment:
     """Book `client` with `therapist` for `service` at `starts_at` (a room is chosen when the practice
@@ -135,6 +136,7 @@ def appointment_book(
                 blocked_until=blocked_until,
                 created_by=actor,
                 booked_at_checkout_of=checkout_of,
+                booked_by_link_of=by_link_of,
             )
             if notify:
                 notifications.notify_booked(appointment, actor=actor)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -207,7 +208,7 @@ def test_the_self_rebooking_link(setup, send_outbox, mailoutbox, client):
             notify=False,
         )
         taken = client.post(path, {"starts_at": first.starts_at.isoformat()})
-        assert taken.status_code == 409 and b"someone has just taken" in taken.content
+        assert taken.status_code == 409 and b"that time is not free" in taken.content
         assert first not in taken.context["slots"]
         second = taken.context["slots"][0]
         booked = client.post(path, {"starts_at": second.starts_at.isoformat()})
@@ -219,6 +220,46 @@ def test_the_self_rebooking_link(setup, send_outbox, mailoutbox, client):
     assert client.get(tampered).status_code == 410
     with time_machine.travel(datetime(2030, 12, 10, tzinfo=practice.zone) + timedelta(days=15)):
         assert client.get(path).status_code == 410  # 14 days by default
+
+
+def test_the_self_rebooking_link_books_only_a_time_it_offers_and_only_once(setup, send_outbox, mailoutbox, client):
+    practice = setup["practice"]
+    patient = _client(practice)
+    visit = _visit(setup, patient, datetime(2030, 12, 9, 10, 0))
+    _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 1, tzinfo=practice.zone))
+    path = re.search(r"http://[^/\s]+(/rebook/\S+/)", mailoutbox[0].body).group(1)
+    cache.clear()  # the page's rate limits count in the cache
+    zone = practice.zone
+    with time_machine.travel(datetime(2030, 12, 10, 12, 0, tzinfo=zone)):
+        offered = client.get(path).context["slots"]
+        for refused in (
+            datetime(2030, 12, 11, 3, 0, tzinfo=zone),  # at night, outside anyone's hours
+            datetime(2030, 12, 9, 11, 0, tzinfo=zone),  # in the past
+            offered[0].starts_at + timedelta(minutes=7),  # not on the page's grid
+            datetime(2031, 6, 2, 10, 0, tzinfo=zone),  # further ahead than the page looks
+        ):
+            answer = client.post(path, {"starts_at": refused.isoformat()})
+            assert answer.status_code == 409 and b"that time is not free" in answer.content, refused
+        assert client.post(path, {"starts_at": "2030-02-30T10:00:00+00:00"}).status_code == 409
+        assert not Appointment.objects.filter(client=patient).exclude(pk=visit.pk).exists()
+
+        assert b"You are booked" in client.post(path, {"starts_at": offered[0].starts_at.isoformat()}).content
+        again = client.post(path, {"starts_at": offered[1].starts_at.isoformat()})
+        assert b"This link has booked that visit" in again.content
+        assert b"This link has booked that visit" in client.get(path).content
+    [rebooked] = Appointment.objects.filter(client=patient).exclude(pk=visit.pk)
+    assert rebooked.starts_at == offered[0].starts_at and rebooked.booked_by_link_of == visit
+
+
+def test_the_self_rebooking_page_is_rate_limited(setup, send_outbox, mailoutbox, client):
+    practice = setup["practice"]
+    _visit(setup, _client(practice), datetime(2030, 12, 9, 10, 0))
+    _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 1, tzinfo=practice.zone))
+    path = re.search(r"http://[^/\s]+(/rebook/\S+/)", mailoutbox[0].body).group(1)
+    cache.clear()
+    with time_machine.travel(datetime(2030, 12, 10, 12, 0, tzinfo=practice.zone)):
+        statuses = [client.post(path, {"starts_at": "nonsense"}).status_code for _ in range(11)]
+    assert statuses[:10] == [409] * 10 and statuses[10] == 429
 
 
 def test_the_owner_sets_the_follow_up_hour(client_for, owner, practice):
