@@ -7,6 +7,7 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 
 from practice.models import AuditEvent, Membership, Practice, record_type_label, time_zone_choices
+from practice.services import logo_too_large
 
 
 class LoginForm(AuthenticationForm):
@@ -18,6 +19,9 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an account. Check both and try again.",
     }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
 
 
 class NewPasswordMixin(forms.Form):
@@ -114,6 +118,8 @@ class PracticeSettingsForm(forms.ModelForm):
             raise forms.ValidationError("The logo is larger than 1 MB; please upload a smaller image.")
         if logo and logo.image.format not in ("PNG", "JPEG"):
             raise forms.ValidationError("Upload the logo as a PNG or JPEG image.")
+        if logo and (problem := logo_too_large(logo.image.size)):  # read from the header, nothing decoded
+            raise forms.ValidationError(problem)
         return logo
 
 

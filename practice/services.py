@@ -55,16 +55,32 @@ def practice_update(*, practice: Practice, **fields) -> Practice:
 
 
 LOGO_BOX = (600, 200)  # pixels: sharp at letterhead size, small enough to keep in the row
+# Decoding costs width × height × 4 bytes whatever the file's size (a 650 KB PNG can hold 13,000 ×
+# 13,000 pixels: 680 MB). Above this the upload is refused from its header, before any decoding.
+LOGO_MAX_SIDE = 3000
+
+
+def logo_too_large(size: tuple[int, int]) -> str:
+    """Why an image of `size` (width, height) is refused as a logo, or ""."""
+    width, height = size
+    if width <= LOGO_MAX_SIDE and height <= LOGO_MAX_SIDE:
+        return ""
+    return (
+        f"The logo is {width:,} × {height:,} pixels; please upload one of at most {LOGO_MAX_SIDE:,} pixels "
+        f"a side ({LOGO_BOX[0]} × {LOGO_BOX[1]} is plenty for the letterhead)."
+    )
 
 
 def practice_set_logo(*, practice: Practice, image_file) -> Practice:
     """Store the uploaded logo re-encoded as a small PNG (which also drops whatever else the file
-    carried), or remove it when `image_file` is None."""
+    carried), or remove it when `image_file` is None. The size is read from the header first."""
     if image_file is None:
         practice.logo_png = None
     else:
         image_file.seek(0)
         with Image.open(image_file) as image:
+            if problem := logo_too_large(image.size):
+                raise ValidationError(problem)
             image.thumbnail(LOGO_BOX)
             buffer = io.BytesIO()
             image.convert("RGBA").save(buffer, format="PNG", optimize=True)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -137,9 +137,10 @@ def practice_settings(request, practice_slug):
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         logo, remove_logo = fields.pop("logo"), fields.pop("remove_logo")
-        services.practice_update(practice=request.practice, **fields)
-        if logo or remove_logo:
-            services.practice_set_logo(practice=request.practice, image_file=logo or None)
+        with transaction.atomic():  # the details and the logo are saved together or not at all
+            services.practice_update(practice=request.practice, **fields)
+            if logo or remove_logo:
+                services.practice_set_logo(practice=request.practice, image_file=logo or None)
         messages.success(request, "Practice details saved.")
         return redirect("practice:practice-settings", practice_slug=practice_slug)
     return render(request, "practice/practice_settings.html", {"form": form})

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -49,3 +50,22 @@ def test_a_file_that_is_not_a_png_or_jpeg_image_is_refused_with_a_message(client
     gif = as_owner.post(url, {**_details(practice), "logo": _image(fmt="GIF")})
     assert "Upload the logo as a PNG or JPEG image" in gif.content.decode()
     assert Practice.objects.get(pk=practice.pk).logo_png is None
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's own alarm at the header
+def test_a_huge_logo_is_refused_from_its_header_without_being_decoded(client_for, owner, practice, monkeypatch):
+    """A PNG of 13,000 × 13,000 one-bit pixels is a few KB on the wire and 680 MB once decoded."""
+    buffer = io.BytesIO()
+    Image.new("1", (13_000, 13_000)).save(buffer, format="PNG")
+    assert buffer.tell() < 1024 * 1024
+    decoded = []
+    original_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda image: decoded.append(image.size) or original_load(image))
+
+    url = f"/p/{practice.slug}/settings/"
+    huge = SimpleUploadedFile("logo.png", buffer.getvalue(), content_type="image/png")
+    refused = client_for(owner).post(url, {**_details(practice), "name": "Renamed Practice", "logo": huge})
+    assert refused.status_code == 200 and b"13,000 \xc3\x97 13,000 pixels" in refused.content
+    assert decoded == []  # nothing was decoded
+    practice.refresh_from_db()
+    assert practice.logo_png is None and practice.name != "Renamed Practice"  # and nothing half-saved
