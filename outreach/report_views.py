@@ -217,12 +217,12 @@ def share_revoke_view(request, practice_slug, report_id, share_id):
 
 
 def private_page(view):
-    """Public pages about a report: never cached, and their address never sent on as a referrer."""
+    """Public pages about a report: their address is never sent on as a referrer nor indexed (like
+    every page, they are never cached: practice.middleware.NoStoreMiddleware)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

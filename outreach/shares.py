@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -226,24 +228,38 @@ def code_request(request, share: ReportShare) -> None:
 
 
 def code_verify(request, share: ReportShare, code: str) -> None:
-    """Accept the code once, or raise with what to do next. Every entry is recorded."""
+    """Accept the code once, or raise with what to do next. Every entry is recorded. The share's
+    row is locked while a code is checked, so parallel guesses are counted one by one against
+    the limit and a right code cannot be used twice."""
     code = "".join(ch for ch in code if ch.isdigit())
-    if not share.code_hash or share.code_expires_at is None or share.code_expires_at <= timezone.now():
-        problem = "There is no code in force: ask for a new one."
-    elif share.code_failures >= CODE_MAX_FAILURES:
-        problem = "Too many wrong codes. Ask for a new one."
-    elif not constant_time_compare(_code_digest(share, code), share.code_hash):
-        share.code_failures += 1
-        share.save(update_fields=["code_failures"])
-        problem = "That code is not right. Check the latest email and try again."
-    else:
-        share.code_hash = ""  # one use only
-        share.save(update_fields=["code_hash"])
+    with transaction.atomic():
+        locked = ReportShare.objects.select_for_update().get(practice=share.practice, pk=share.pk)
+        problem = _code_problem(locked, code)
+        if problem == WRONG_CODE:
+            locked.code_failures += 1
+            locked.save(update_fields=["code_failures"])
+        elif problem is None:
+            locked.code_hash = ""  # one use only
+            locked.save(update_fields=["code_hash"])
+    if problem is None:
         access_record(request, share, Event.CODE_OK)
         _grant(request, share)
         return
     access_record(request, share, Event.CODE_WRONG, problem)
     raise ValidationError(problem)
+
+
+WRONG_CODE = "That code is not right. Check the latest email and try again."
+
+
+def _code_problem(share: ReportShare, code: str) -> str | None:
+    if not share.code_hash or share.code_expires_at is None or share.code_expires_at <= timezone.now():
+        return "There is no code in force: ask for a new one."
+    if share.code_failures >= CODE_MAX_FAILURES:
+        return "Too many wrong codes. Ask for a new one."
+    if not constant_time_compare(_code_digest(share, code), share.code_hash):
+        return WRONG_CODE
+    return None
 
 
 def _session_key(share: ReportShare) -> str:
@@ -281,8 +297,8 @@ def partner_shares(share: ReportShare) -> list[ReportShare]:
 def share_download(request, share: ReportShare) -> bytes:
     """The PDF's bytes, counted and recorded."""
     content = open_private(share.report.pdf_name, sha256=share.report.pdf_sha256)
-    share.download_count += 1
-    share.last_downloaded_at = timezone.now()
-    share.save(update_fields=["download_count", "last_downloaded_at"])
+    ReportShare.objects.filter(practice=share.practice, pk=share.pk).update(
+        download_count=F("download_count") + 1, last_downloaded_at=timezone.now()
+    )  # counted in the database: parallel downloads each count
     access_record(request, share, Event.DOWNLOAD)
     return content

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django_scopes import scope
 
 from practice.access import PUBLIC, SIGNED_IN, declared_permission
@@ -62,3 +63,17 @@ class AccessMiddleware:
                 return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoStoreMiddleware:
+    """Pages and documents are never kept by browsers or proxies: signed-in pages show health
+    information and client records, and public token pages (intake, reports) do too. Static files
+    are answered by WhiteNoise before this runs and stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -1,7 +1,8 @@
 """Every URL pattern, found through the resolver (never listed by hand), against every persona:
 anonymous visitors are sent to login, members of another practice get 404, members whose role lacks
-the view's permission get 403, and members whose role holds it get through. A pattern the sweep
-cannot classify (no access declaration, unknown permission, unknown URL parameter) fails."""
+the view's permission get 403, and members whose role holds it get through, with a page that says
+no-store (nothing is kept in a browser's or proxy's cache). A pattern the sweep cannot classify (no
+access declaration, unknown permission, unknown URL parameter) fails."""
 
 import uuid
 
@@ -84,6 +85,7 @@ def test_access_rules_hold_for(route, name, pattern, client, client_for, practic
     if permission == PUBLIC:
         assert not _is_login_redirect(anonymous), f"{url} is public but sent a visitor to login"
         assert anonymous.status_code < 500
+        assert "no-store" in anonymous.get("Cache-Control", ""), f"{url}: may be cached"
         return
     assert _is_login_redirect(anonymous), f"{url}: anonymous got {anonymous.status_code}, not the login page"
     if permission == SIGNED_IN:
@@ -92,9 +94,11 @@ def test_access_rules_hold_for(route, name, pattern, client, client_for, practic
 
     assert client_for(personas["outsider"]).get(url).status_code == 404, f"{url}: another practice's member"
     for role in ("owner", "therapist", "front_desk"):
-        status = client_for(personas[role]).get(url).status_code
+        response = client_for(personas[role]).get(url)
+        status = response.status_code
         if role in PERMISSIONS[permission]:
             assert status not in (403, 500), f"{url}: {role} holds {permission} but got {status}"
+            assert "no-store" in response.get("Cache-Control", ""), f"{url}: may be cached"
             if not _takes_object_id(pattern):
                 assert status != 404, f"{url}: {role} got 404"
         else:
