@@ -25,6 +25,11 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email, password=None, **extra):
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
 
+    def get_by_natural_key(self, username):
+        """Sign-in finds the account whatever the case of the email typed: addresses are unique
+        case-insensitively, so there is only ever one."""
+        return self.get(email__iexact=username)
+
 
 class User(AbstractUser):
     username = None

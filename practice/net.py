@@ -1,4 +1,5 @@
-"""The client's address, one way for the audit log and login throttling alike."""
+"""The client's address and the name a sign-in attempt gives, one way for the audit log and login
+throttling alike."""
 
 from django.conf import settings
 
@@ -12,3 +13,11 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def login_username(request, credentials=None) -> str:
+    """The email a sign-in attempt names, as django-axes counts failures: lower-cased, so that
+    changing the case of the address does not start a fresh count."""
+    if credentials and credentials.get("username"):
+        return str(credentials["username"]).strip().lower()
+    return str(request.POST.get("username", "") if request is not None else "").strip().lower()

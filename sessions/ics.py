@@ -1,7 +1,10 @@
 """iCalendar (RFC 5545) files for appointments: one UID per appointment for its whole life, a
 SEQUENCE that grows with each change, times in the practice's zone with its VTIMEZONE."""
 
-from icalendar import Calendar, Event
+from email.utils import parseaddr
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress
 
 from .models import Appointment
 
@@ -32,12 +35,22 @@ def _event(appointment: Appointment, summary: str) -> Event:
     return event
 
 
+def _address(email: str, name: str, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params.update({"CN": name, **params})
+    return address
+
+
 def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> str:
-    """The client's calendar file: a request (new or changed) or a cancellation."""
-    practice = appointment.practice
+    """The client's calendar file: a request (new or changed) or a cancellation. RFC 5546 wants an
+    organizer (the practice) and the attendee (the client) in both."""
+    practice, client = appointment.practice, appointment.client
     calendar = _calendar()
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = _event(appointment, f"{appointment.service.name} at {practice.name}")
+    event.add("organizer", _address(practice.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1], practice.name))
+    if client.email:
+        event.add("attendee", _address(client.email, client.display_name, ROLE="REQ-PARTICIPANT", RSVP="FALSE"))
     event.add("location", " ".join(practice.address.split()))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)

@@ -3,6 +3,8 @@
 Everything that must be secret or site-specific is required; nothing falls back to a laptop default.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -10,6 +12,13 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+
+# Rate limits (sign-in lock-out aside, which lives in the database) count in the cache; in each
+# process's own memory every limit would be multiplied by the number of web processes.
+if not env("REBOOK_CACHE_REDIS_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set REBOOK_CACHE_REDIS_URL (e.g. redis://host:6379/2): rate limits need a cache that every web process shares."
+    )
 
 DATABASES = {"default": env.db("DATABASE_URL")}
 # A new PostgreSQL connection per request costs several times the page itself.

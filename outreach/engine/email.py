@@ -6,7 +6,8 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 
 class OneLineHeadersEmail(EmailMultiAlternatives):
@@ -21,12 +22,17 @@ class OneLineHeadersEmail(EmailMultiAlternatives):
 
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text body, HTML body) for template set `name`."""
+    """(subject, text body, HTML body) for template set `name`. Only the HTML body is HTML-escaped:
+    in a subject or a plain-text body "&lt;" and "&#x27;" would be shown as they are."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
+    subject = " ".join(_render_plain(f"emails/{name}.subject.txt", context).split())
+    text = _render_plain(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
     return subject, text, html
+
+
+def _render_plain(template_name: str, context: dict) -> str:
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def make_message(

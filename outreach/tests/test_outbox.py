@@ -149,6 +149,16 @@ def test_a_sent_email_speaks_for_the_practice_and_keeps_no_content(in_scope, smt
     assert len(smtp.messages) == 1
 
 
+def test_only_the_html_part_is_html_escaped(in_scope, smtp):
+    in_scope.name = "Rae's <Body> & Soul"
+    in_scope.save()
+    assert _send_now(_enqueue(in_scope, context={"first_name": "O'Brien"})) == Status.SENT
+    [received] = smtp.messages
+    assert received["Subject"] == "A note from Rae's <Body> & Soul"
+    assert "Hello O'Brien, this is a note from Rae's <Body> & Soul." in smtp.text_of(received)
+    assert "from Rae&#x27;s &lt;Body&gt; &amp; Soul" in smtp.html_of(received)
+
+
 def test_marketing_carries_one_click_unsubscribe(in_scope, smtp):
     consent_record(
         practice=in_scope,

@@ -68,6 +68,18 @@ def test_a_member_signs_in_and_lands_on_their_practice(client, therapist, practi
     assert client.get("/", follow=True).redirect_chain[-1][0] == f"/p/{practice.slug}/"
 
 
+def test_sign_in_ignores_the_case_of_the_email(client, therapist, practice):
+    assert _sign_in(client, therapist.email.upper(), PASSWORD).status_code == 302
+    assert client.get(f"/p/{practice.slug}/").status_code == 200
+
+
+def test_changing_the_case_of_the_email_does_not_dodge_the_lock_out(client, therapist):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        email = therapist.email.upper() if n % 2 else therapist.email.title()
+        _sign_in(client, email, "wrong password")
+    assert _sign_in(client, therapist.email, PASSWORD).status_code == 429
+
+
 def test_repeated_failures_lock_the_account_out_with_a_clear_message(client, therapist):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         failed = _sign_in(client, therapist.email, "wrong password")

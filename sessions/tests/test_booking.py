@@ -73,6 +73,10 @@ def test_a_booking_queues_a_confirmation_with_a_calendar_file_and_a_reminder(boo
     assert calendar["METHOD"] == "REQUEST"
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"{appointment.pk}@rebook" and event["SEQUENCE"] == 0
+    # RFC 5546: a REQUEST names its organizer and attendees.
+    practice = booking["practice"]
+    assert str(event["ORGANIZER"]) == f"mailto:{practice.email}" and event["ORGANIZER"].params["CN"] == practice.name
+    assert str(event["ATTENDEE"]) == f"mailto:{appointment.client.email}"
     start = event.decoded("DTSTART")
     assert str(start.tzinfo) == "America/New_York" and (start.hour, start.minute) == (10, 0)
     assert start.astimezone(UTC) == appointment.starts_at.astimezone(UTC)
@@ -111,6 +115,7 @@ def test_cancelling_sends_a_cancellation_and_frees_the_time(booking):
     assert calendar["METHOD"] == "CANCEL"
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"{appointment.pk}@rebook" and event["STATUS"] == "CANCELLED"
+    assert "ORGANIZER" in event and "ATTENDEE" in event  # a CANCEL needs both too
     assert [r.status for r in _messages("appointment_reminder")] == ["cancelled"]
     _book(booking, client=ClientFactory(practice=booking["practice"]))  # the time is free again
 
