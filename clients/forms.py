@@ -12,6 +12,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO_UNKNOWN = [("", "Not asked"), ("true", "Yes"), ("false", "No")]
 
 
+def _longest(name: str) -> int:
+    """An intake answer's limit, as the model gives it (free text reaches the brief and PDFs)."""
+    return IntakeVersion._meta.get_field(name).max_length
+
+
 def _yes_no(value):
     return {"true": True, "false": False}.get(value)
 
@@ -100,16 +105,23 @@ class IntakeForm(forms.Form):
         label="Do any of these apply to you now?",
     )
     caution_details = forms.CharField(
+        max_length=_longest("caution_details"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         label="Details",
         help_text="Which surgery or injury, which allergies, which medications.",
     )
     reason_for_visit = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What brings you in?"
+        max_length=_longest("reason_for_visit"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="What brings you in?",
     )
     goals = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What would you like from your massages?"
+        max_length=_longest("goals"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="What would you like from your massages?",
     )
     pressure = forms.ChoiceField(
         choices=IntakeVersion.Pressure.choices, widget=forms.RadioSelect, label="Pressure you prefer"
@@ -121,13 +133,19 @@ class IntakeForm(forms.Form):
         choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas to avoid"
     )
     area_notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Anything about these areas"
+        max_length=_longest("area_notes"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Anything about these areas",
     )
     conversation = forms.ChoiceField(
         choices=IntakeVersion.Conversation.choices, widget=forms.RadioSelect, label="During the massage I prefer"
     )
     comfort_notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Draping, temperature or other comfort notes"
+        max_length=_longest("comfort_notes"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Draping, temperature or other comfort notes",
     )
     consent_to_treatment = forms.BooleanField(
         required=False,

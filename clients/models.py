@@ -51,7 +51,7 @@ class Client(TenantModel):
     # a confirmed address (an address someone else typed is confirmed with the client first).
     confirmed_email = models.EmailField(blank=True, editable=False)
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(max_length=500, blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     occupation = models.CharField(max_length=120, blank=True)
@@ -61,7 +61,9 @@ class Client(TenantModel):
     )
     heard_via_detail = models.CharField(max_length=200, blank=True, verbose_name="details")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    alerts = models.TextField(blank=True, help_text='Shown in red wherever the client appears, e.g. "latex allergy".')
+    alerts = models.TextField(
+        max_length=500, blank=True, help_text='Shown in red wherever the client appears, e.g. "latex allergy".'
+    )
     # Kept by the scheduling feature when a visit is completed; the list's "lapsed" filter reads it.
     last_visit_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,17 +145,19 @@ class IntakeVersion(TenantModel):
 
     # Health history
     cautions = models.JSONField(default=list, blank=True, help_text="Caution keys, see Caution.")
-    caution_details = models.TextField(blank=True, help_text="Details: which surgery, which allergy, medications.")
+    caution_details = models.TextField(
+        max_length=2_000, blank=True, help_text="Details: which surgery, which allergy, medications."
+    )
     pain_ratings = models.JSONField(default=dict, blank=True, help_text="Body area key -> 0..10.")
-    reason_for_visit = models.TextField(blank=True)
-    goals = models.TextField(blank=True)
+    reason_for_visit = models.TextField(max_length=2_000, blank=True)
+    goals = models.TextField(max_length=2_000, blank=True)
     # Preferences
     pressure = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
     focus_areas = models.JSONField(default=list, blank=True)
     avoid_areas = models.JSONField(default=list, blank=True)
-    area_notes = models.TextField(blank=True, verbose_name="notes on areas")
+    area_notes = models.TextField(max_length=2_000, blank=True, verbose_name="notes on areas")
     conversation = models.CharField(max_length=20, choices=Conversation.choices, blank=True)
-    comfort_notes = models.TextField(blank=True, verbose_name="draping and comfort notes")
+    comfort_notes = models.TextField(max_length=2_000, blank=True, verbose_name="draping and comfort notes")
     # Consents
     consent_to_treatment = models.BooleanField(default=False)
     signature_name = models.CharField(max_length=200, blank=True, verbose_name="typed signature")

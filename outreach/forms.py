@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from outreach.engine.models import OutboxMessage, kind_label
 from outreach.models import FollowUpSettings, Newsletter, ProgressReport
+from sessions.forms import TherapistChoiceMixin
 
 
 class OutboxFilterForm(forms.Form):
@@ -37,21 +38,12 @@ class FollowUpSettingsForm(forms.ModelForm):
         return hour
 
 
-class NewsletterForm(forms.ModelForm):
-    therapist = forms.TypedChoiceField(
-        coerce=int, empty_value=None, required=False, label="Therapist (for one therapist's clients)"
-    )
-
+class NewsletterForm(TherapistChoiceMixin, forms.ModelForm):
     class Meta:
         model = Newsletter
         fields = ["subject", "body_markdown", "audience", "therapist"]
         widgets = {"body_markdown": forms.Textarea(attrs={"rows": 12})}
-
-    def __init__(self, *args, therapists, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["therapist"].choices = [("", "—"), *[(t.pk, t.get_full_name() or t.email) for t in therapists]]
-        if self.instance.pk and self.instance.therapist_id:
-            self.initial["therapist"] = self.instance.therapist_id
+        labels = {"therapist": "Therapist (for one therapist's clients)"}
 
     def clean(self):
         cleaned = super().clean()

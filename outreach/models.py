@@ -54,7 +54,7 @@ class CallTask(TenantModel):
     reason = models.CharField(max_length=30, help_text="followup, recall")
     phone = models.CharField(max_length=40, blank=True)
     client_name = models.CharField(max_length=200)
-    notes = models.TextField(blank=True, help_text="What to talk about: the last summary and plan.")
+    notes = models.TextField(max_length=2_000, blank=True, help_text="What to talk about: the last summary and plan.")
     due_on = models.DateField()
     tries = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -81,7 +81,9 @@ class Newsletter(TenantModel):
         THERAPIST = "therapist", "Clients of one therapist who opted in"
 
     subject = models.CharField(max_length=150)
-    body_markdown = models.TextField(verbose_name="text", help_text="Markdown: **bold**, *italic*, lists, links.")
+    body_markdown = models.TextField(
+        max_length=50_000, verbose_name="text", help_text="Markdown: **bold**, *italic*, lists, links."
+    )
     audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.ALL)
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -174,11 +176,11 @@ class ProgressReport(TenantModel):
     period_start = models.DateField()
     period_end = models.DateField()
     facts = models.JSONField(default=dict, editable=False, help_text="Visits, attendance and pain ratings.")
-    presenting_complaint = models.TextField(blank=True)
-    findings = models.TextField(blank=True)
-    response = models.TextField(blank=True, verbose_name="response to treatment")
-    plan = models.TextField(blank=True)
-    recommendations = models.TextField(blank=True)
+    presenting_complaint = models.TextField(max_length=4_000, blank=True)
+    findings = models.TextField(max_length=4_000, blank=True)
+    response = models.TextField(max_length=4_000, blank=True, verbose_name="response to treatment")
+    plan = models.TextField(max_length=4_000, blank=True)
+    recommendations = models.TextField(max_length=4_000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     render_step = models.CharField(max_length=60, blank=True, help_text="What the worker is doing now.")
     render_error = models.TextField(blank=True)

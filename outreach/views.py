@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scope
@@ -41,6 +40,7 @@ from practice.access import PUBLIC, requires
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
+from practice.parsing import read_date, read_datetime
 from practice.ratelimit import over_limit
 from referrals.models import Partner
 from sessions.models import Appointment
@@ -208,11 +208,8 @@ def rebook(request, token):
 
 def _rebook(visit, posted: str):
     """The booked visit, or what to tell the client."""
-    try:
-        starts_at = parse_datetime(posted[:40])
-    except ValueError:  # well formed but impossible, e.g. 30 February
-        starts_at = None
-    if starts_at is None or timezone.is_naive(starts_at):
+    starts_at = read_datetime(posted)
+    if starts_at is None:
         return "That time could not be read; please pick one below."
     try:
         return rebook_by_link(visit=visit, starts_at=starts_at)
@@ -249,7 +246,6 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
     elif request.method == "POST" and form.is_valid():
         newsletter = form.save(commit=False)
         newsletter.practice, newsletter.created_by = request.practice, newsletter.created_by or request.user
-        newsletter.therapist_id = form.cleaned_data["therapist"]
         newsletter.save()
         messages.success(request, "Draft saved.")
         return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
@@ -323,10 +319,12 @@ def releases(request, practice_slug, client_id):
     error = ""
     if request.method == "POST":
         partner = next((p for p in partners if str(p.pk) == request.POST.get("partner")), None)
-        expires_on = parse_date(request.POST.get("expires_on", "")) if request.POST.get("expires_on") else None
+        expires_on = read_date(request.POST.get("expires_on", ""))
         by_link = request.POST.get("action") == "request"
         if partner is None:
             error = "Choose the partner the client authorises."
+        elif request.POST.get("expires_on") and expires_on is None:
+            error = "The expiry date could not be read; enter it as a date, e.g. 2027-06-30."
         else:
             try:
                 if by_link:

@@ -10,6 +10,11 @@ from practice.models import AuditEvent, Membership, Practice, record_type_label,
 from practice.services import logo_too_large
 
 
+def first_error(form) -> str:
+    """The first problem a form found, for a page or message that shows one."""
+    return next(iter(form.errors.values()))[0]
+
+
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})

@@ -57,7 +57,7 @@ class Practice(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in the practice's web addresses.")
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="America/New_York")
-    address = models.TextField(blank=True)
+    address = models.TextField(max_length=500, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     logo_png = models.BinaryField(

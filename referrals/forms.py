@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from .models import ContactEntry, Partner, Referral
+from .models import ContactEntry, Partner, Referral, ReferralProgram, VettingAnswer
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,3 +67,59 @@ class AppointmentRequestForm(forms.Form):
 
     def cleaned_data_for_request(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email", "phone", "message")}
+
+
+class ChecklistForm(forms.Form):
+    """Answers to the practice's vetting questions for one partner: each may be left unanswered."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[f"q-{question.pk}"] = forms.ChoiceField(
+                choices=[("", "—"), *VettingAnswer.Answer.choices], required=False, label=question.text
+            )
+            self.fields[f"note-{question.pk}"] = forms.CharField(max_length=300, required=False, label="Note")
+
+    def answers(self) -> list[tuple]:
+        """(question, answer, note) for each question answered."""
+        return [
+            (question, self.cleaned_data[f"q-{question.pk}"], self.cleaned_data[f"note-{question.pk}"])
+            for question in self.questions
+            if self.cleaned_data[f"q-{question.pk}"]
+        ]
+
+
+class OutgoingReferralForm(forms.Form):
+    client_email = forms.EmailField(required=False, label="Client's email (only with their agreement)")
+    client_agreed = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class RewardsForm(forms.ModelForm):
+    checked_rules = forms.BooleanField(required=False)
+
+    class Meta:
+        model = ReferralProgram
+        fields = ["rewards_enabled", "reward_text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("rewards_enabled") and not cleaned.get("checked_rules"):
+            self.add_error(None, "Confirm that you checked the rules on referral fees for your profession and place.")
+        return cleaned
+
+
+class QuestionForm(forms.Form):
+    """A new question for the checklist, or `toggle`: the question to retire or bring back."""
+
+    text = forms.CharField(
+        max_length=200, required=False, error_messages={"max_length": "Keep the question under 200 characters."}
+    )
+    toggle = forms.UUIDField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("toggle") and not cleaned.get("text"):
+            self.add_error("text", "Write the question.")
+        return cleaned

@@ -49,12 +49,12 @@ class Partner(TenantModel):
     organisation = models.CharField(max_length=150)
     contact_name = models.CharField(max_length=150, blank=True, verbose_name="contact person")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    address = models.TextField(blank=True)
+    address = models.TextField(max_length=500, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     fax = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=4_000, blank=True)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECT)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -130,7 +130,9 @@ class ContactEntry(TenantModel):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     on = models.DateField()
-    summary = models.TextField()
+    summary = models.TextField(
+        max_length=2_000,
+    )
     materials = models.CharField(max_length=300, blank=True, help_text="Research, case studies, articles sent.")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -54,6 +54,14 @@ def partner_move(*, partner: Partner, stage: str, actor, note: str = "") -> Part
     return partner
 
 
+def checklist_save(*, partner: Partner, answers: list[tuple], actor=None) -> int:
+    """Save (question, answer, note) answers for `partner`, all or none; returns how many."""
+    with transaction.atomic():
+        for question, answer, note in answers:
+            checklist_answer(partner=partner, question=question, answer=answer, note=note, actor=actor)
+    return len(answers)
+
+
 def checklist_answer(*, partner: Partner, question: VettingQuestion, answer: str, note: str = "", actor=None):
     if question.practice_id != partner.practice_id:
         raise ValidationError("That question belongs to another practice.")

@@ -12,13 +12,23 @@ from django_scopes import scope, scopes_disabled
 from clients.models import Client
 from clients.selectors import client_get
 from practice.access import PUBLIC, requires
+from practice.forms import first_error
 from practice.net import client_ip
 from practice.paging import paginate
 from practice.ratelimit import over_limit
 from sessions.models import Service
 
 from . import charts, selectors, services
-from .forms import AppointmentRequestForm, ContactForm, PartnerForm, ReferralForm
+from .forms import (
+    AppointmentRequestForm,
+    ChecklistForm,
+    ContactForm,
+    OutgoingReferralForm,
+    PartnerForm,
+    QuestionForm,
+    ReferralForm,
+    RewardsForm,
+)
 from .links import qr_svg, read_referral_token, referral_url
 from .models import OutgoingReferral, Partner, Referral, ReferralProgram, VettingAnswer, VettingQuestion
 
@@ -118,19 +128,12 @@ def partner_move(request, practice_slug, partner_id):
 @requires("partners.manage")
 def partner_checklist(request, practice_slug, partner_id):
     found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
-    saved = 0
-    for question in VettingQuestion.objects.filter(practice=request.practice, active=True):
-        answer = request.POST.get(f"q-{question.pk}")
-        if answer:
-            services.checklist_answer(
-                partner=found,
-                question=question,
-                answer=answer,
-                note=request.POST.get(f"note-{question.pk}", ""),
-                actor=request.user,
-            )
-            saved += 1
-    messages.success(request, f"{saved} answer{'s' if saved != 1 else ''} saved.")
+    form = ChecklistForm(request.POST, questions=VettingQuestion.objects.filter(practice=request.practice, active=True))
+    if form.is_valid():
+        saved = services.checklist_save(partner=found, answers=form.answers(), actor=request.user)
+        messages.success(request, f"{saved} answer{'s' if saved != 1 else ''} saved.")
+    else:
+        messages.error(request, f"Nothing was saved: {first_error(form)}")
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
 
 
@@ -287,15 +290,21 @@ def request_done(request, practice_slug, client_id):
 def partner_outgoing(request, practice_slug, partner_id):
     """Log a client we sent to the partner; the client is named only with their agreement."""
     found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
+    form = OutgoingReferralForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Nothing was logged: {first_error(form)}")
+        return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
     shared = None
-    if request.POST.get("client_email") and request.POST.get("client_agreed"):
-        shared = Client.objects.filter(practice=request.practice, email__iexact=request.POST["client_email"]).first()
+    if form.cleaned_data["client_email"] and form.cleaned_data["client_agreed"]:
+        shared = Client.objects.filter(
+            practice=request.practice, email__iexact=form.cleaned_data["client_email"]
+        ).first()
     OutgoingReferral.objects.create(
         practice=request.practice,
         partner=found,
         on=timezone.localdate(),
         client=shared,
-        note=request.POST.get("note", "")[:300],
+        note=form.cleaned_data["note"],
         by=request.user,
     )
     messages.success(request, f"Referral to {found} logged{' with the client named' if shared else ''}.")
@@ -310,16 +319,14 @@ def rewards(request, practice_slug):
     )
     error = ""
     if request.method == "POST":
-        enable = request.POST.get("rewards_enabled") == "on"
-        if enable and request.POST.get("checked_rules") != "on":
-            error = "Confirm that you checked the rules on referral fees for your profession and place."
-        else:
-            program.rewards_enabled = enable
-            program.reward_text = request.POST.get("reward_text", "")[:200]
-            program.enabled_by = request.user if enable else None
+        form = RewardsForm(request.POST, instance=program)
+        if form.is_valid():
+            program = form.save(commit=False)
+            program.enabled_by = request.user if program.rewards_enabled else None
             program.save()
-            messages.success(request, "Referral rewards are " + ("on." if enable else "off."))
+            messages.success(request, "Referral rewards are " + ("on." if program.rewards_enabled else "off."))
             return redirect("referrals:rewards", practice_slug=practice_slug)
+        error = first_error(form)  # the page shows what was typed (the form put it in `program`)
     return render(request, "referrals/rewards.html", {"program": program, "error": error}, status=400 if error else 200)
 
 
@@ -329,20 +336,18 @@ def questions(request, practice_slug):
     services.ensure_questions(request.practice)
     error = ""
     if request.method == "POST":
-        if request.POST.get("toggle"):
-            question = get_object_or_404(VettingQuestion, practice=request.practice, pk=request.POST["toggle"])
+        form = QuestionForm(request.POST)
+        if not form.is_valid():
+            error = first_error(form)
+        elif form.cleaned_data["toggle"]:
+            question = get_object_or_404(VettingQuestion, practice=request.practice, pk=form.cleaned_data["toggle"])
             question.active = not question.active
             question.save(update_fields=["active"])
             return redirect("referrals:questions", practice_slug=practice_slug)
-        text = request.POST.get("text", "").strip()
-        if not text:
-            error = "Write the question."
-        elif len(text) > 200:
-            error = "Keep the question under 200 characters."
         else:
             last = VettingQuestion.objects.filter(practice=request.practice).order_by("-position").first()
             VettingQuestion.objects.create(
-                practice=request.practice, text=text, position=(last.position + 1) if last else 0
+                practice=request.practice, text=form.cleaned_data["text"], position=(last.position + 1) if last else 0
             )
             messages.success(request, "Question added to the checklist.")
             return redirect("referrals:questions", practice_slug=practice_slug)

@@ -6,11 +6,13 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import BODY_AREAS
+from practice.models import User
 
 from .models import (
     Appointment,
     CarePhase,
     CheckoutOutcome,
+    NoteAddendum,
     Room,
     Service,
     SessionNote,
@@ -133,41 +135,56 @@ class NotBookedForm(forms.Form):
     note = forms.CharField(required=False, max_length=300)
 
 
-class ServiceForm(forms.ModelForm):
+class PracticeRowForm(forms.ModelForm):
+    """A row of the practice given as the instance's practice: the model's constraints that name
+    the practice (a unique name per practice) are checked with the form's, for a message instead
+    of a database error, although the practice is not one of the form's fields."""
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - {"practice"}
+
+
+class ServiceForm(PracticeRowForm):
     class Meta:
         model = Service
         fields = ["name", "duration_minutes", "buffer_after_minutes", "price", "active"]
 
 
-class TechniqueForm(forms.ModelForm):
+class TechniqueForm(PracticeRowForm):
     class Meta:
         model = Technique
         fields = ["name"]
 
 
-class CarePhaseForm(forms.ModelForm):
+class CarePhaseForm(PracticeRowForm):
     class Meta:
         model = CarePhase
         fields = ["name", "position"]
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(PracticeRowForm):
     class Meta:
         model = Room
         fields = ["name", "active"]
 
 
-class WorkingHoursForm(forms.ModelForm):
-    therapist = forms.TypedChoiceField(coerce=int)
+class TherapistChoiceMixin:
+    """The therapist is one of the practice's (given as `therapists`), chosen by name; the form sets
+    it on the row it saves."""
 
+    def __init__(self, *args, therapists, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["therapist"]
+        field.queryset = User.objects.filter(pk__in=[therapist.pk for therapist in therapists])
+        field.label_from_instance = lambda therapist: therapist.get_full_name() or therapist.email
+        field.empty_label = "—" if not field.required else None
+
+
+class WorkingHoursForm(TherapistChoiceMixin, PracticeRowForm):
     class Meta:
         model = WorkingHours
         fields = ["therapist", "weekday", "starts", "ends"]
         widgets = {"starts": TIME, "ends": TIME}
-
-    def __init__(self, *args, therapists, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["therapist"].choices = [(t.pk, t.get_full_name() or t.email) for t in therapists]
 
     def clean(self):
         cleaned = super().clean()
@@ -176,9 +193,7 @@ class WorkingHoursForm(forms.ModelForm):
         return cleaned
 
 
-class TimeOffForm(forms.ModelForm):
-    therapist = forms.TypedChoiceField(coerce=int)
-
+class TimeOffForm(TherapistChoiceMixin, PracticeRowForm):
     class Meta:
         model = TimeOff
         fields = ["therapist", "starts_at", "ends_at", "reason"]
@@ -187,15 +202,18 @@ class TimeOffForm(forms.ModelForm):
             "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
 
-    def __init__(self, *args, therapists, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["therapist"].choices = [(t.pk, t.get_full_name() or t.email) for t in therapists]
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
             self.add_error("ends_at", "The end must be after the start.")
         return cleaned
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        max_length=NoteAddendum._meta.get_field("text").max_length,
+        error_messages={"required": "Write the addendum first."},
+    )
 
 
 class NoteForm(forms.ModelForm):

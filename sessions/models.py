@@ -247,7 +247,7 @@ class TreatmentPlan(TenantModel):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="treatment_plans")
     phase = models.ForeignKey(CarePhase, on_delete=models.PROTECT, related_name="plans")
-    goals = models.TextField(blank=True)
+    goals = models.TextField(max_length=1_000, blank=True)
     sessions_planned = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="How many sessions; empty for open-ended maintenance."
     )
@@ -307,20 +307,20 @@ class SessionNote(TenantModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="session_notes")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Subjective
-    subjective = models.TextField(blank=True, verbose_name="what the client reports")
+    subjective = models.TextField(max_length=4_000, blank=True, verbose_name="what the client reports")
     pain_ratings = models.JSONField(default=dict, blank=True)
-    changes_since_last = models.TextField(blank=True)
+    changes_since_last = models.TextField(max_length=2_000, blank=True)
     # Objective
-    tissue_quality = models.TextField(blank=True)
-    trigger_points = models.TextField(blank=True)
-    range_of_motion = models.TextField(blank=True)
-    posture = models.TextField(blank=True)
+    tissue_quality = models.TextField(max_length=2_000, blank=True)
+    trigger_points = models.TextField(max_length=2_000, blank=True)
+    range_of_motion = models.TextField(max_length=2_000, blank=True)
+    posture = models.TextField(max_length=2_000, blank=True)
     # Assessment
-    assessment = models.TextField(blank=True, verbose_name="how the client responded")
+    assessment = models.TextField(max_length=4_000, blank=True, verbose_name="how the client responded")
     # Plan
-    plan_focus = models.TextField(blank=True, verbose_name="focus next time")
+    plan_focus = models.TextField(max_length=2_000, blank=True, verbose_name="focus next time")
     plan_interval_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name="next visit in (days)")
-    home_care = models.TextField(blank=True)
+    home_care = models.TextField(max_length=2_000, blank=True)
     # Session details
     pressure_used = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
     areas_worked = models.JSONField(default=list, blank=True)
@@ -329,7 +329,9 @@ class SessionNote(TenantModel):
         max_length=20, choices=Feedback.choices, blank=True, verbose_name="client's feedback on pressure"
     )
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    client_summary = models.TextField(blank=True, help_text="Plain words the client may read in the follow-up email.")
+    client_summary = models.TextField(
+        max_length=1_000, blank=True, help_text="Plain words the client may read in the follow-up email."
+    )
     summary_approved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -357,7 +359,9 @@ class NoteAddendum(TenantModel):
 
     note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = models.TextField(
+        max_length=4_000,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 from clients.selectors import client_get
 from practice.access import requires
 from practice.audit import Action, audit_request
+from practice.forms import first_error
 from practice.net import client_ip
 
 from . import charts, notes, selectors
 from .bodychart import BODY_CHART
-from .forms import NoteForm, PlanForm
+from .forms import AddendumForm, NoteForm, PlanForm
 from .models import Appointment, SessionNote, TreatmentPlan
 
 
@@ -133,9 +134,12 @@ def note(request, practice_slug, appointment_id):
 @requires("notes.write")
 def note_addendum(request, practice_slug, appointment_id):
     note = _note(request, appointment_id)
+    form = AddendumForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(first_error(form))
         notes.note_add_addendum(
-            note=note, author=request.user, text=request.POST.get("text", ""), ip_address=client_ip(request)
+            note=note, author=request.user, text=form.cleaned_data["text"], ip_address=client_ip(request)
         )
     except ValidationError as error:
         messages.error(request, error.messages[0])

@@ -11,12 +11,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from clients.selectors import client_get
 from practice.access import PUBLIC, requires
+from practice.parsing import read_date, read_datetime
 
 from . import charts, selectors, services
 from .availability import open_slots
@@ -51,7 +51,7 @@ from .notes import ensure_practice_lists
 
 
 def _day_param(request, practice) -> date:
-    return parse_date(request.GET.get("date", "")) or timezone.localdate(timezone=practice.zone)
+    return read_date(request.GET.get("date", "")) or timezone.localdate(timezone=practice.zone)
 
 
 # --- Calendar -----------------------------------------------------------------------------------
@@ -188,8 +188,8 @@ def _slot_from_post(request):
     therapist = next(
         (p for p in selectors.therapists(practice=practice) if str(p.pk) == request.POST.get("therapist")), None
     )
-    starts_at = parse_datetime(request.POST.get("starts_at", ""))
-    if therapist is None or starts_at is None or timezone.is_naive(starts_at):
+    starts_at = read_datetime(request.POST.get("starts_at", ""))
+    if therapist is None or starts_at is None:
         raise ValidationError("That time could not be read; please pick it again.")
     return service, therapist, starts_at
 
@@ -474,7 +474,7 @@ SETUP_FORMS = {
 def _setup_form(kind, practice, data=None):
     form_class = SETUP_FORMS[kind]
     extra = {"therapists": selectors.therapists(practice=practice)} if kind in ("hours", "time_off") else {}
-    return form_class(data, prefix=kind, **extra)
+    return form_class(data, prefix=kind, instance=form_class._meta.model(practice=practice), **extra)
 
 
 @requires("schedule.manage")
@@ -488,11 +488,7 @@ def setup(request, practice_slug):
         if kind in SETUP_FORMS:
             forms[kind] = form = _setup_form(kind, practice, request.POST)
             if form.is_valid():
-                item = form.save(commit=False)
-                item.practice = practice
-                if kind in ("hours", "time_off"):
-                    item.therapist_id = form.cleaned_data["therapist"]
-                item.save()
+                form.save()
                 messages.success(request, "Saved.")
                 return redirect("sessions:setup", practice_slug=practice_slug)
             status = 400
