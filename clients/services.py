@@ -201,22 +201,15 @@ def intake_link_send(*, client: Client, actor, ip_address=None) -> IntakeLink:
             prefilled=prefilled,
         )
         returning = client.intake_versions.exists()
-        enqueue(
-            practice=client.practice,
+        _email_the_client(
+            client=client,
             kind="intake_link",
-            purpose=Purpose.TRANSACTIONAL,
-            template="intake_link",
-            address=client.email,
-            client_ref=client.pk,
-            created_by=actor,
             idempotency_key=f"intake-link:{link.pk}",
-            context={
-                "first_name": client.preferred_name or client.first_name,
-                "url": intake_link_url(link),
-                "returning": returning,
-                "prefilled": prefilled,
-                "expires_on": formats.date_format(timezone.localtime(link.expires_at), "j F Y"),
-            },
+            actor=actor,
+            url=intake_link_url(link),
+            returning=returning,
+            prefilled=prefilled,
+            expires_on=formats.date_format(timezone.localtime(link.expires_at), "j F Y"),
         )
         kind = "with the previous answers" if prefilled else "a blank form" if returning else "a first intake"
         audit_record(
@@ -311,19 +304,27 @@ def email_confirmation_send(*, client: Client, actor=None) -> None:
     """Ask the client, at the address on file, to confirm it is theirs; once per address."""
     address = client.email.lower()
     token = signing.dumps({"c": str(client.pk), "e": address}, salt=EMAIL_CONFIRM_SALT)
+    _email_the_client(
+        client=client,
+        kind="email_confirmation",
+        idempotency_key=f"email-confirm:{client.pk}:{address}",
+        actor=actor,
+        url=settings.SITE_URL + reverse("clients:email-confirm", args=[token]),
+    )
+
+
+def _email_the_client(*, client: Client, kind: str, idempotency_key: str, actor, **context) -> None:
+    """A service email (no consent needed) to the client's address, from template `kind`."""
     enqueue(
         practice=client.practice,
-        kind="email_confirmation",
+        kind=kind,
         purpose=Purpose.TRANSACTIONAL,
-        template="email_confirmation",
+        template=kind,
         address=client.email,
         client_ref=client.pk,
         created_by=actor,
-        idempotency_key=f"email-confirm:{client.pk}:{address}",
-        context={
-            "first_name": client.preferred_name or client.first_name,
-            "url": settings.SITE_URL + reverse("clients:email-confirm", args=[token]),
-        },
+        idempotency_key=idempotency_key,
+        context={"first_name": client.preferred_name or client.first_name, **context},
     )
 
 
