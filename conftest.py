@@ -128,9 +128,72 @@ CHROMIUM_ARGS = [
 ]
 
 
+SERIOUS = ("serious", "critical")  # axe-core's impacts that fail a journey
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}) on {page.url}: {v['help']}: "
+        + "; ".join(
+            f"{node['html'][:90]} ({node['failureSummary'].splitlines()[-1].strip()[:120]})" for node in v["nodes"][:4]
+        )
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    """Check a screen mid-journey (every page a journey ends on is checked anyway)."""
+
+    def check(page):
+        assert not accessibility_problems(page)
+
+    return check
+
+
+class WatchedBrowser:
+    """The launched browser; every page it opens reports console errors and uncaught exceptions."""
+
+    def __init__(self, launched):
+        self._launched = launched
+        self.pages = []
+        self.problems = []
+
+    def new_page(self, **options):
+        return self._watch(self._launched.new_page(**options))
+
+    def new_context(self, **options):
+        context = self._launched.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page):
+        page.on("console", lambda message: self._console(page, message))
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught exception on {page.url}: {error}"))
+        self.pages.append(page)
+        return page
+
+    def _console(self, page, message):
+        # A page the test opened may answer 4xx on purpose (a form with errors is a 400); Chromium
+        # logs that as an error too. Anything else failing to load (a script, a style) counts.
+        its_own_status = message.text.startswith("Failed to load resource") and message.location.get("url") == page.url
+        if message.type == "error" and not its_own_status:
+            self.problems.append(f"console error on {page.url}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self._launched, name)
+
+
 @pytest.fixture
 def browser():
-    """Headless chromium (skipped without /usr/bin/chromium, failed instead under REBOOK_STRICT_TESTS)."""
+    """Headless chromium (skipped without /usr/bin/chromium, failed instead under REBOOK_STRICT_TESTS).
+    When the test ends, every page it opened must have logged no console error or uncaught
+    exception, and must show no serious accessibility violation (axe-core) where it ended."""
     require_program(CHROMIUM, "chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make around
     # it are still synchronous and safe.
@@ -138,9 +201,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        watched = WatchedBrowser(playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
+        yield watched
+        problems = watched.problems + [
+            problem
+            for page in watched.pages
+            if not page.is_closed() and page.url.startswith("http")
+            for problem in accessibility_problems(page)
+        ]
+        watched.close()
+        assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
@@ -149,6 +219,22 @@ def browser_page(browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture(name="main_menu")
+def main_menu_fixture():
+    """The main navigation of `page`, opened first where it is collapsed behind its toggler (below
+    1200 px, as on a tablet), the way a person would."""
+
+    def open_menu(page):
+        nav = page.get_by_role("navigation", name="Main")
+        toggler = nav.get_by_role("button", name="Show navigation")
+        if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+            toggler.click()
+            nav.locator(".navbar-collapse.show").wait_for()
+        return nav
+
+    return open_menu
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ TABLET = {"viewport": {"width": 1024, "height": 768}}
 
 
 def test_a_client_fills_the_intake_on_a_phone_and_the_therapist_reads_it_on_the_brief(
-    live_server, browser, owner, therapist, practice
+    live_server, browser, owner, therapist, practice, assert_accessible
 ):
     with scope(practice=practice):
         newcomer = ClientFactory(
@@ -31,6 +31,7 @@ def test_a_client_fills_the_intake_on_a_phone_and_the_therapist_reads_it_on_the_
     phone = browser.new_page(**PHONE)
     phone.goto(f"{live_server.url}{path}")
     assert phone.get_by_role("heading", name="Hello Quinn").is_visible()
+    assert_accessible(phone)
     phone.get_by_label("Pronouns").fill("they/them")
     phone.get_by_label("Allergies (including oils and lotions)").check()
     phone.get_by_label("Details").fill("Allergic to almond oil")

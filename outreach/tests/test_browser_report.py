@@ -32,7 +32,7 @@ def _shot(page, name):
 
 
 def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
-    live_server, sign_in, browser, browser_page, therapist, practice, send_outbox, settings, tmp_path
+    live_server, sign_in, browser, browser_page, therapist, practice, send_outbox, settings, tmp_path, assert_accessible
 ):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # where the PDF is stored
     cache.clear()  # the shared page's rate limits count in the cache
@@ -62,6 +62,7 @@ def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
     staff.get_by_text("Draft saved.").wait_for()
     assert staff.get_by_label("Recommendations").input_value() == "Continue weekly massage for four weeks, then review."
     _shot(staff, "report-draft.png")
+    assert_accessible(staff)
 
     # Sign (after the confirm dialog). No Celery worker runs here, so the report waits in the queue.
     staff.once("dialog", lambda dialog: dialog.accept())
@@ -93,6 +94,7 @@ def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
     doctor.set_default_timeout(15_000)
     doctor.goto(link)
     doctor.get_by_role("heading", name="Progress report from Harbour Test Massage").wait_for()
+    assert_accessible(doctor)
     for identity in ("Jules", "Abernathy"):  # nothing about the client before the code
         assert identity not in doctor.content()
     # The page's own forms must pass Django's CSRF origin check from a real browser (the test client

@@ -12,7 +12,7 @@ from practice.models import Membership
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_demo_front_desk_signs_in_and_sees_the_practice_home(live_server, browser_page):
+def test_the_demo_front_desk_signs_in_and_sees_the_practice_home(live_server, browser_page, main_menu):
     call_command("seed_demo", stdout=StringIO())
     page = browser_page
     page.goto(f"{live_server.url}/p/harbour-light/")
@@ -24,8 +24,8 @@ def test_the_demo_front_desk_signs_in_and_sees_the_practice_home(live_server, br
 
     page.wait_for_url(f"{live_server.url}/p/harbour-light/")
     assert page.get_by_role("heading", level=1).inner_text() == "Harbour Light Massage"
-    assert page.get_by_text("Front desk", exact=True).first.is_visible()
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_menu(page)
+    assert nav.get_by_text("Front desk", exact=True).first.is_visible()
     assert nav.get_by_role("link", name="Home").is_visible()
     # The front desk's navigation offers only what the role may use.
     assert nav.get_by_role("button", name="Manage").count() == 0
@@ -33,11 +33,13 @@ def test_the_demo_front_desk_signs_in_and_sees_the_practice_home(live_server, br
     assert nav.get_by_role("link", name="Audit log", include_hidden=True).count() == 0
 
 
-def test_the_owner_changes_a_role_in_place_and_cannot_remove_the_last_owner(live_server, sign_in, browser_page):
+def test_the_owner_changes_a_role_in_place_and_cannot_remove_the_last_owner(
+    live_server, sign_in, browser_page, main_menu
+):
     call_command("seed_demo", stdout=StringIO())
     page = browser_page
     sign_in(page, "owner@harbour-light.example", password=DEMO_PASSWORD, practice_slug="harbour-light")
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_menu(page)
     nav.get_by_role("button", name="Manage").click()
     nav.get_by_role("link", name="Staff").click()
 

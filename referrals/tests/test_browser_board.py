@@ -8,14 +8,16 @@ from referrals.models import Partner, VettingAnswer
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_owner_vets_a_partner_and_moves_it_on_the_board(live_server, sign_in, browser_page, owner, practice):
+def test_the_owner_vets_a_partner_and_moves_it_on_the_board(
+    live_server, sign_in, browser_page, owner, practice, main_menu
+):
     with scope(practice=practice):
         partner = Partner.objects.create(
             practice=practice, organisation="Quayside Physio", kind="physio", stage="researching"
         )
     page = browser_page
     sign_in(page, owner.email, practice_slug=practice.slug)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
+    main_menu(page).get_by_role("link", name="Partners").click()
 
     researching = page.get_by_role("region", name="Researching")
     researching.get_by_role("link", name="Quayside Physio").click()

@@ -20,7 +20,7 @@ def _rebooked_cell(page, month_label):
 
 
 def test_the_front_desk_rebooks_same_time_next_week_at_checkout(
-    live_server, sign_in, browser_page, front_desk, therapist, practice
+    live_server, sign_in, browser_page, front_desk, therapist, practice, assert_accessible
 ):
     zone = practice.zone
     yesterday = timezone.localdate(timezone=zone) - timedelta(days=1)
@@ -45,10 +45,12 @@ def test_the_front_desk_rebooks_same_time_next_week_at_checkout(
     sign_in(page, front_desk.email, practice_slug=practice.slug)
 
     page.goto(f"{live_server.url}/p/{practice.slug}/calendar/?date={yesterday.isoformat()}")
+    assert_accessible(page)
     page.get_by_role("link", name="Rowan Birchwood").click()
     page.get_by_label("Next visit in").select_option("7")
     page.get_by_role("button", name="Complete and check out").click()
     page.get_by_role("heading", name="Checkout: Rowan Birchwood").wait_for()
+    assert_accessible(page)
 
     page.goto(f"{live_server.url}/p/{practice.slug}/figures/")
     assert _rebooked_cell(page, month) == "0%"

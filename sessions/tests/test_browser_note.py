@@ -14,7 +14,9 @@ from sessions.tests.factories import ServiceFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, sign_in, browser_page, therapist, practice):
+def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
+    live_server, sign_in, browser_page, therapist, practice, main_menu
+):
     starts = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
     with scope(practice=practice):
         client = ClientFactory(practice=practice, first_name="Gale", last_name="Merriweather", alerts="Latex allergy")
@@ -33,7 +35,7 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(live_server, sign_in,
     page = browser_page
     sign_in(page, therapist.email, practice_slug=practice.slug)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My day").click()
+    main_menu(page).get_by_role("link", name="My day").click()
     row = page.locator(".list-group-item", has_text="Gale Merriweather")
     row.get_by_role("link", name="Brief").click()
     brief = page.locator("article.brief").inner_text()
