@@ -70,12 +70,6 @@ class ClientDetailsForm(forms.ModelForm):
             raise forms.ValidationError("Please check the year of birth.")
         return born
 
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and (sum(ch.isdigit() for ch in phone) < 6 or any(ch.isalpha() for ch in phone)):
-            raise forms.ValidationError("Enter a phone number with at least six digits, e.g. +1 603 555 0142.")
-        return phone
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("heard_via") == Client.HeardVia.OTHER and not cleaned.get("heard_via_detail"):

@@ -7,6 +7,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from practice.models import TenantModel
+from practice.phones import validate_phone
 
 # Body areas for pain ratings, focus and avoid lists (and, later, the session notes' body chart).
 BODY_AREAS = [
@@ -50,10 +51,10 @@ class Client(TenantModel):
     # confirmation link sent there was opened. Email consents and health information go only to
     # a confirmed address (an address someone else typed is confirmed with the client first).
     confirmed_email = models.EmailField(blank=True, editable=False)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     address = models.TextField(max_length=500, blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
-    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     occupation = models.CharField(max_length=120, blank=True)
     first_massage = models.BooleanField(null=True, blank=True, verbose_name="first massage ever")
     heard_via = models.CharField(

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from .followups import settings_for
@@ -13,20 +14,27 @@ Status = CallTask.Status
 
 def call_record_outcome(*, task: CallTask, outcome: str) -> CallTask:
     """Reached, left a message, booked, do not call again; or no answer, which brings the call back
-    tomorrow until the practice's number of tries is used up."""
-    if task.status != Status.OPEN:
-        raise ValidationError("This call is already done.")
-    task.tries += 1
-    if outcome == "no_answer":
-        if task.tries >= settings_for(task.practice).call_max_tries:
+    tomorrow until the practice's number of tries is used up. The task's row is locked while it
+    changes: of two people recording the same call, the second sees the first one's outcome."""
+    if outcome != "no_answer" and outcome not in (
+        Status.REACHED,
+        Status.LEFT_MESSAGE,
+        Status.BOOKED,
+        Status.DO_NOT_CALL,
+    ):
+        raise ValidationError("Choose what happened.")
+    with transaction.atomic():
+        task = CallTask.objects.select_for_update().get(practice=task.practice, pk=task.pk)
+        if task.status != Status.OPEN:
+            raise ValidationError("This call is already done.")
+        task.tries += 1
+        if outcome != "no_answer":
+            task.status = outcome
+        elif task.tries >= settings_for(task.practice).call_max_tries:
             task.status = Status.GAVE_UP
         else:
             task.due_on = timezone.localdate(timezone=task.practice.zone) + timedelta(days=1)
-    elif outcome in (Status.REACHED, Status.LEFT_MESSAGE, Status.BOOKED, Status.DO_NOT_CALL):
-        task.status = outcome
-    else:
-        raise ValidationError("Choose what happened.")
-    task.save()
+        task.save()
     return task
 
 

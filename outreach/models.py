@@ -134,9 +134,6 @@ class ReleaseAuthorisation(TenantModel):
     def __str__(self):
         return f"{self.client} authorises reports to {self.partner}"
 
-    def is_valid_on(self, day) -> bool:
-        return self.revoked_at is None and self.expires_on >= day
-
 
 class ReleaseRequest(TenantModel):
     """Staff asked the client to sign a release for this partner through their self-service intake

@@ -91,12 +91,6 @@ def _open_requests(client):
     ).select_related("partner")
 
 
-def release_request_withdraw(*, request: ReleaseRequest) -> None:
-    if request.release_id is None and request.withdrawn_at is None:
-        request.withdrawn_at = timezone.now()
-        request.save(update_fields=["withdrawn_at"])
-
-
 def offered_releases(client) -> list[ExtraConsent]:
     """The intake page's checkboxes: one per open request, in the words the client signs."""
     practice = client.practice

@@ -7,7 +7,6 @@ forwarded email alone opens nothing. Every use is recorded as a ShareAccess row,
 downloads also in the practice's audit trail.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from outreach.engine.models import OutboxMessage, Purpose
 from outreach.engine.outbox import dispatch_soon, enqueue, message_cancel_by_key
 from practice.audit import Action, audit_record
 from practice.net import client_ip
+from practice.tokens import new_token, token_hash
 
 from .models import ProgressReport, ReportShare, ShareAccess
 from .pdf import open_private
@@ -34,10 +34,6 @@ LINK_DAYS = 30
 CODE_MINUTES = 15
 CODE_MAX_FAILURES = 5
 ACCESS_MINUTES = 30  # how long a right code keeps the partner's reports open in that browser
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _code_digest(share: ReportShare, code: str) -> str:
@@ -124,8 +120,8 @@ def _share_of(message: OutboxMessage) -> ReportShare:
 def share_link_context(message: OutboxMessage) -> dict:
     """A fresh random token for the email about to go out; only its hash is kept."""
     share = _share_of(message)
-    token = secrets.token_urlsafe(32)
-    share.token_hash = _token_digest(token)
+    token = new_token()
+    share.token_hash = token_hash(token)
     share.save(update_fields=["token_hash"])
     return {
         "link": settings.SITE_URL + reverse("outreach:shared-report", args=[share.practice.slug, token]),
@@ -161,7 +157,7 @@ def share_from_token(*, practice_slug: str, token: str) -> ReportShare | None:
     with scopes_disabled():
         return (
             ReportShare.objects.select_related("practice", "report", "partner", "report__client")
-            .filter(token_hash=_token_digest(token), practice__slug=practice_slug)
+            .filter(token_hash=token_hash(token), practice__slug=practice_slug)
             .first()
         )
 

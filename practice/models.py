@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from practice.phones import validate_phone
+
 
 class UserManager(BaseUserManager):
     """Users sign in with their email address; there is no separate username."""
@@ -58,7 +60,7 @@ class Practice(models.Model):
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in the practice's web addresses.")
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="America/New_York")
     address = models.TextField(max_length=500, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField(blank=True)
     logo_png = models.BinaryField(
         null=True, blank=True, editable=False, help_text="The practice's logo, normalised to a small PNG (letterheads)."

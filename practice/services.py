@@ -1,9 +1,7 @@
 """Writes for practices, staff and invitations. Every function takes keyword arguments only and
 either completes or raises ValidationError with a message fit for the person who asked."""
 
-import hashlib
 import io
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from PIL import Image
 
 from practice.models import Invitation, Membership, Practice, User
 from practice.signals import invitation_created
+from practice.tokens import new_token, token_hash
 
 Role = Membership.Role
 
@@ -89,10 +88,6 @@ def practice_set_logo(*, practice: Practice, image_file) -> Practice:
     return practice
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str) -> Invitation:
     """Invite `email` to join with `role`; the single-use link goes out through the outbox (the
     engine listens to `invitation_created`). A newer invitation to the same address replaces any
@@ -100,7 +95,7 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
     email = email.strip().lower()
     if Membership.objects.filter(practice=practice, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member of the practice."})
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with transaction.atomic(), scope(practice=practice):
         Invitation.objects.filter(
             practice=practice, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -109,7 +104,7 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
             practice=practice,
             email=email,
             role=role,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
@@ -129,7 +124,7 @@ def invitation_by_token(token: str) -> Invitation | None:
     """The invitation a link's token belongs to, in whichever practice (the link is the proof),
     or None. Expired and used invitations are returned too, so the page can say which it is."""
     with scopes_disabled():
-        return Invitation.objects.select_related("practice").filter(token_hash=_token_hash(token)).first()
+        return Invitation.objects.select_related("practice").filter(token_hash=token_hash(token)).first()
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:

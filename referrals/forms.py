@@ -3,6 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from practice.phones import validate_phone
+
 from .models import ContactEntry, Partner, Referral, ReferralProgram, VettingAnswer
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -50,7 +52,11 @@ class AppointmentRequestForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    phone = forms.CharField(
+        max_length=40,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
     message = forms.CharField(
         required=False,
         max_length=1000,
@@ -58,12 +64,6 @@ class AppointmentRequestForm(forms.Form):
         label="What would you like help with? (optional)",
     )
     consent = forms.BooleanField(label="The practice may contact me about this request")
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if sum(ch.isdigit() for ch in phone) < 6 or any(ch.isalpha() for ch in phone):
-            raise forms.ValidationError("Enter a phone number with at least six digits.")
-        return phone
 
     def cleaned_data_for_request(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("first_name", "last_name", "email", "phone", "message")}

@@ -5,6 +5,7 @@ from django.db import models
 
 from clients.models import Client
 from practice.models import TenantModel
+from practice.phones import validate_phone
 
 
 class Partner(TenantModel):
@@ -50,8 +51,8 @@ class Partner(TenantModel):
     contact_name = models.CharField(max_length=150, blank=True, verbose_name="contact person")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     address = models.TextField(max_length=500, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    fax = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
+    fax = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
     notes = models.TextField(max_length=4_000, blank=True)

@@ -4,8 +4,6 @@ Every booking is checked first (so people get a clear message) and then guarded 
 exclusion constraints (so two desks booking the same minute cannot both win): a lost race becomes
 SlotTaken with the next free slots."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django_scopes import scopes_disabled
+
+from practice.tokens import new_token, token_hash
 
 from . import notifications
 from .availability import Slot, open_slots
@@ -192,9 +192,12 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
         exclude_id=appointment.pk,
     ):
         raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk)
-    previous_sequence = appointment.sequence
     try:
         with transaction.atomic():
+            _lock(appointment)
+            if appointment.status != Status.BOOKED:  # cancelled or checked in meanwhile
+                raise ValidationError("Only a booked appointment can be moved.")
+            previous_sequence = appointment.sequence
             appointment.room_id = _free_room_id(
                 practice=practice, starts_at=starts_at, blocked_until=blocked_until, exclude_id=appointment.pk
             )
@@ -210,18 +213,25 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
     return appointment
 
 
+def _lock(appointment: Appointment) -> None:
+    """Lock the appointment's row and read it afresh: whoever changes it next sees the last change."""
+    Appointment.objects.select_for_update().filter(practice=appointment.practice, pk=appointment.pk).first()
+    appointment.refresh_from_db()
+
+
 def appointment_cancel(*, appointment: Appointment, reason: str, actor=None) -> Appointment:
     """Cancel with a reason (client, late, practice), or record a no-show; frees the time."""
-    if appointment.status not in (Status.BOOKED, Status.ARRIVED):
-        raise ValidationError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
-    if reason == "no_show":
-        appointment.status = Status.NO_SHOW
-    elif reason in Appointment.CancelReason.values:
-        appointment.status, appointment.cancel_reason = Status.CANCELLED, reason
-    else:
+    if reason != "no_show" and reason not in Appointment.CancelReason.values:
         raise ValidationError("Choose why the appointment is cancelled.")
-    previous_sequence = appointment.sequence
     with transaction.atomic():
+        _lock(appointment)
+        if appointment.status not in (Status.BOOKED, Status.ARRIVED):
+            raise ValidationError(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
+        if reason == "no_show":
+            appointment.status = Status.NO_SHOW
+        else:
+            appointment.status, appointment.cancel_reason = Status.CANCELLED, reason
+        previous_sequence = appointment.sequence
         appointment.cancelled_at = timezone.now()
         appointment.sequence += 1
         appointment.save()
@@ -277,8 +287,8 @@ def calendar_feed_renew(*, practice, therapist) -> str:
         CalendarFeed.objects.filter(practice=practice, therapist=therapist, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
-        token = secrets.token_urlsafe(32)
-        CalendarFeed.objects.create(practice=practice, therapist=therapist, token_hash=_token_hash(token))
+        token = new_token()
+        CalendarFeed.objects.create(practice=practice, therapist=therapist, token_hash=token_hash(token))
     return token
 
 
@@ -293,10 +303,6 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     with scopes_disabled():
         return (
             CalendarFeed.objects.select_related("practice", "therapist")
-            .filter(token_hash=_token_hash(token), revoked_at__isnull=True)
+            .filter(token_hash=token_hash(token), revoked_at__isnull=True)
             .first()
         )
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
