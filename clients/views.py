@@ -4,7 +4,6 @@ self-service intake page. Health information is read through views that record i
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from clients.models import Client, IntakeVersion
 from clients.selectors import SEGMENTS
 from outreach.engine.models import ConsentEvent
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.audit import Action, audit_request
 from practice.net import client_ip
 from practice.paging import paginate
@@ -187,12 +187,11 @@ def intake_edit(request, practice_slug, client_id):
 @requires("intake.send")
 def intake_send_link(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
-    try:
-        services.intake_link_send(client=client, actor=request.user, ip_address=client_ip(request))
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"The intake link is on its way to {client.email}; it arrives within a minute.")
+    attempt(
+        request,
+        lambda: services.intake_link_send(client=client, actor=request.user, ip_address=client_ip(request)),
+        done=f"The intake link is on its way to {client.email}; it arrives within a minute.",
+    )
     return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
 
 

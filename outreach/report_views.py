@@ -32,6 +32,7 @@ from outreach.shares import (
     share_send,
 )
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.audit import Action, audit_request
 from practice.net import client_ip
 from practice.paging import paginate
@@ -171,12 +172,7 @@ def report_pdf(request, practice_slug, report_id):
 
 def _report_action(request, practice_slug, report_id, action, done):
     report = _report(request, report_id)
-    try:
-        action(report)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, done(report))
+    attempt(request, lambda: action(report), done=lambda _: done(report))
     return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
 
 

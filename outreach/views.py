@@ -37,6 +37,7 @@ from outreach.newsletters import (
 )
 from outreach.releases import release_record, release_request, release_revoke
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
@@ -79,12 +80,7 @@ def outbox_detail(request, practice_slug, message_id):
 
 def _staff_action(request, practice_slug, message_id, action, done):
     message = _message(request, message_id)
-    try:
-        action(message=message)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, done)
+    attempt(request, lambda: action(message=message), done=done)
     return redirect("outreach:outbox-detail", practice_slug=practice_slug, message_id=message.pk)
 
 
@@ -157,16 +153,15 @@ OUTCOME_BUTTONS = [
 def call_outcome(request, practice_slug, task_id):
     task = get_object_or_404(CallTask, practice=request.practice, pk=task_id)
     outcome = request.POST.get("outcome", "")
-    try:
-        call_record_outcome(task=task, outcome=outcome)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect("outreach:call-list", practice_slug=practice_slug)
-    if outcome == "booked":  # book the visit now, with the usual options
+    recorded = attempt(request, lambda: call_record_outcome(task=task, outcome=outcome), done=_call_recorded)
+    if recorded is not None and outcome == "booked":  # book the visit now, with the usual options
         return redirect("sessions:book", practice_slug=practice_slug, client_id=task.client_ref)
-    what_next = task.get_status_display().lower() if task.status != "open" else "will come back tomorrow"
-    messages.success(request, f"{task.client_name}: {what_next}.")
     return redirect("outreach:call-list", practice_slug=practice_slug)
+
+
+def _call_recorded(task) -> str:
+    what_next = task.get_status_display().lower() if task.status != "open" else "will come back tomorrow"
+    return f"{task.client_name}: {what_next}."
 
 
 @requires("outreach.settings")
@@ -288,12 +283,11 @@ def newsletter_schedule_view(request, practice_slug, newsletter_id):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("send_at", ["Check the time."])))
     else:
-        try:
-            count = newsletter_schedule(newsletter=newsletter, send_at=form.cleaned_data["send_at"])
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(request, f"Scheduled for {count} client{'s' if count != 1 else ''} who opted in.")
+        attempt(
+            request,
+            lambda: newsletter_schedule(newsletter=newsletter, send_at=form.cleaned_data["send_at"]),
+            done=lambda count: f"Scheduled for {count} client{'s' if count != 1 else ''} who opted in.",
+        )
     return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
 
 

@@ -12,6 +12,7 @@ from django_scopes import scope, scopes_disabled
 from clients.models import Client
 from clients.selectors import client_get
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.forms import first_error
 from practice.net import client_ip
 from practice.paging import paginate
@@ -111,14 +112,12 @@ def partner(request, practice_slug, partner_id):
 @requires("partners.manage")
 def partner_move(request, practice_slug, partner_id):
     found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
-    try:
-        services.partner_move(
-            partner=found, stage=request.POST.get("stage", ""), actor=request.user, note=request.POST.get("note", "")
-        )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"{found} is now: {found.get_stage_display().lower()}.")
+    stage, note = request.POST.get("stage", ""), request.POST.get("note", "")
+    attempt(
+        request,
+        lambda: services.partner_move(partner=found, stage=stage, actor=request.user, note=note),
+        done=lambda moved: f"{moved} is now: {moved.get_stage_display().lower()}.",
+    )
     if request.POST.get("back") == "board":
         return redirect("referrals:board", practice_slug=practice_slug)
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)

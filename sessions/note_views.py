@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from clients.selectors import client_get
 from practice.access import requires
+from practice.actions import attempt
 from practice.audit import Action, audit_request
 from practice.forms import first_error
 from practice.net import client_ip
@@ -84,12 +85,12 @@ def note_autosave(request, practice_slug, appointment_id):
 @require_POST
 @requires("notes.write")
 def note_start_from_last(request, practice_slug, appointment_id):
-    try:
-        notes.note_start_from_last(note=_note(request, appointment_id))
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, "Pressure, areas, techniques and plan were taken from the last note.")
+    note = _note(request, appointment_id)
+    attempt(
+        request,
+        lambda: notes.note_start_from_last(note=note),
+        done="Pressure, areas, techniques and plan were taken from the last note.",
+    )
     return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
 
 
@@ -98,15 +99,18 @@ def note_start_from_last(request, practice_slug, appointment_id):
 def note_template(request, practice_slug, appointment_id):
     """Save the draft as my template, or start the draft from it."""
     note = _note(request, appointment_id)
-    try:
-        if request.POST.get("action") == "save":
-            notes.note_template_save(note=note, therapist=request.user)
-            messages.success(request, "Saved as your template for new notes.")
-        else:
-            notes.note_start_from_template(note=note, therapist=request.user)
-            messages.success(request, "Filled from your template.")
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
+    if request.POST.get("action") == "save":
+        attempt(
+            request,
+            lambda: notes.note_template_save(note=note, therapist=request.user),
+            done="Saved as your template for new notes.",
+        )
+    else:
+        attempt(
+            request,
+            lambda: notes.note_start_from_template(note=note, therapist=request.user),
+            done="Filled from your template.",
+        )
     return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
 
 
@@ -135,16 +139,15 @@ def note(request, practice_slug, appointment_id):
 def note_addendum(request, practice_slug, appointment_id):
     note = _note(request, appointment_id)
     form = AddendumForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(first_error(form))
-        notes.note_add_addendum(
-            note=note, author=request.user, text=form.cleaned_data["text"], ip_address=client_ip(request)
+    if form.is_valid():
+        text = form.cleaned_data["text"]
+        attempt(
+            request,
+            lambda: notes.note_add_addendum(note=note, author=request.user, text=text, ip_address=client_ip(request)),
+            done="Addendum added.",
         )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
     else:
-        messages.success(request, "Addendum added.")
+        messages.error(request, first_error(form))
     return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
 
 
@@ -152,15 +155,13 @@ def note_addendum(request, practice_slug, appointment_id):
 @requires("notes.write")
 def pressure_accept(request, practice_slug, appointment_id):
     note = _note(request, appointment_id)
-    try:
-        version = notes.pressure_accept(note=note, actor=request.user, ip_address=client_ip(request))
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            f"Pressure preference is now {version.get_pressure_display().lower()} (intake version {version.number}).",
-        )
+    attempt(
+        request,
+        lambda: notes.pressure_accept(note=note, actor=request.user, ip_address=client_ip(request)),
+        done=lambda version: (
+            f"Pressure preference is now {version.get_pressure_display().lower()} (intake version {version.number})."
+        ),
+    )
     return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
 
 

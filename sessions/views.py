@@ -16,6 +16,7 @@ from django_scopes import scope
 
 from clients.selectors import client_get
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.parsing import read_date, read_datetime
 
 from . import charts, selectors, services
@@ -246,12 +247,7 @@ def appointment(request, practice_slug, appointment_id):
 
 def _act(request, practice_slug, appointment_id, action, done, **kwargs):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
-    try:
-        action(appointment=visit, **kwargs)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, done)
+    attempt(request, lambda: action(appointment=visit, **kwargs), done=done)
     return visit
 
 
