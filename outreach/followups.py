@@ -29,6 +29,13 @@ def settings_for(practice) -> FollowUpSettings:
     return found or FollowUpSettings.objects.create(practice=practice)
 
 
+def followup_settings_save(*, config: FollowUpSettings) -> FollowUpSettings:
+    """The owner's follow-up settings (the settings form's validated instance)."""
+    config.full_clean()
+    config.save()
+    return config
+
+
 def open_weekdays(practice) -> set[int]:
     """Weekdays someone works (0 is Monday); a practice with no hours yet counts every day as open."""
     days = set(WorkingHours.objects.filter(practice=practice).values_list("weekday", flat=True))

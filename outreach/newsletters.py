@@ -22,6 +22,14 @@ from .models import Newsletter
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "blockquote", "hr"}
 
 
+def newsletter_save(*, newsletter: Newsletter, practice, actor) -> Newsletter:
+    """A draft written or changed by `actor` (the newsletter form's validated instance)."""
+    newsletter.practice, newsletter.created_by = practice, newsletter.created_by or actor
+    newsletter.full_clean()
+    newsletter.save()
+    return newsletter
+
+
 def render_markdown(text: str) -> str:
     """Markdown to HTML, then sanitised: only simple formatting and links survive."""
     html = markdown.markdown(text or "", extensions=["sane_lists"])

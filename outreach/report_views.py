@@ -20,10 +20,12 @@ from outreach.pdf import open_private
 from outreach.releases import release_refusal
 from outreach.reports import default_period, report_create, report_request_render, report_save_draft, report_sign
 from outreach.shares import (
+    Visitor,
     access_granted,
     access_record,
     code_request,
     code_verify,
+    grant_access,
     partner_shares,
     share_download,
     share_from_token,
@@ -88,7 +90,7 @@ def client_reports(request, practice_slug, client_id):
                 client=client, actor=request.user, ip_address=client_ip(request), **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error.messages[0])
+            form.add_error(None, error)
         else:
             messages.success(request, "Draft ready: check each section in your own words, then sign.")
             return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
@@ -123,7 +125,7 @@ def report_detail(request, practice_slug, report_id):
                 else:
                     messages.success(request, "Draft saved.")
             except ValidationError as error:
-                form.add_error(None, error.messages[0])
+                form.add_error(None, error)
             else:
                 return redirect("outreach:report-detail", practice_slug=practice_slug, report_id=report.pk)
     return render(
@@ -251,7 +253,7 @@ def shared_report(request, practice_slug, token):
     with scope(practice=share.practice):
         refusal = share_refusal(share)
         if refusal:
-            access_record(request, share, ShareAccess.Event.REFUSED, refusal)
+            access_record(share=share, event=ShareAccess.Event.REFUSED, visitor=_visitor(request), detail=refusal)
             return _unusable(request, 410, refusal, share.practice)
         if _throttled(request, share):
             return _unusable(request, 429, "Too many attempts. Please wait an hour and try again.", share.practice)
@@ -259,16 +261,17 @@ def shared_report(request, practice_slug, token):
         if request.method == "POST":
             try:
                 if request.POST.get("action") == "send_code":
-                    code_request(request, share)
+                    code_request(share=share, visitor=_visitor(request))
                     messages.success(request, "We have emailed you a code. It may take a minute to arrive.")
                 else:
-                    code_verify(request, share, request.POST.get("code", ""))
+                    code_verify(share=share, code=request.POST.get("code", ""), visitor=_visitor(request))
+                    grant_access(session=request.session, share=share)
                 return redirect("outreach:shared-report", practice_slug=practice_slug, token=token)
             except ValidationError as problem:
                 error, status = problem.messages[0], 400
         else:
-            access_record(request, share, ShareAccess.Event.VIEW)
-        granted = access_granted(request, share)
+            access_record(share=share, event=ShareAccess.Event.VIEW, visitor=_visitor(request))
+        granted = access_granted(session=request.session, share=share)
         return render(
             request,
             "outreach/shared_report.html",
@@ -306,9 +309,14 @@ def shared_report_pdf(request, practice_slug, token, share_id=None):
             if share is None:
                 return _unusable(request, 404, "That report is not available from this link.")
         refusal = share_refusal(share)
-        if refusal or not access_granted(request, share):
-            access_record(request, share, ShareAccess.Event.REFUSED, refusal or "no code entered")
+        if refusal or not access_granted(session=request.session, share=share):
+            detail = refusal or "no code entered"
+            access_record(share=share, event=ShareAccess.Event.REFUSED, visitor=_visitor(request), detail=detail)
             if refusal:
                 return _unusable(request, 410, refusal, share.practice)
             return redirect("outreach:shared-report", practice_slug=practice_slug, token=token)
-        return _pdf_response(share_download(request, share), _filename(share.report))
+        return _pdf_response(share_download(share=share, visitor=_visitor(request)), _filename(share.report))
+
+
+def _visitor(request) -> Visitor:
+    return Visitor(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))

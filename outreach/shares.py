@@ -8,6 +8,7 @@ downloads also in the practice's audit trail.
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +23,6 @@ from django_scopes import scopes_disabled
 from outreach.engine.models import OutboxMessage, Purpose
 from outreach.engine.outbox import dispatch_soon, enqueue, message_cancel_by_key
 from practice.audit import Action, audit_record
-from practice.net import client_ip
 from practice.tokens import new_token, token_hash
 
 from .models import ProgressReport, ReportShare, ShareAccess
@@ -30,6 +30,17 @@ from .pdf import open_private
 from .releases import release_refusal, valid_release
 
 Event = ShareAccess.Event
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who used a link, as the record keeps it: their address and browser (the view reads them
+    from the request; the functions here know no HTTP)."""
+
+    ip_address: str | None
+    user_agent: str = ""
+
+
 LINK_DAYS = 30
 CODE_MINUTES = 15
 CODE_MAX_FAILURES = 5
@@ -176,17 +187,17 @@ def share_refusal(share: ReportShare) -> str:
     return ""
 
 
-def access_record(request, share: ReportShare, event: str, detail: str = "") -> ShareAccess:
+def access_record(*, share: ReportShare, event: str, visitor: Visitor, detail: str = "") -> ShareAccess:
     """Record one use of the link (when, from where, which browser); views and downloads also go to
     the practice's audit trail, under the partner's name."""
-    ip_address = client_ip(request)
+    ip_address = visitor.ip_address
     access = ShareAccess.objects.create(
         practice=share.practice,
         share=share,
         event=event,
         detail=detail[:200],
         ip_address=ip_address,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        user_agent=visitor.user_agent[:300],
     )
     if event in (Event.VIEW, Event.DOWNLOAD):
         audit_record(
@@ -205,7 +216,7 @@ def access_record(request, share: ReportShare, event: str, detail: str = "") -> 
     return access
 
 
-def code_request(request, share: ReportShare) -> None:
+def code_request(*, share: ReportShare, visitor: Visitor) -> None:
     """Email a one-time code to the partner's address on file (now, not when the link was sent)."""
     address = share.partner.email
     if not address:
@@ -220,13 +231,14 @@ def code_request(request, share: ReportShare) -> None:
         context={"share_id": str(share.pk)},
     )
     dispatch_soon()
-    access_record(request, share, Event.CODE_SENT)
+    access_record(share=share, event=Event.CODE_SENT, visitor=visitor)
 
 
-def code_verify(request, share: ReportShare, code: str) -> None:
-    """Accept the code once, or raise with what to do next. Every entry is recorded. The share's
-    row is locked while a code is checked, so parallel guesses are counted one by one against
-    the limit and a right code cannot be used twice."""
+def code_verify(*, share: ReportShare, code: str, visitor: Visitor) -> None:
+    """Accept the code once, or raise with what to do next; the caller then opens the partner's
+    reports in that browser (grant_access). Every entry is recorded. The share's row is locked while
+    a code is checked, so parallel guesses are counted one by one against the limit and a right code
+    cannot be used twice."""
     code = "".join(ch for ch in code if ch.isdigit())
     with transaction.atomic():
         locked = ReportShare.objects.select_for_update().get(practice=share.practice, pk=share.pk)
@@ -238,10 +250,9 @@ def code_verify(request, share: ReportShare, code: str) -> None:
             locked.code_hash = ""  # one use only
             locked.save(update_fields=["code_hash"])
     if problem is None:
-        access_record(request, share, Event.CODE_OK)
-        _grant(request, share)
+        access_record(share=share, event=Event.CODE_OK, visitor=visitor)
         return
-    access_record(request, share, Event.CODE_WRONG, problem)
+    access_record(share=share, event=Event.CODE_WRONG, visitor=visitor, detail=problem)
     raise ValidationError(problem)
 
 
@@ -262,15 +273,16 @@ def _session_key(share: ReportShare) -> str:
     return f"report-access:{share.practice_id}:{share.partner_id}"
 
 
-def _grant(request, share: ReportShare) -> None:
+def grant_access(*, session, share: ReportShare) -> None:
+    """After a right code: this browser's session opens the partner's reports for a while."""
     until = timezone.now() + timedelta(minutes=ACCESS_MINUTES)
-    request.session[_session_key(share)] = until.timestamp()
-    request.session.cycle_key()
+    session[_session_key(share)] = until.timestamp()
+    session.cycle_key()
 
 
-def access_granted(request, share: ReportShare) -> bool:
+def access_granted(*, session, share: ReportShare) -> bool:
     """True while this browser has entered a right code for this share's partner."""
-    until = request.session.get(_session_key(share))
+    until = session.get(_session_key(share))
     return until is not None and until > timezone.now().timestamp()
 
 
@@ -290,11 +302,11 @@ def partner_shares(share: ReportShare) -> list[ReportShare]:
     return list(latest_by_report.values())
 
 
-def share_download(request, share: ReportShare) -> bytes:
+def share_download(*, share: ReportShare, visitor: Visitor) -> bytes:
     """The PDF's bytes, counted and recorded."""
     content = open_private(share.report.pdf_name, sha256=share.report.pdf_sha256)
     ReportShare.objects.filter(practice=share.practice, pk=share.pk).update(
         download_count=F("download_count") + 1, last_downloaded_at=timezone.now()
     )  # counted in the database: parallel downloads each count
-    access_record(request, share, Event.DOWNLOAD)
+    access_record(share=share, event=Event.DOWNLOAD, visitor=visitor)
     return content

@@ -20,6 +20,7 @@ from outreach.engine.outbox import message_cancel, message_retry
 from outreach.followups import (
     AlreadyRebooked,
     NotOffered,
+    followup_settings_save,
     rebook_by_link,
     rebook_offer,
     rebooked_by_link,
@@ -31,6 +32,7 @@ from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseR
 from outreach.newsletters import (
     audience_clients,
     newsletter_progress,
+    newsletter_save,
     newsletter_schedule,
     newsletter_send_test,
     render_markdown,
@@ -168,7 +170,7 @@ def _call_recorded(task) -> str:
 def followup_settings(request, practice_slug):
     form = FollowUpSettingsForm(request.POST or None, instance=settings_for(request.practice))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        followup_settings_save(config=form.save(commit=False))
         messages.success(request, "Follow-up settings saved.")
         return redirect("outreach:followup-settings", practice_slug=practice_slug)
     return render(request, "outreach/followup_settings.html", {"form": form})
@@ -239,9 +241,7 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
     if newsletter.is_scheduled:
         form = None
     elif request.method == "POST" and form.is_valid():
-        newsletter = form.save(commit=False)
-        newsletter.practice, newsletter.created_by = request.practice, newsletter.created_by or request.user
-        newsletter.save()
+        newsletter = newsletter_save(newsletter=form.save(commit=False), practice=request.practice, actor=request.user)
         messages.success(request, "Draft saved.")
         return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
     audience = audience_clients(newsletter).count() if newsletter.pk else None

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from PIL import Image
 
+from practice.audit import Action, audit_record
 from practice.models import Invitation, Membership, Practice, User
 from practice.signals import invitation_created
 from practice.tokens import new_token, token_hash
@@ -88,10 +89,10 @@ def practice_set_logo(*, practice: Practice, image_file) -> Practice:
     return practice
 
 
-def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str) -> Invitation:
+def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str, ip_address=None) -> Invitation:
     """Invite `email` to join with `role`; the single-use link goes out through the outbox (the
     engine listens to `invitation_created`). A newer invitation to the same address replaces any
-    pending one."""
+    pending one. Audited."""
     email = email.strip().lower()
     if Membership.objects.filter(practice=practice, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member of the practice."})
@@ -110,6 +111,15 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
         )
         accept_url = settings.SITE_URL + reverse("practice:invitation-accept", args=[token])
         invitation_created.send(sender=Invitation, invitation=invitation, accept_url=accept_url)
+        audit_record(
+            practice=practice,
+            actor=invited_by,
+            action=Action.CREATE,
+            record=invitation,
+            label=invitation.email,
+            detail=f"invited as {invitation.get_role_display()}",
+            ip_address=ip_address,
+        )
     return invitation
 
 
@@ -165,24 +175,44 @@ def _lock_owners(practice: Practice) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(practice=practice, role=Role.OWNER))
 
 
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
-    """Give a member another role; the practice always keeps at least one owner."""
+def membership_change_role(*, membership: Membership, role: str, actor=None, ip_address=None) -> Membership:
+    """Give a member another role; the practice always keeps at least one owner. Audited."""
     if role not in Role.values:
         raise ValidationError("Unknown role.")
     with transaction.atomic():
         owners = _lock_owners(membership.practice)
         if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
             raise ValidationError("A practice needs at least one owner. Make someone else an owner first.")
+        old_role = membership.get_role_display()
         membership.role = role
         membership.save(update_fields=["role"])
+        audit_record(
+            practice=membership.practice,
+            actor=actor,
+            action=Action.CHANGE,
+            record=membership,
+            label=str(membership.user),
+            detail=f"role {old_role} → {membership.get_role_display()}",
+            ip_address=ip_address,
+        )
     return membership
 
 
-def membership_remove(*, membership: Membership) -> None:
-    """Remove a member from the practice (their account stays); never the last owner."""
+def membership_remove(*, membership: Membership, actor=None, ip_address=None) -> Membership:
+    """Remove a member from the practice (their account stays); never the last owner. Audited."""
     with transaction.atomic():
         owners = _lock_owners(membership.practice)
         if membership.role == Role.OWNER and len(owners) <= 1:
             raise ValidationError("The last owner cannot be removed. Make someone else an owner first.")
-        # A queryset delete keeps the instance's pk, so the caller can still name it in the audit log.
+        # A queryset delete keeps the instance's pk, so the audit log can still name it.
         Membership.objects.filter(pk=membership.pk).delete()
+        audit_record(
+            practice=membership.practice,
+            actor=actor,
+            action=Action.DELETE,
+            record=membership,
+            label=str(membership.user),
+            detail="removed from the practice",
+            ip_address=ip_address,
+        )
+    return membership

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from practice import selectors, services
 from practice.access import PUBLIC, SIGNED_IN, requires
-from practice.audit import Action, audit_request
+from practice.actions import attempt
 from practice.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -30,6 +30,7 @@ from practice.forms import (
 )
 from practice.home import home_panels
 from practice.models import Invitation, Membership, User
+from practice.net import client_ip
 from practice.paging import paginate
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -190,17 +191,11 @@ def staff_invite(request, practice_slug):
                 invited_by=request.user,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            audit_request(
-                request,
-                action=Action.CREATE,
-                record=invitation,
-                label=invitation.email,
-                detail=f"invited as {invitation.get_role_display()}",
-            )
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("practice:staff-list", practice_slug=practice_slug)
     return _staff_page(request, invite_form=form, status=400)
@@ -220,20 +215,13 @@ def staff_change_role(request, practice_slug, membership_id):
     if not form.is_valid():
         error = "Choose one of the listed roles."
     else:
-        old_role = membership.get_role_display()
         try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user, ip_address=client_ip(request)
+            )
         except ValidationError as exc:
             error = exc.messages[0]
             membership.refresh_from_db()
-        else:
-            audit_request(
-                request,
-                action=Action.CHANGE,
-                record=membership,
-                label=str(membership.user),
-                detail=f"role {old_role} → {membership.get_role_display()}",
-            )
     if request.htmx:
         # 200 even with an error: htmx swaps only successful responses, and the row shows the error.
         return render(
@@ -257,21 +245,13 @@ def staff_change_role(request, practice_slug, membership_id):
 @requires("staff.manage")
 def staff_remove(request, practice_slug, membership_id):
     membership = _member(request, membership_id)
-    try:
-        services.membership_remove(membership=membership)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        audit_request(
-            request,
-            action=Action.DELETE,
-            record=membership,
-            label=str(membership.user),
-            detail="removed from the practice",
-        )
-        messages.success(request, f"{membership.user} no longer has access to {request.practice.name}.")
-        if membership.user == request.user:
-            return redirect("practice:home")
+    removed = attempt(
+        request,
+        lambda: services.membership_remove(membership=membership, actor=request.user, ip_address=client_ip(request)),
+        done=f"{membership.user} no longer has access to {request.practice.name}.",
+    )
+    if removed is not None and removed.user == request.user:  # they removed themselves
+        return redirect("practice:home")
     return redirect("practice:staff-list", practice_slug=practice_slug)
 
 

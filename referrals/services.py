@@ -5,11 +5,21 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clients.models import Client
 
-from .models import ContactEntry, Partner, Referral, StageChange, VettingAnswer, VettingQuestion
+from .models import (
+    ContactEntry,
+    OutgoingReferral,
+    Partner,
+    Referral,
+    ReferralProgram,
+    StageChange,
+    VettingAnswer,
+    VettingQuestion,
+)
 
 DEFAULT_QUESTIONS = [
     "Is their website informative?",
@@ -29,6 +39,46 @@ def ensure_questions(practice) -> None:
         VettingQuestion.objects.bulk_create(
             VettingQuestion(practice=practice, text=text, position=n) for n, text in enumerate(DEFAULT_QUESTIONS)
         )
+
+
+def partner_save(*, partner: Partner, practice) -> Partner:
+    """A new or changed partner (from the partner form's validated instance), in `practice`."""
+    partner.practice = practice
+    partner.full_clean()
+    partner.save()
+    return partner
+
+
+def question_add(*, practice, text: str) -> VettingQuestion:
+    """A new question at the end of the practice's checklist."""
+    with transaction.atomic():
+        last = VettingQuestion.objects.select_for_update().filter(practice=practice).order_by("-position").first()
+        return VettingQuestion.objects.create(practice=practice, text=text, position=(last.position + 1) if last else 0)
+
+
+def question_toggle(*, question: VettingQuestion) -> VettingQuestion:
+    """Retire a question that no longer matters, or bring it back (answers given stay)."""
+    VettingQuestion.objects.filter(practice=question.practice, pk=question.pk).update(active=~F("active"))
+    question.refresh_from_db(fields=["active"])
+    return question
+
+
+def outgoing_referral_log(*, partner: Partner, actor, note: str = "", client_email: str = "", client_agreed=False):
+    """Log a client the practice sent to `partner`; the client is named only with their agreement."""
+    shared = None
+    if client_email and client_agreed:
+        shared = Client.objects.filter(practice=partner.practice, email__iexact=client_email).first()
+    return OutgoingReferral.objects.create(
+        practice=partner.practice, partner=partner, on=timezone.localdate(), client=shared, note=note, by=actor
+    )
+
+
+def rewards_save(*, program: ReferralProgram, actor) -> ReferralProgram:
+    """Save the practice's referral rewards (the form made sure the owner confirmed the rules
+    before turning them on); who turned them on is kept."""
+    program.enabled_by = actor if program.rewards_enabled else None
+    program.save()
+    return program
 
 
 def partner_move(*, partner: Partner, stage: str, actor, note: str = "") -> Partner:

@@ -11,6 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.models import Client
 from clients.selectors import client_get
+from clients.services import client_set_status
 from practice.access import PUBLIC, requires
 from practice.actions import attempt
 from practice.forms import first_error
@@ -31,7 +32,7 @@ from .forms import (
     RewardsForm,
 )
 from .links import qr_svg, read_referral_token, referral_url
-from .models import OutgoingReferral, Partner, Referral, ReferralProgram, VettingAnswer, VettingQuestion
+from .models import Partner, Referral, ReferralProgram, VettingAnswer, VettingQuestion
 
 
 @requires("partners.manage")
@@ -74,9 +75,7 @@ def partner_edit(request, practice_slug, partner_id=None):
     partner = get_object_or_404(Partner, practice=request.practice, pk=partner_id) if partner_id else None
     form = PartnerForm(request.POST or None, instance=partner)
     if request.method == "POST" and form.is_valid():
-        partner = form.save(commit=False)
-        partner.practice = request.practice
-        partner.save()
+        partner = services.partner_save(partner=form.save(commit=False), practice=request.practice)
         messages.success(request, f"{partner} saved.")
         return redirect("referrals:partner", practice_slug=practice_slug, partner_id=partner.pk)
     return render(request, "referrals/partner_form.html", {"form": form, "partner": partner})
@@ -278,8 +277,7 @@ def requests_list(request, practice_slug):
 @requires("referrals.attribute")
 def request_done(request, practice_slug, client_id):
     client = get_object_or_404(Client, practice=request.practice, pk=client_id, status=Client.Status.REQUEST)
-    client.status = Client.Status.ACTIVE
-    client.save(update_fields=["status"])
+    client_set_status(client=client, status=Client.Status.ACTIVE, actor=request.user)
     messages.success(request, f"{client} is now an active client. Book their first visit:")
     return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)
 
@@ -293,20 +291,8 @@ def partner_outgoing(request, practice_slug, partner_id):
     if not form.is_valid():
         messages.error(request, f"Nothing was logged: {first_error(form)}")
         return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
-    shared = None
-    if form.cleaned_data["client_email"] and form.cleaned_data["client_agreed"]:
-        shared = Client.objects.filter(
-            practice=request.practice, email__iexact=form.cleaned_data["client_email"]
-        ).first()
-    OutgoingReferral.objects.create(
-        practice=request.practice,
-        partner=found,
-        on=timezone.localdate(),
-        client=shared,
-        note=form.cleaned_data["note"],
-        by=request.user,
-    )
-    messages.success(request, f"Referral to {found} logged{' with the client named' if shared else ''}.")
+    logged = services.outgoing_referral_log(partner=found, actor=request.user, **form.cleaned_data)
+    messages.success(request, f"Referral to {found} logged{' with the client named' if logged.client else ''}.")
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
 
 
@@ -320,9 +306,7 @@ def rewards(request, practice_slug):
     if request.method == "POST":
         form = RewardsForm(request.POST, instance=program)
         if form.is_valid():
-            program = form.save(commit=False)
-            program.enabled_by = request.user if program.rewards_enabled else None
-            program.save()
+            program = services.rewards_save(program=form.save(commit=False), actor=request.user)
             messages.success(request, "Referral rewards are " + ("on." if program.rewards_enabled else "off."))
             return redirect("referrals:rewards", practice_slug=practice_slug)
         error = first_error(form)  # the page shows what was typed (the form put it in `program`)
@@ -340,14 +324,10 @@ def questions(request, practice_slug):
             error = first_error(form)
         elif form.cleaned_data["toggle"]:
             question = get_object_or_404(VettingQuestion, practice=request.practice, pk=form.cleaned_data["toggle"])
-            question.active = not question.active
-            question.save(update_fields=["active"])
+            services.question_toggle(question=question)
             return redirect("referrals:questions", practice_slug=practice_slug)
         else:
-            last = VettingQuestion.objects.filter(practice=request.practice).order_by("-position").first()
-            VettingQuestion.objects.create(
-                practice=request.practice, text=form.cleaned_data["text"], position=(last.position + 1) if last else 0
-            )
+            services.question_add(practice=request.practice, text=form.cleaned_data["text"])
             messages.success(request, "Question added to the checklist.")
             return redirect("referrals:questions", practice_slug=practice_slug)
     return render(

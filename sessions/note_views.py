@@ -229,12 +229,8 @@ def plan_create(request, practice_slug, client_id):
     form = PlanForm(request.POST, practice=request.practice)
     if form.is_valid():
         plan = form.save(commit=False)
-        plan.practice, plan.client, plan.created_by = request.practice, client, request.user
         plan.every_days, plan.within_days = form.cleaned_data["every_days"], form.cleaned_data["within_days"]
-        TreatmentPlan.objects.filter(
-            practice=request.practice, client=client, status=TreatmentPlan.Status.ACTIVE
-        ).update(status=TreatmentPlan.Status.COMPLETED)
-        plan.save()
+        plan = notes.plan_create(plan=plan, client=client, actor=request.user)
         messages.success(request, f"Plan saved: {plan.phase}, {plan.rhythm}.")
     else:
         messages.error(
@@ -252,9 +248,9 @@ def plan_create(request, practice_slug, client_id):
 @requires("notes.write")
 def plan_status(request, practice_slug, plan_id):
     plan = get_object_or_404(TreatmentPlan, practice=request.practice, pk=plan_id)
-    status = request.POST.get("status")
-    if status in TreatmentPlan.Status.values:
-        plan.status = status
-        plan.save(update_fields=["status"])
-        messages.success(request, f"The plan is {plan.get_status_display().lower()}.")
+    attempt(
+        request,
+        lambda: notes.plan_set_status(plan=plan, status=request.POST.get("status", "")),
+        done=lambda changed: f"The plan is {changed.get_status_display().lower()}.",
+    )
     return redirect("sessions:progress", practice_slug=practice_slug, client_id=plan.client_id)

@@ -215,6 +215,26 @@ class PlanProgress:
     on_track: bool
 
 
+def plan_create(*, plan: TreatmentPlan, client: Client, actor) -> TreatmentPlan:
+    """Start `plan` (the plan form's validated instance) for `client`: the plan active until now is
+    completed in the same transaction, so a client has one active plan at a time."""
+    plan.practice, plan.client, plan.created_by = client.practice, client, actor
+    with transaction.atomic():
+        TreatmentPlan.objects.filter(
+            practice=client.practice, client=client, status=TreatmentPlan.Status.ACTIVE
+        ).update(status=TreatmentPlan.Status.COMPLETED)
+        plan.save()
+    return plan
+
+
+def plan_set_status(*, plan: TreatmentPlan, status: str) -> TreatmentPlan:
+    if status not in TreatmentPlan.Status.values:
+        raise ValidationError("Choose the plan's new status.")
+    plan.status = status
+    plan.save(update_fields=["status"])
+    return plan
+
+
 def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int | None = None) -> PlanProgress:
     """Completed visits since the plan started against what the rhythm expects by today. A plan
     "within D days" expects its sessions spread evenly over D days; "every F days" one per F days,

@@ -16,7 +16,7 @@ from practice.tokens import new_token, token_hash
 
 from . import notifications
 from .availability import Slot, open_slots
-from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service
+from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service, Technique, TimeOff, WorkingHours
 from .signals import visit_completed
 
 Status = Appointment.Status
@@ -306,3 +306,31 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
             .filter(token_hash=token_hash(token), revoked_at__isnull=True)
             .first()
         )
+
+
+# --- Schedule setup -----------------------------------------------------------------------------
+
+# Hours and time off are deleted; services, rooms and techniques are switched on or off instead,
+# because past appointments and notes still name them.
+REMOVABLE = {"hours": WorkingHours, "time_off": TimeOff}
+SWITCHABLE = {"service": Service, "room": Room, "technique": Technique}
+
+
+def setup_item_save(*, item):
+    """A service, room, technique, phase, hours or time off from the setup page's validated form."""
+    item.full_clean()
+    item.save()
+    return item
+
+
+def setup_item_remove(*, practice, kind: str, item_id) -> str:
+    """Remove hours or time off, or switch a service, room or technique on or off; says what it did."""
+    if kind in REMOVABLE:
+        REMOVABLE[kind].objects.get(practice=practice, pk=item_id).delete()
+        return "Removed."
+    if kind not in SWITCHABLE:
+        raise ValidationError("That cannot be changed here.")
+    item = SWITCHABLE[kind].objects.get(practice=practice, pk=item_id)
+    item.active = not item.active
+    item.save(update_fields=["active"])
+    return f"{item} is {'in use again' if item.active else 'no longer offered'}."

@@ -484,7 +484,7 @@ def setup(request, practice_slug):
         if kind in SETUP_FORMS:
             forms[kind] = form = _setup_form(kind, practice, request.POST)
             if form.is_valid():
-                form.save()
+                services.setup_item_save(item=form.save(commit=False))
                 messages.success(request, "Saved.")
                 return redirect("sessions:setup", practice_slug=practice_slug)
             status = 400
@@ -509,18 +509,13 @@ def setup(request, practice_slug):
 @require_POST
 @requires("schedule.manage")
 def setup_remove(request, practice_slug, kind, item_id):
-    """Hours and time off are deleted; services, rooms and techniques are switched on or off,
-    because past appointments and notes still name them."""
-    removable = {"hours": WorkingHours, "time_off": TimeOff}
-    switchable = {"service": Service, "room": Room, "technique": Technique}
-    if kind in removable:
-        get_object_or_404(removable[kind], practice=request.practice, pk=item_id).delete()
-        messages.success(request, "Removed.")
-    elif kind in switchable:
-        item = get_object_or_404(switchable[kind], practice=request.practice, pk=item_id)
-        item.active = not item.active
-        item.save(update_fields=["active"])
-        messages.success(request, f"{item} is {'in use again' if item.active else 'no longer offered'}.")
-    else:
-        messages.error(request, "That cannot be changed here.")
+    """Remove hours or time off; switch a service, room or technique on or off."""
+    model = {**services.REMOVABLE, **services.SWITCHABLE}.get(kind)
+    if model is not None:
+        get_object_or_404(model, practice=request.practice, pk=item_id)  # not this practice's: 404
+    attempt(
+        request,
+        lambda: services.setup_item_remove(practice=request.practice, kind=kind, item_id=item_id),
+        done=lambda said: said,
+    )
     return redirect("sessions:setup", practice_slug=practice_slug)
