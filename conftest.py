@@ -135,6 +135,7 @@ def accessibility_problems(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state()  # not halfway through a navigation the journey's last click started
     violations = Axe().run(page).response["violations"]
     return [
         f"{v['id']} ({v['impact']}) on {page.url}: {v['help']}: "
