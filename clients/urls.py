@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from clients import views
+from practice.routing import under_practice
 
 app_name = "clients"
 
@@ -23,7 +24,13 @@ urlpatterns = [
     path("intake/thanks/", views.intake_thanks, name="intake-thanks"),
     path("confirm-email/<str:token>/", views.email_confirm, name="email-confirm"),
     path("intake/<str:token>/", views.intake_self, name="intake-self"),
-    path("p/<slug:practice_slug>/clients/", views.client_list, name="client-list"),
-    path("p/<slug:practice_slug>/clients/new/", views.client_create, name="client-create"),
-    path("p/<slug:practice_slug>/clients/<uuid:client_id>/", include(client_patterns)),
 ]
+
+# Below /p/<practice_slug>/ (practice.routing): these run inside that practice's scope.
+practice_urlpatterns = [
+    path("clients/", views.client_list, name="client-list"),
+    path("clients/new/", views.client_create, name="client-create"),
+    path("clients/<uuid:client_id>/", include(client_patterns)),
+]
+
+urlpatterns += under_practice(practice_urlpatterns)

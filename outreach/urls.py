@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from outreach import report_views, views
+from practice.routing import under_practice
 
 app_name = "outreach"
 
@@ -31,37 +32,39 @@ urlpatterns = [
         report_views.shared_report_pdf,
         name="shared-report-other-pdf",
     ),
-    path(
-        "p/<slug:practice_slug>/clients/<uuid:client_id>/reports/", report_views.client_reports, name="client-reports"
-    ),
-    path("p/<slug:practice_slug>/reports/", include(report_patterns)),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("rebook/<str:token>/", views.rebook, name="rebook"),
-    path("p/<slug:practice_slug>/calls/", views.call_list, name="call-list"),
-    path("p/<slug:practice_slug>/clients/<uuid:client_id>/releases/", views.releases, name="releases"),
+]
+
+# Below /p/<practice_slug>/ (practice.routing): these run inside that practice's scope.
+practice_urlpatterns = [
+    path("clients/<uuid:client_id>/reports/", report_views.client_reports, name="client-reports"),
+    path("reports/", include(report_patterns)),
+    path("calls/", views.call_list, name="call-list"),
+    path("clients/<uuid:client_id>/releases/", views.releases, name="releases"),
     path(
-        "p/<slug:practice_slug>/clients/<uuid:client_id>/releases/<uuid:release_id>/revoke/",
+        "clients/<uuid:client_id>/releases/<uuid:release_id>/revoke/",
         views.release_revoke_view,
         name="release-revoke",
     ),
-    path("p/<slug:practice_slug>/calls/<uuid:task_id>/outcome/", views.call_outcome, name="call-outcome"),
-    path("p/<slug:practice_slug>/follow-ups/settings/", views.followup_settings, name="followup-settings"),
-    path("p/<slug:practice_slug>/newsletters/", views.newsletter_list, name="newsletter-list"),
-    path("p/<slug:practice_slug>/newsletters/new/", views.newsletter_edit, name="newsletter-create"),
-    path("p/<slug:practice_slug>/newsletters/preview/", views.newsletter_preview, name="newsletter-preview"),
-    path("p/<slug:practice_slug>/newsletters/<uuid:newsletter_id>/", views.newsletter_edit, name="newsletter-edit"),
+    path("calls/<uuid:task_id>/outcome/", views.call_outcome, name="call-outcome"),
+    path("follow-ups/settings/", views.followup_settings, name="followup-settings"),
+    path("newsletters/", views.newsletter_list, name="newsletter-list"),
+    path("newsletters/new/", views.newsletter_edit, name="newsletter-create"),
+    path("newsletters/preview/", views.newsletter_preview, name="newsletter-preview"),
+    path("newsletters/<uuid:newsletter_id>/", views.newsletter_edit, name="newsletter-edit"),
+    path("newsletters/<uuid:newsletter_id>/test/", views.newsletter_test, name="newsletter-test"),
     path(
-        "p/<slug:practice_slug>/newsletters/<uuid:newsletter_id>/test/", views.newsletter_test, name="newsletter-test"
-    ),
-    path(
-        "p/<slug:practice_slug>/newsletters/<uuid:newsletter_id>/schedule/",
+        "newsletters/<uuid:newsletter_id>/schedule/",
         views.newsletter_schedule_view,
         name="newsletter-schedule",
     ),
     path(
-        "p/<slug:practice_slug>/newsletters/<uuid:newsletter_id>/progress/",
+        "newsletters/<uuid:newsletter_id>/progress/",
         views.newsletter_progress_view,
         name="newsletter-progress",
     ),
-    path("p/<slug:practice_slug>/outbox/", include(practice_patterns)),
+    path("outbox/", include(practice_patterns)),
 ]
+
+urlpatterns += under_practice(practice_urlpatterns)

@@ -9,9 +9,8 @@ from django.utils.cache import patch_cache_control
 from django_scopes import scope
 
 from practice.access import PUBLIC, SIGNED_IN, declared_permission
+from practice.routing import TENANT_URL_KWARG
 from practice.selectors import membership_for
-
-TENANT_URL_KWARG = "practice_slug"
 
 
 class AccessMiddleware:

@@ -1,11 +1,12 @@
-from django.urls import include, path
+from django.urls import path
 
 from practice import views
+from practice.routing import under_practice
 
 app_name = "practice"
 
-# Everything under /p/<practice_slug>/ runs inside that practice's scope (practice/middleware.py).
-practice_patterns = [
+# Below /p/<practice_slug>/ (practice.routing): these run inside that practice's scope.
+practice_urlpatterns = [
     path("", views.practice_home, name="practice-home"),
     path("settings/", views.practice_settings, name="practice-settings"),
     path("settings/logo.png", views.practice_logo, name="practice-logo"),
@@ -28,5 +29,6 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
-    path("p/<slug:practice_slug>/", include(practice_patterns)),
 ]
+
+urlpatterns += under_practice(practice_urlpatterns)

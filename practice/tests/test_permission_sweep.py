@@ -11,8 +11,8 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from practice.access import PUBLIC, SIGNED_IN, declared_permission
-from practice.middleware import TENANT_URL_KWARG
 from practice.permissions import PERMISSIONS
+from practice.routing import TENANT_URL_KWARG
 
 # Sample values for URL parameters by converter. Object ids are random: access is decided before a
 # view looks anything up, so an allowed member gets 404/405 from the view, never 403.
