@@ -17,6 +17,7 @@ from clients.forms import ClientDetailsForm, ClientForm, IntakeForm, intake_init
 from clients.intake import intake_changes, intake_values
 from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
+from clients.page import client_links, last_signed_note
 from clients.selectors import SEGMENTS
 from outreach.engine.models import ConsentEvent
 from practice.access import PUBLIC, requires
@@ -70,6 +71,8 @@ def client_detail(request, practice_slug, client_id):
             "client": client,
             "latest": latest,
             "pending_link": selectors.pending_intake_link(client=client),
+            "actions": client_links(membership=request.membership, client=client, place="actions"),
+            "source_links": client_links(membership=request.membership, client=client, place="source"),
         },
     )
 
@@ -201,7 +204,7 @@ def brief(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     versions = list(selectors.intake_versions(client=client))
     current = versions[0] if versions else None
-    last_note = last_signed_note_of(client)
+    last_note = last_signed_note(client)
     if last_note:  # what changed since the last visit: compare with the intake as it was when its note was signed
         previous = next((v for v in versions if v.created_at <= last_note.signed_at), None)
         since = f"the last visit ({last_note.visit.starts_at.astimezone(request.practice.zone):%d %b})"
@@ -219,20 +222,6 @@ def brief(request, practice_slug, client_id):
             "changes": intake_changes(previous, current) if current and previous and previous != current else [],
             "last_note": last_note,
         },
-    )
-
-
-def last_signed_note_of(client):
-    """The newest signed session note, for the brief. Notes live in sessions, a layer above
-    clients, so the brief asks for it through the app registry rather than an import."""
-    from django.apps import apps
-
-    notes = apps.get_model("therapy_sessions", "SessionNote").objects
-    return (
-        notes.filter(practice=client.practice, client=client, signed_at__isnull=False)
-        .select_related("visit")
-        .order_by("-visit__starts_at")
-        .first()
     )
 
 

@@ -27,3 +27,21 @@ class OutreachConfig(AppConfig):
         CONTEXT_REFRESHERS["report_code"] = shares.share_code_context
         SKIP_CHECKS["report_share"] = SKIP_CHECKS["report_code"] = shares.share_skip_reason
         PROVIDERS.append(ConsentProvider(offer=releases.offered_releases, record=releases.sign_offered_releases))
+        self._add_to_lower_screens()
+
+    @staticmethod
+    def _add_to_lower_screens():
+        from clients.page import ClientLink, register_client_links
+        from practice.navigation import NavItem, register_nav
+
+        register_nav(
+            NavItem("Calls", "outreach:call-list", "calls.work", position=40),
+            NavItem("Reports", "outreach:report-list", "reports.manage", position=80),
+            NavItem("Outbox", "outreach:outbox-list", "outbox.view", position=90),
+            NavItem("Newsletters", "outreach:newsletter-list", "newsletters.manage", position=130, manage=True),
+            NavItem("Follow-ups", "outreach:followup-settings", "outreach.settings", position=140, manage=True),
+        )
+        register_client_links(
+            ClientLink("Progress reports", "outreach:client-reports", "reports.manage", position=40),
+            ClientLink("Releases", "outreach:releases", "releases.manage", position=50, style="outline-secondary"),
+        )

@@ -8,7 +8,25 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from clients.page import ClientLink, register_client_links
         from practice.home import register_panel
+        from practice.navigation import NavItem, register_nav
         from referrals.panels import contacts_due_panel
 
         register_panel(contacts_due_panel)
+        register_nav(
+            NavItem("Requests", "referrals:requests", "referrals.attribute", position=50),
+            NavItem("Partners", "referrals:board", "partners.manage", position=70),
+        )
+        register_client_links(
+            ClientLink("Record the referral", "referrals:client-referral", "referrals.attribute", 10, place="source"),
+            ClientLink(
+                "Their referral card",
+                "referrals:card",
+                "referrals.attribute",
+                20,
+                place="source",
+                url_kwargs=(("kind", "client"),),
+                client_kwarg="item_id",
+            ),
+        )

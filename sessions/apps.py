@@ -10,7 +10,21 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from clients.page import ClientLink, provide_last_signed_note, register_client_links
         from practice.home import register_panel
+        from practice.navigation import NavItem, register_nav
+        from sessions.notes import last_signed_note
         from sessions.panels import my_day
 
         register_panel(my_day)
+        provide_last_signed_note(last_signed_note)
+        register_nav(
+            NavItem("Calendar", "sessions:day", "calendar.view", position=10),
+            NavItem("My day", "sessions:today", "calendar.view", position=20),
+            NavItem("Figures", "sessions:figures", "figures.view", position=60),
+            NavItem("Schedule", "sessions:setup", "schedule.manage", position=120, manage=True),
+        )
+        register_client_links(
+            ClientLink("Book", "sessions:book", "appointments.book", position=10, style="primary"),
+            ClientLink("Progress and plans", "sessions:progress", "notes.view", position=30),
+        )
