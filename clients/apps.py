@@ -8,6 +8,7 @@ class ClientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from clients import services  # noqa: F401  (declares its message kinds)
         from clients.page import ClientLink, register_client_links
         from practice.navigation import NavItem, register_nav
 

@@ -14,12 +14,15 @@ from django_scopes import scope, scopes_disabled
 from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
 from outreach.engine.consent import consent_record
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
 from practice.audit import Action, audit_record
 from practice.models import Membership
 
 INTAKE_LINK_SALT = "clients.intake-link"
+INTAKE_LINK = register_kind(MessageKind("intake_link", Purpose.TRANSACTIONAL))
+EMAIL_CONFIRMATION = register_kind(MessageKind("email_confirmation", Purpose.TRANSACTIONAL))
 EMAIL_CONFIRM_SALT = "clients.email-confirm"
 
 
@@ -203,7 +206,7 @@ def intake_link_send(*, client: Client, actor, ip_address=None) -> IntakeLink:
         returning = client.intake_versions.exists()
         _email_the_client(
             client=client,
-            kind="intake_link",
+            kind=INTAKE_LINK,
             idempotency_key=f"intake-link:{link.pk}",
             actor=actor,
             url=intake_link_url(link),
@@ -306,20 +309,18 @@ def email_confirmation_send(*, client: Client, actor=None) -> None:
     token = signing.dumps({"c": str(client.pk), "e": address}, salt=EMAIL_CONFIRM_SALT)
     _email_the_client(
         client=client,
-        kind="email_confirmation",
+        kind=EMAIL_CONFIRMATION,
         idempotency_key=f"email-confirm:{client.pk}:{address}",
         actor=actor,
         url=settings.SITE_URL + reverse("clients:email-confirm", args=[token]),
     )
 
 
-def _email_the_client(*, client: Client, kind: str, idempotency_key: str, actor, **context) -> None:
-    """A service email (no consent needed) to the client's address, from template `kind`."""
+def _email_the_client(*, client: Client, kind: MessageKind, idempotency_key: str, actor, **context) -> None:
+    """A service email (no consent needed) to the client's address."""
     enqueue(
         practice=client.practice,
         kind=kind,
-        purpose=Purpose.TRANSACTIONAL,
-        template=kind,
         address=client.email,
         client_ref=client.pk,
         created_by=actor,

@@ -11,21 +11,20 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from clients.intake_extras import PROVIDERS, ConsentProvider
-        from outreach import followups, newsletters, recalls, releases, reports, shares
-        from outreach.engine import receivers  # noqa: F401  (connects the signal receivers)
-        from outreach.engine.dispatch import CONTEXT_REFRESHERS, SENDERS, SKIP_CHECKS
+
+        # Importing the feature modules declares their message kinds.
+        from outreach import followups, newsletters, recalls, releases, reports, shares  # noqa: F401
+        from outreach.engine import (
+            checks,  # noqa: F401  (registers the message-kind check)
+            receivers,  # noqa: F401  (connects the signal receivers)
+        )
+        from outreach.engine.dispatch import register_sender
         from outreach.engine.models import Channel
         from sessions.signals import visit_completed
 
         visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")
         post_delete.connect(reports.forget_pdf, sender="outreach.ProgressReport", dispatch_uid="outreach.forget_pdf")
-        SENDERS[Channel.CALL] = followups.create_call_task
-        CONTEXT_REFRESHERS["followup"] = followups.followup_context
-        CONTEXT_REFRESHERS["newsletter"] = CONTEXT_REFRESHERS["newsletter_test"] = newsletters.newsletter_context
-        CONTEXT_REFRESHERS["recall"] = CONTEXT_REFRESHERS["recall_call"] = recalls.recall_context
-        CONTEXT_REFRESHERS["report_share"] = shares.share_link_context
-        CONTEXT_REFRESHERS["report_code"] = shares.share_code_context
-        SKIP_CHECKS["report_share"] = SKIP_CHECKS["report_code"] = shares.share_skip_reason
+        register_sender(Channel.CALL, followups.create_call_task)  # a call "sends" as a task on a call list
         PROVIDERS.append(ConsentProvider(offer=releases.offered_releases, record=releases.sign_offered_releases))
         self._add_to_lower_screens()
 

@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from clients.models import Client, IntakeVersion
 from outreach.engine.consent import has_consent
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
 from sessions.availability import Slot, open_slots
@@ -64,14 +65,12 @@ def schedule_followup(sender, *, visit: Appointment, **kwargs):
         by_email = False
     enqueue(
         practice=practice,
-        kind="followup",
-        purpose=Purpose.CARE,
+        kind=FOLLOWUP,
         channel=Channel.EMAIL if by_email else Channel.CALL,
         address=client.email if by_email else client.phone,
         client_ref=client.pk,
         idempotency_key=f"followup:{visit.pk}",
         due_at=followup_due_at(practice=practice, visit_ends_at=visit.ends_at, config=config),
-        template="followup",
         context={"visit_id": str(visit.pk)},
     )
 
@@ -229,3 +228,10 @@ def prefers_phone(client: Client) -> bool:
     """A client who chose text messages for reminders is taken to prefer the phone."""
     latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
     return latest is not None and latest.reminder_channel == IntakeVersion.ReminderChannel.SMS
+
+
+# --- Message kinds ------------------------------------------------------------------------------
+
+FOLLOWUP = register_kind(
+    MessageKind("followup", Purpose.CARE, channels=(Channel.EMAIL, Channel.CALL), refresh=followup_context)
+)

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clients.models import Client
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
 from sessions.models import Appointment
@@ -80,9 +81,7 @@ def newsletter_schedule(*, newsletter: Newsletter, send_at) -> int:
         for client_id, email in recipients:
             enqueue(
                 practice=newsletter.practice,
-                kind="newsletter",
-                purpose=Purpose.MARKETING,
-                template="newsletter",
+                kind=NEWSLETTER,
                 address=email,
                 client_ref=client_id,
                 idempotency_key=_key(newsletter, client_id),
@@ -97,9 +96,7 @@ def newsletter_send_test(*, newsletter: Newsletter, to: str, actor) -> None:
     """A copy to the author straight away, marked as a test."""
     enqueue(
         practice=newsletter.practice,
-        kind="newsletter_test",
-        purpose=Purpose.TRANSACTIONAL,
-        template="newsletter",
+        kind=NEWSLETTER_TEST,
         address=to,
         created_by=actor,
         idempotency_key=f"newsletter-test:{newsletter.pk}:{timezone.now().timestamp()}",
@@ -127,3 +124,12 @@ def newsletter_context(message: OutboxMessage) -> dict:
     """Rendered when each copy is sent: the newsletter as it is then."""
     newsletter = Newsletter.objects.get(practice=message.practice, pk=message.context["newsletter_id"])
     return {"subject": newsletter.subject, "body_html": render_markdown(newsletter.body_markdown)}
+
+
+# --- Message kinds ------------------------------------------------------------------------------
+
+NEWSLETTER = register_kind(MessageKind("newsletter", Purpose.MARKETING, refresh=newsletter_context))
+# A copy for the author, straight away: a service message, written with the newsletter's templates.
+NEWSLETTER_TEST = register_kind(
+    MessageKind("newsletter_test", Purpose.TRANSACTIONAL, template="newsletter", refresh=newsletter_context)
+)

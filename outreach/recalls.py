@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.utils import formats, timezone
 from django_scopes import scope
 
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
 from practice.models import Membership, Practice
@@ -30,9 +31,7 @@ def queue_recalls(practice: Practice) -> int:
         if client.email:
             enqueue(
                 practice=practice,
-                kind="recall",
-                purpose=Purpose.MARKETING,
-                template="recall",
+                kind=RECALL,
                 address=client.email,
                 client_ref=client.pk,
                 idempotency_key=f"recall:{visit.pk}",
@@ -40,10 +39,8 @@ def queue_recalls(practice: Practice) -> int:
             )
         enqueue(
             practice=practice,
-            kind="recall_call",
-            purpose=Purpose.CARE,
+            kind=RECALL_CALL,
             channel=Channel.CALL,
-            template="recall",
             address=client.phone,
             client_ref=client.pk,
             idempotency_key=f"recall-call:{visit.pk}",
@@ -89,9 +86,7 @@ def queue_digests(practice: Practice, now: datetime | None = None) -> int:
             continue
         enqueue(
             practice=practice,
-            kind="call_digest",
-            purpose=Purpose.TRANSACTIONAL,
-            template="call_digest",
+            kind=CALL_DIGEST,
             address=membership.user.email,
             idempotency_key=f"digest:{membership.user_id}:{now.date()}",
             context={
@@ -110,3 +105,12 @@ def for_every_practice(work) -> int:
         with scope(practice=practice):
             total += work(practice)
     return total
+
+
+# --- Message kinds ------------------------------------------------------------------------------
+
+RECALL = register_kind(MessageKind("recall", Purpose.MARKETING, refresh=recall_context))
+RECALL_CALL = register_kind(
+    MessageKind("recall_call", Purpose.CARE, template="recall", channels=(Channel.CALL,), refresh=recall_context)
+)
+CALL_DIGEST = register_kind(MessageKind("call_digest", Purpose.TRANSACTIONAL))

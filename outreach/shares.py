@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_scopes import scopes_disabled
 
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import OutboxMessage, Purpose
 from outreach.engine.outbox import dispatch_soon, enqueue, message_cancel_by_key
 from practice.audit import Action, audit_record
@@ -81,9 +82,7 @@ def share_send(*, report: ProgressReport, actor, ip_address=None) -> ReportShare
     )
     share.outbox_message = enqueue(
         practice=report.practice,
-        kind="report_share",
-        purpose=Purpose.TRANSACTIONAL,
-        template="report_share",
+        kind=REPORT_SHARE,
         address=share.address,
         idempotency_key=_share_key(share.pk),
         created_by=actor,
@@ -223,9 +222,7 @@ def code_request(*, share: ReportShare, visitor: Visitor) -> None:
         raise ValidationError("The practice has no email address for you on file. Please contact them.")
     enqueue(
         practice=share.practice,
-        kind="report_code",
-        purpose=Purpose.TRANSACTIONAL,
-        template="report_code",
+        kind=REPORT_CODE,
         address=address,
         idempotency_key=f"report-code:{share.pk}:{secrets.token_hex(8)}",
         context={"share_id": str(share.pk)},
@@ -310,3 +307,13 @@ def share_download(*, share: ReportShare, visitor: Visitor) -> bytes:
     )  # counted in the database: parallel downloads each count
     access_record(share=share, event=Event.DOWNLOAD, visitor=visitor)
     return content
+
+
+# --- Message kinds ------------------------------------------------------------------------------
+
+REPORT_SHARE = register_kind(
+    MessageKind("report_share", Purpose.TRANSACTIONAL, refresh=share_link_context, skip_check=share_skip_reason)
+)
+REPORT_CODE = register_kind(
+    MessageKind("report_code", Purpose.TRANSACTIONAL, refresh=share_code_context, skip_check=share_skip_reason)
+)

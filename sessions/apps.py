@@ -13,6 +13,7 @@ class SessionsConfig(AppConfig):
         from clients.page import ClientLink, provide_last_signed_note, register_client_links
         from practice.home import register_panel
         from practice.navigation import NavItem, register_nav
+        from sessions import notifications  # noqa: F401  (declares the appointment messages' kinds)
         from sessions.notes import last_signed_note
         from sessions.panels import my_day
 

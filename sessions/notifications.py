@@ -6,11 +6,18 @@ from datetime import timedelta
 
 from django.utils import formats, timezone
 
+from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Purpose
 from outreach.engine.outbox import enqueue, message_cancel_by_key
 
 from .ics import appointment_ics
 from .models import Appointment
+
+CONFIRMATION = register_kind(MessageKind("appointment_confirmation", Purpose.TRANSACTIONAL))
+UPDATE = register_kind(MessageKind("appointment_update", Purpose.TRANSACTIONAL))
+CANCELLATION = register_kind(MessageKind("appointment_cancellation", Purpose.TRANSACTIONAL))
+# Reminders are about a booked visit, not marketing, but the client chooses whether to get them.
+APPOINTMENT_REMINDER = register_kind(MessageKind("appointment_reminder", Purpose.REMINDERS))
 
 
 def _context(appointment: Appointment, **extra) -> dict:
@@ -46,9 +53,7 @@ def _schedule_reminder(appointment):
         return
     enqueue(
         practice=appointment.practice,
-        kind="appointment_reminder",
-        purpose=Purpose.REMINDERS,
-        template="appointment_reminder",
+        kind=APPOINTMENT_REMINDER,
         address=appointment.client.email,
         client_ref=appointment.client_id,
         idempotency_key=_reminder_key(appointment),
@@ -57,14 +62,12 @@ def _schedule_reminder(appointment):
     )
 
 
-def _email(appointment, *, kind: str, key: str, actor=None, cancelled: bool = False):
+def _email(appointment, *, kind: MessageKind, key: str, actor=None, cancelled: bool = False):
     """Queue one service message about the appointment, with its calendar file."""
     if appointment.client.email:
         enqueue(
             practice=appointment.practice,
-            kind=f"appointment_{kind}",
-            purpose=Purpose.TRANSACTIONAL,
-            template=f"appointment_{kind}",
+            kind=kind,
             address=appointment.client.email,
             created_by=actor,
             client_ref=appointment.client_id,
@@ -74,7 +77,7 @@ def _email(appointment, *, kind: str, key: str, actor=None, cancelled: bool = Fa
 
 
 def notify_booked(appointment: Appointment, *, actor=None):
-    _email(appointment, kind="confirmation", key=f"confirmation:{appointment.pk}:{appointment.sequence}", actor=actor)
+    _email(appointment, kind=CONFIRMATION, key=f"confirmation:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
@@ -82,7 +85,7 @@ def notify_moved(appointment: Appointment, *, previous_sequence: int, actor=None
     message_cancel_by_key(
         practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
     )
-    _email(appointment, kind="update", key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
+    _email(appointment, kind=UPDATE, key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
@@ -90,4 +93,4 @@ def notify_cancelled(appointment: Appointment, *, previous_sequence: int, actor=
     message_cancel_by_key(
         practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
     )
-    _email(appointment, kind="cancellation", key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)
+    _email(appointment, kind=CANCELLATION, key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)

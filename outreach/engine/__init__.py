@@ -5,7 +5,9 @@ reference to a client), and consent is kept the same way, as email services keep
 lists. Code that sends something calls `enqueue(...)` inside the transaction of the event that
 causes it; Celery only carries "send row N now". Public API:
 
+- kinds:     MessageKind, register_kind (each feature declares its kinds; checks.py verifies them)
 - outbox:    enqueue, message_cancel, message_retry
+- dispatch:  register_sender (a channel's way of sending)
 - consent:   consent_record, consent_current, has_consent
 - email:     make_message
 - links:     unsubscribe_url

@@ -27,6 +27,7 @@ from practice.models import Practice
 
 from .consent import consent_current, has_consent
 from .email import make_message
+from .kinds import KINDS
 from .links import unsubscribe_url
 from .models import Channel, OutboxMessage, Purpose
 
@@ -92,9 +93,9 @@ def deliver(message_id: str) -> str | None:
         if reason:
             return _finish(message, Status.SKIPPED, skip_reason=reason)
         stored_context = message.context
-        refresh = CONTEXT_REFRESHERS.get(message.kind)
-        if refresh:  # what the message says is decided now, not when it was queued
-            message.context = {**stored_context, **refresh(message)}
+        kind = KINDS.get(message.kind)
+        if kind and kind.refresh:  # what the message says is decided now, not when it was queued
+            message.context = {**stored_context, **kind.refresh(message)}
         try:
             SENDERS[message.channel](message)
         except PERMANENT_ERRORS as error:
@@ -111,8 +112,8 @@ def skip_reason(message: OutboxMessage) -> str:
     """Why the message must not go out now, checked at send time; empty when it may."""
     if not message.address:
         return "No address to send to."
-    kind_check = SKIP_CHECKS.get(message.kind)
-    if kind_check and (reason := kind_check(message)):
+    kind = KINDS.get(message.kind)
+    if kind and kind.skip_check and (reason := kind.skip_check(message)):
         return reason
     if message.channel not in SENDERS:
         return f"Sending by {message.get_channel_display().lower()} is not available yet."
@@ -177,12 +178,11 @@ def _send_email(message: OutboxMessage) -> None:
     email.send()
 
 
-# How each channel "sends". Outreach features register the call channel (a task on a staff call
-# list); SMS would register here too.
+# How each channel "sends": email here; outreach's features register the call channel (a task on a
+# staff call list), and a text-message module would register itself the same way.
 SENDERS = {Channel.EMAIL: _send_email}
-# Per message kind, a function of the message returning fresh context at send time (e.g. whether the
-# client has rebooked since a follow-up was queued). Registered by the features that own the kind.
-CONTEXT_REFRESHERS = {}
-# Per message kind, a function of the message returning why it must not go out now (e.g. the
-# client revoked the release a report link depends on), or "" when it may.
-SKIP_CHECKS = {}
+
+
+def register_sender(channel: str, send) -> None:
+    """`send(message)` delivers a claimed message by `channel`, raising on failure."""
+    SENDERS[channel] = send

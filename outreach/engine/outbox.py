@@ -11,6 +11,7 @@ from django_scopes import scope
 from practice.models import Practice
 
 from .consent import normalise_address
+from .kinds import MessageKind
 from .models import Channel, OutboxMessage
 
 Status = OutboxMessage.Status
@@ -20,9 +21,7 @@ logger = logging.getLogger(__name__)
 def enqueue(
     *,
     practice: Practice,
-    kind: str,
-    purpose: str,
-    template: str,
+    kind: MessageKind,
     address: str,
     idempotency_key: str,
     context: dict | None = None,
@@ -36,15 +35,18 @@ def enqueue(
     practice: enqueueing the same key again returns the existing row unchanged. `context` must be
     JSON data; it stays in the database (never in the broker) and is cleared once the message is
     done with; `context["attachments"]` ({"filename", "content", "mimetype"} dicts) are attached to
-    an email. Consent is not checked here but at send time, when it counts."""
+    an email. Consent is not checked here but at send time, when it counts. The kind gives the
+    purpose (which consent counts) and the templates."""
+    if channel not in kind.channels:
+        raise ValueError(f"Message kind {kind.name!r} does not go by {channel}.")
     with scope(practice=practice):
         message, _ = OutboxMessage.objects.get_or_create(
             practice=practice,
             idempotency_key=idempotency_key,
             defaults={
-                "kind": kind,
-                "purpose": purpose,
-                "template": template,
+                "kind": kind.name,
+                "purpose": kind.purpose,
+                "template": kind.template_name,
                 "channel": channel,
                 "address": normalise_address(channel, address),
                 "context": context or {},

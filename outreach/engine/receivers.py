@@ -5,17 +5,18 @@ from django.utils import formats
 
 from practice.signals import invitation_created
 
+from .kinds import MessageKind, register_kind
 from .models import Purpose
 from .outbox import enqueue
+
+STAFF_INVITATION = register_kind(MessageKind("staff_invitation", Purpose.TRANSACTIONAL))
 
 
 @receiver(invitation_created, dispatch_uid="outreach.staff_invitation")
 def enqueue_staff_invitation(sender, *, invitation, accept_url, **kwargs):
     enqueue(
         practice=invitation.practice,
-        kind="staff_invitation",
-        purpose=Purpose.TRANSACTIONAL,
-        template="staff_invitation",
+        kind=STAFF_INVITATION,
         address=invitation.email,
         idempotency_key=f"staff-invitation:{invitation.pk}",
         created_by=invitation.invited_by,

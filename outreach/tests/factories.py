@@ -3,7 +3,13 @@ from datetime import date, datetime, time, timedelta
 import factory
 from django.utils import timezone
 
+from outreach.engine.kinds import MessageKind
 from outreach.engine.models import OutboxMessage, Purpose
+
+
+def note_kind(purpose=Purpose.TRANSACTIONAL) -> MessageKind:
+    """A kind of message only the tests send (its templates are in outreach/tests/templates)."""
+    return MessageKind("test_note", purpose)
 
 
 class OutboxMessageFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ from outreach.engine.consent import consent_record
 from outreach.engine.dispatch import claim_due_messages, deliver
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
+from outreach.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, free_port
 
 Status = OutboxMessage.Status
@@ -28,11 +29,9 @@ def in_scope(practice):
         yield practice
 
 
-def _enqueue(practice, key="note:1", **overrides):
+def _enqueue(practice, key="note:1", purpose=Purpose.TRANSACTIONAL, **overrides):
     fields = {
-        "kind": "test_note",
-        "purpose": Purpose.TRANSACTIONAL,
-        "template": "test_note",
+        "kind": note_kind(purpose),
         "address": "Avery@Clients.example",
         "idempotency_key": key,
         "context": {"first_name": "Avery"},

@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from outreach.engine.consent import consent_record
 from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
 from outreach.engine.outbox import enqueue
+from outreach.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, tick, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -25,9 +26,7 @@ def _enqueue_many(practice, prefix, count, **overrides):
         return [
             enqueue(
                 practice=practice,
-                kind="test_note",
-                purpose=overrides.get("purpose", Purpose.TRANSACTIONAL),
-                template="test_note",
+                kind=note_kind(overrides.get("purpose", Purpose.TRANSACTIONAL)),
                 address=f"{prefix}{n}@clients.example",
                 idempotency_key=f"{prefix}:{n}",
                 context={"first_name": f"{prefix.title()} {n}"},
