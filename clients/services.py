@@ -13,6 +13,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
+from clients.selectors import latest_intake
 from outreach.engine.consent import consent_record
 from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
@@ -47,7 +48,7 @@ def client_update(*, client: Client, actor, ip_address=None, **fields) -> Client
     client.save()
     if {"email", "phone"} & set(changed):
         # Consent is kept per address: the intake's answers now apply to the new one.
-        latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+        latest = latest_intake(client=client)
         if latest is not None:
             _sync_consents(client=client, version=latest, previous=None, actor=actor, ip_address=ip_address)
     if changed:
@@ -93,7 +94,7 @@ def intake_record(*, client: Client, source: str, answers: dict, actor=None, ip_
     previous version; a client's own submission signs afresh."""
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()  # one new version at a time
-        previous = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+        previous = latest_intake(client=client)
         version = IntakeVersion(
             practice=client.practice,
             client=client,
@@ -257,7 +258,7 @@ KEPT_WHEN_LEFT_EMPTY = ("cautions", "caution_details", "reason_for_visit", "goal
 
 
 def _blank_form_answers(*, client: Client, answers: dict) -> dict:
-    previous = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    previous = latest_intake(client=client)
     if previous is None:
         return answers
     merged = dict(answers)
@@ -354,7 +355,7 @@ def email_confirm(*, token: str, ip_address=None) -> Client | None:
                 detail=f"confirmed the email address {client.email}",
                 ip_address=ip_address,
             )
-            latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+            latest = latest_intake(client=client)
             if latest is not None:
                 _sync_consents(
                     client=client,

@@ -10,18 +10,14 @@ from .followups import settings_for
 from .models import CallTask
 
 Status = CallTask.Status
+OUTCOMES = {"no_answer", Status.REACHED, Status.LEFT_MESSAGE, Status.BOOKED, Status.DO_NOT_CALL}
 
 
 def call_record_outcome(*, task: CallTask, outcome: str) -> CallTask:
     """Reached, left a message, booked, do not call again; or no answer, which brings the call back
     tomorrow until the practice's number of tries is used up. The task's row is locked while it
     changes: of two people recording the same call, the second sees the first one's outcome."""
-    if outcome != "no_answer" and outcome not in (
-        Status.REACHED,
-        Status.LEFT_MESSAGE,
-        Status.BOOKED,
-        Status.DO_NOT_CALL,
-    ):
+    if outcome not in OUTCOMES:
         raise ValidationError("Choose what happened.")
     with transaction.atomic():
         task = CallTask.objects.select_for_update().get(practice=task.practice, pk=task.pk)

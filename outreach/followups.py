@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django_scopes import scopes_disabled
 
 from clients.models import Client, IntakeVersion
+from clients.selectors import latest_intake
 from outreach.engine.consent import has_consent
 from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Channel, OutboxMessage, Purpose
@@ -182,7 +183,7 @@ def rebook_offer(visit: Appointment, *, day=None) -> list[Slot]:
     service, in the next REBOOK_DAYS_AHEAD days (all of `day`'s when it is given)."""
     today = timezone.localdate(timezone=visit.practice.zone)
     start, end = (day, day) if day else (today, today + timedelta(days=REBOOK_DAYS_AHEAD))
-    slots = open_slots(
+    return open_slots(  # open_slots offers nothing before now
         practice=visit.practice,
         service=visit.service,
         therapist_id=visit.therapist_id,
@@ -190,7 +191,6 @@ def rebook_offer(visit: Appointment, *, day=None) -> list[Slot]:
         end=end,
         limit=None if day else REBOOK_TIMES_SHOWN,
     )
-    return [slot for slot in slots if slot.starts_at > timezone.now()]
 
 
 def rebooked_by_link(visit: Appointment) -> Appointment | None:
@@ -226,7 +226,7 @@ def rebook_by_link(*, visit: Appointment, starts_at: datetime) -> Appointment:
 
 def prefers_phone(client: Client) -> bool:
     """A client who chose text messages for reminders is taken to prefer the phone."""
-    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    latest = latest_intake(client=client)
     return latest is not None and latest.reminder_channel == IntakeVersion.ReminderChannel.SMS
 
 

@@ -214,9 +214,11 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
 
 
 def _lock(appointment: Appointment) -> None:
-    """Lock the appointment's row and read it afresh: whoever changes it next sees the last change."""
-    Appointment.objects.select_for_update().filter(practice=appointment.practice, pk=appointment.pk).first()
-    appointment.refresh_from_db()
+    """Lock the appointment's row and read it afresh (one query): whoever changes it next sees the
+    last change."""
+    appointment.refresh_from_db(
+        from_queryset=Appointment.objects.select_for_update().filter(practice=appointment.practice)
+    )
 
 
 def appointment_cancel(*, appointment: Appointment, reason: str, actor=None) -> Appointment:
