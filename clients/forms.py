@@ -4,17 +4,14 @@ stays in the form when something is wrong."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
+from django.db import models
 from django.utils import timezone
 
+from clients.intake import PAIN_INTRO, QUESTIONS, SECTIONS, Question
 from clients.models import BODY_AREAS, Client, IntakeVersion
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO_UNKNOWN = [("", "Not asked"), ("true", "Yes"), ("false", "No")]
-
-
-def _longest(name: str) -> int:
-    """An intake answer's limit, as the model gives it (free text reaches the brief and PDFs)."""
-    return IntakeVersion._meta.get_field(name).max_length
 
 
 def _yes_no(value):
@@ -87,128 +84,70 @@ class ClientForm(ClientDetailsForm):
         widgets = {**ClientDetailsForm.Meta.widgets, "alerts": forms.Textarea(attrs={"rows": 2})}
 
 
-class IntakeForm(forms.Form):
-    """Health history, pain ratings, preferences and consents. `signing` asks for the client's
-    consent and typed signature (the self-service link); staff edits carry the signature over.
-    `email` and `phone` are the contact details the consents will use."""
+def _question_field(question: Question) -> forms.Field:
+    """The form field that asks one question, shaped by the model field that keeps its answer."""
+    model_field = question.model_field
+    common = {"label": question.ask, "help_text": question.help, "required": question.required}
+    if question.choices:
+        return forms.MultipleChoiceField(choices=question.choices, widget=forms.CheckboxSelectMultiple, **common)
+    if isinstance(model_field, models.BooleanField):
+        return forms.BooleanField(**common)
+    if model_field.choices:
+        initial = None if model_field.default is models.NOT_PROVIDED else model_field.default
+        return forms.ChoiceField(choices=model_field.choices, widget=forms.RadioSelect, initial=initial, **common)
+    widget = forms.Textarea(attrs={"rows": 2}) if isinstance(model_field, models.TextField) else None
+    return forms.CharField(max_length=model_field.max_length, widget=widget, **common)
 
-    cautions = forms.MultipleChoiceField(
-        choices=IntakeVersion.Caution.choices,
-        widget=forms.CheckboxSelectMultiple,
+
+def _pain_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        min_value=0,
+        max_value=10,
         required=False,
-        label="Do any of these apply to you now?",
+        label=label,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10, "placeholder": "–"}),
+        error_messages={
+            "min_value": "0 to 10, please.",
+            "max_value": "0 to 10, please.",
+            "invalid": "A number from 0 to 10.",
+        },
     )
-    caution_details = forms.CharField(
-        max_length=_longest("caution_details"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Details",
-        help_text="Which surgery or injury, which allergies, which medications.",
-    )
-    reason_for_visit = forms.CharField(
-        max_length=_longest("reason_for_visit"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="What brings you in?",
-    )
-    goals = forms.CharField(
-        max_length=_longest("goals"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="What would you like from your massages?",
-    )
-    pressure = forms.ChoiceField(
-        choices=IntakeVersion.Pressure.choices, widget=forms.RadioSelect, label="Pressure you prefer"
-    )
-    focus_areas = forms.MultipleChoiceField(
-        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas to focus on"
-    )
-    avoid_areas = forms.MultipleChoiceField(
-        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas to avoid"
-    )
-    area_notes = forms.CharField(
-        max_length=_longest("area_notes"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Anything about these areas",
-    )
-    conversation = forms.ChoiceField(
-        choices=IntakeVersion.Conversation.choices, widget=forms.RadioSelect, label="During the massage I prefer"
-    )
-    comfort_notes = forms.CharField(
-        max_length=_longest("comfort_notes"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Draping, temperature or other comfort notes",
-    )
-    consent_to_treatment = forms.BooleanField(
-        required=False,
-        label="I consent to massage treatment, and I will tell my therapist about any change in my health.",
-    )
-    signature_name = forms.CharField(required=False, max_length=200, label="Type your full name as your signature")
-    reminder_channel = forms.ChoiceField(
-        choices=IntakeVersion.ReminderChannel.choices,
-        widget=forms.RadioSelect,
-        initial=IntakeVersion.ReminderChannel.EMAIL,
-        label="Appointment reminders by",
-    )
-    followup_consent = forms.BooleanField(
-        required=False, label="You may contact me the day after a visit to ask how I feel"
-    )
-    marketing_email = forms.BooleanField(required=False, label="Send me newsletters and offers by email")
-    marketing_sms = forms.BooleanField(required=False, label="Send me newsletters and offers by text message")
+
+
+class IntakeForm(forms.Form):
+    """Health history, pain ratings, preferences and consents, asked as clients.intake.QUESTIONS
+    says. `signing` asks for the client's consent and typed signature (the self-service link);
+    staff edits carry the signature over. `email` and `phone` are the contact details the consents
+    will use."""
 
     NEEDS_DETAILS = {IntakeVersion.Caution.ALLERGIES, IntakeVersion.Caution.MEDICATIONS, IntakeVersion.Caution.OTHER}
 
     def __init__(self, *args, signing: bool, email: str = "", phone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.signing, self.email, self.phone = signing, email, phone
-        for area, label in BODY_AREAS:
-            self.fields[f"pain_{area}"] = forms.IntegerField(
-                min_value=0,
-                max_value=10,
-                required=False,
-                label=label,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 10, "placeholder": "–"}),
-                error_messages={
-                    "min_value": "0 to 10, please.",
-                    "max_value": "0 to 10, please.",
-                    "invalid": "A number from 0 to 10.",
-                },
-            )
-        if not signing:
-            del self.fields["consent_to_treatment"], self.fields["signature_name"]
+        self.questions = [q for q in QUESTIONS if signing or not q.signing_only]
+        for question in self.questions:
+            if question.name == "pain_ratings":
+                self.fields.update({f"pain_{area}": _pain_field(label) for area, label in BODY_AREAS})
+            else:
+                self.fields[question.name] = _question_field(question)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = self._layout()
+        self.helper.layout = Layout(*[self._fieldset(section) for section in SECTIONS])
 
-    def _layout(self):
-        pain_rows = [Row(*[Column(f"pain_{area}", css_class="col-6 col-md-4 col-lg-3") for area, _ in BODY_AREAS])]
-        consents = ["reminder_channel", "followup_consent", "marketing_email", "marketing_sms"]
-        if self.signing:
-            consents = ["consent_to_treatment", "signature_name", *consents]
-        return Layout(
-            Fieldset("Health", "cautions", "caution_details", "reason_for_visit", "goals"),
-            Fieldset(
-                "Pain or tension right now",
-                HTML(
-                    '<p class="form-text mt-0">Rate each area that bothers you from 0 (none) to 10 (worst). '
-                    "Leave the rest empty.</p>"
-                ),
-                *pain_rows,
-            ),
-            Fieldset(
-                "Your preferences",
-                Div("pressure", css_class="inline-choices"),
-                Div("focus_areas", css_class="two-column-choices"),
-                Div("avoid_areas", css_class="two-column-choices"),
-                "area_notes",
-                Div("conversation", css_class="inline-choices"),
-                "comfort_notes",
-            ),
-            Fieldset("Consent and contact", *consents),
-        )
+    def _fieldset(self, section: str) -> Fieldset:
+        items = []
+        for question in self.questions:
+            if question.section != section:
+                continue
+            if question.name == "pain_ratings":
+                items.append(HTML(f'<p class="form-text mt-0">{PAIN_INTRO}</p>'))
+                columns = [Column(f"pain_{area}", css_class="col-6 col-md-4 col-lg-3") for area, _ in BODY_AREAS]
+                items.append(Row(*columns))
+            else:
+                items.append(Div(question.name, css_class=question.layout) if question.layout else question.name)
+        return Fieldset(section, *items)
 
     def clean(self):
         cleaned = super().clean()
@@ -248,11 +187,8 @@ class IntakeForm(forms.Form):
 
 def intake_initial(values: dict) -> dict:
     """Form initial data from a version's answers (a returning client confirms or changes them)."""
-    initial = {
-        key: value
-        for key, value in values.items()
-        if key not in ("pain_ratings", "consent_to_treatment", "signature_name")
-    }
+    not_carried = {"pain_ratings"} | {q.name for q in QUESTIONS if q.signing_only}  # signed anew each time
+    initial = {key: value for key, value in values.items() if key not in not_carried}
     for area, rating in values.get("pain_ratings", {}).items():
         initial[f"pain_{area}"] = rating
     return initial

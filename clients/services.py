@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django_scopes import scope, scopes_disabled
 
+from clients.intake import KEPT_WHEN_LEFT_EMPTY
 from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
 from clients.selectors import latest_intake
@@ -252,12 +253,10 @@ def intake_link_from_token(token: str) -> IntakeLink:
     return link
 
 
-# On a blank form (a link that does not show the previous answers), what the client leaves empty
-# keeps its previous value; choices and consents are always the client's answer of today.
-KEPT_WHEN_LEFT_EMPTY = ("cautions", "caution_details", "reason_for_visit", "goals", "area_notes", "comfort_notes")
-
-
 def _blank_form_answers(*, client: Client, answers: dict) -> dict:
+    """On a blank form (a link that does not show the previous answers), what the client leaves
+    empty keeps its previous value where the question says so; choices and consents are always
+    the client's answer of today."""
     previous = latest_intake(client=client)
     if previous is None:
         return answers
