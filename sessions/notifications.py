@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import formats, timezone
 
+from clients.contact import client_route
 from outreach.engine.kinds import MessageKind, register_kind
 from outreach.engine.models import Purpose
 from outreach.engine.outbox import enqueue, message_cancel_by_key
@@ -46,38 +47,46 @@ def _reminder_key(appointment) -> str:
     return f"reminder:{appointment.pk}:{appointment.sequence}"
 
 
-def _schedule_reminder(appointment):
-    hours = appointment.practice.reminder_hours_before
-    due = appointment.starts_at - timedelta(hours=hours)
-    if not hours or due <= timezone.now() or not appointment.client.email:
+def _queue(appointment, *, kind: MessageKind, key: str, context: dict, actor=None, due_at=None):
+    """One message about the appointment, by the channel client_route chooses (none: no address)."""
+    route = client_route(client=appointment.client, kind=kind)
+    if route is None:
         return
+    channel, address = route
     enqueue(
         practice=appointment.practice,
-        kind=APPOINTMENT_REMINDER,
-        address=appointment.client.email,
+        kind=kind,
+        channel=channel,
+        address=address,
+        created_by=actor,
         client_ref=appointment.client_id,
-        idempotency_key=_reminder_key(appointment),
-        due_at=due,
-        context=_context(appointment),
+        idempotency_key=key,
+        due_at=due_at,
+        context=context,
     )
 
 
-def _email(appointment, *, kind: MessageKind, key: str, actor=None, cancelled: bool = False):
-    """Queue one service message about the appointment, with its calendar file."""
-    if appointment.client.email:
-        enqueue(
-            practice=appointment.practice,
-            kind=kind,
-            address=appointment.client.email,
-            created_by=actor,
-            client_ref=appointment.client_id,
-            idempotency_key=key,
-            context=_context(appointment, attachments=_ics_attachment(appointment, cancelled=cancelled)),
+def _schedule_reminder(appointment):
+    hours = appointment.practice.reminder_hours_before
+    due = appointment.starts_at - timedelta(hours=hours)
+    if hours and due > timezone.now():
+        _queue(
+            appointment,
+            kind=APPOINTMENT_REMINDER,
+            key=_reminder_key(appointment),
+            due_at=due,
+            context=_context(appointment),
         )
 
 
+def _notify(appointment, *, kind: MessageKind, key: str, actor=None, cancelled: bool = False):
+    """Queue one service message about the appointment, with its calendar file (for email)."""
+    context = _context(appointment, attachments=_ics_attachment(appointment, cancelled=cancelled))
+    _queue(appointment, kind=kind, key=key, context=context, actor=actor)
+
+
 def notify_booked(appointment: Appointment, *, actor=None):
-    _email(appointment, kind=CONFIRMATION, key=f"confirmation:{appointment.pk}:{appointment.sequence}", actor=actor)
+    _notify(appointment, kind=CONFIRMATION, key=f"confirmation:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
@@ -85,7 +94,7 @@ def notify_moved(appointment: Appointment, *, previous_sequence: int, actor=None
     message_cancel_by_key(
         practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
     )
-    _email(appointment, kind=UPDATE, key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
+    _notify(appointment, kind=UPDATE, key=f"update:{appointment.pk}:{appointment.sequence}", actor=actor)
     _schedule_reminder(appointment)
 
 
@@ -93,4 +102,4 @@ def notify_cancelled(appointment: Appointment, *, previous_sequence: int, actor=
     message_cancel_by_key(
         practice=appointment.practice, idempotency_key=f"reminder:{appointment.pk}:{previous_sequence}"
     )
-    _email(appointment, kind=CANCELLATION, key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)
+    _notify(appointment, kind=CANCELLATION, key=f"cancellation:{appointment.pk}", actor=actor, cancelled=True)
