@@ -60,7 +60,7 @@ def seed() -> tuple[Practice, User]:
                         first_name=FIRST_NAMES[n % len(FIRST_NAMES)],
                         last_name=f"{LAST_NAMES[(n // 20) % len(LAST_NAMES)]}{n // 300 or ''}",
                         email=f"c{n}@clients.bench.example",
-                        phone=f"+1 603 555 {n % 10000:04d}",
+                        phone=f"+1603555{n % 10000:04d}",
                         alerts="Latex allergy" if n % 50 == 0 else "",
                     )
                     for n in range(missing)

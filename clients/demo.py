@@ -78,7 +78,7 @@ def seed_practice(practice: Practice) -> None:
                 last_name=last,
                 email=email,
                 confirmed_email=email,  # the demo's clients have used their links
-                phone=f"+1 603 555 01{n:02d}",
+                phone=f"+160355501{n:02d}",
                 first_massage=n % 5 == 0,
                 heard_via=rng.choice(Client.HeardVia.values[:-1]),
                 alerts=ALERTS[n // 8] if n % 8 == 3 else "",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clients.intake import PAIN_INTRO, QUESTIONS, SECTIONS, Question
 from clients.models import BODY_AREAS, Client, IntakeVersion
+from practice.phones import PhoneNumbersForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO_UNKNOWN = [("", "Not asked"), ("true", "Yes"), ("false", "No")]
@@ -18,7 +19,7 @@ def _yes_no(value):
     return {"true": True, "false": False}.get(value)
 
 
-class ClientDetailsForm(forms.ModelForm):
+class ClientDetailsForm(PhoneNumbersForm, forms.ModelForm):
     """What the client can tell us about themselves (used by staff and by the intake link)."""
 
     first_massage = forms.TypedChoiceField(

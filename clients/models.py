@@ -7,7 +7,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from practice.models import TenantModel
-from practice.phones import validate_phone
+from practice.phones import PhoneNumbersInE164, validate_phone
 
 # Body areas for pain ratings, focus and avoid lists (and, later, the session notes' body chart).
 BODY_AREAS = [
@@ -27,7 +27,7 @@ BODY_AREAS = [
 BODY_AREA_LABELS = dict(BODY_AREAS)
 
 
-class Client(TenantModel):
+class Client(PhoneNumbersInE164, TenantModel):
     class Status(models.TextChoices):
         REQUEST = "request", "New request"  # asked for a first appointment through a referral link
         ACTIVE = "active", "Active"
@@ -55,6 +55,7 @@ class Client(TenantModel):
     address = models.TextField(max_length=500, blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
+    PHONE_FIELDS = ("phone", "emergency_contact_phone")
     occupation = models.CharField(max_length=120, blank=True)
     first_massage = models.BooleanField(null=True, blank=True, verbose_name="first massage ever")
     heard_via = models.CharField(

@@ -44,7 +44,7 @@ def client_list(request, practice_slug):
 
 @requires("clients.edit")
 def client_create(request, practice_slug):
-    form = ClientForm(request.POST or None)
+    form = ClientForm(request.POST or None, phone_region=request.practice.country)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
@@ -55,7 +55,7 @@ def client_create(request, practice_slug):
             client = services.client_create(practice=request.practice, actor=request.user, **data)
             messages.success(request, f"{client} was added.")
             return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
-        form = ClientForm(request.POST.copy())  # ask, keeping everything typed
+        form = ClientForm(request.POST.copy(), phone_region=request.practice.country)  # ask, keeping everything typed
         form.data["confirm_duplicate"] = "true"
     return render(request, "clients/client_form.html", {"form": form, "duplicates": duplicates})
 

@@ -22,6 +22,7 @@ class DemoPractice:
     name: str
     slug: str
     time_zone: str
+    country: str
     address: str
     phone: str
     domain: str
@@ -33,8 +34,9 @@ DEMO_PRACTICES = [
         "Harbour Light Massage",
         "harbour-light",
         "America/New_York",
+        "US",
         "12 Quayside Row\nPortsmouth, NH 03801",
-        "+1 603 555 0142",
+        "+16035550142",
         "harbour-light.example",
         (
             ("Maren", "Ostby", Role.OWNER, "owner"),
@@ -47,8 +49,9 @@ DEMO_PRACTICES = [
         "Cedar & Stone Bodywork",
         "cedar-stone",
         "Europe/London",
+        "GB",
         "4 Mill Lane\nYork YO1 7AB",
-        "+44 1904 555 018",
+        "+441904555018",
         "cedar-stone.example",
         (
             ("Rowan", "Pellegrin", Role.OWNER, "owner"),
@@ -88,6 +91,7 @@ def _practice(demo: DemoPractice) -> Practice:
         defaults={
             "name": demo.name,
             "time_zone": demo.time_zone,
+            "country": demo.country,
             "address": demo.address,
             "phone": demo.phone,
             "email": f"hello@{demo.domain}",

@@ -7,6 +7,7 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 
 from practice.models import AuditEvent, Membership, Practice, record_type_label, time_zone_choices
+from practice.phones import PhoneNumbersForm
 from practice.services import logo_too_large
 
 
@@ -108,14 +109,17 @@ class AcceptInvitationForm(NewPasswordMixin):
     last_name = forms.CharField(label="Last name", max_length=150)
 
 
-class PracticeSettingsForm(forms.ModelForm):
+class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
     logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 1 MB. Printed on progress reports.")
     remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
 
     class Meta:
         model = Practice
-        fields = ["name", "time_zone", "address", "phone", "email", "reminder_hours_before"]
+        fields = ["name", "time_zone", "country", "address", "phone", "email", "reminder_hours_before"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def phone_region(self) -> str | None:
+        return self.cleaned_data.get("country") or self.instance.country
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

@@ -8,9 +8,10 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
-from practice.phones import validate_phone
+from practice.phones import PhoneNumbersInE164, validate_phone
 
 
 class UserManager(BaseUserManager):
@@ -52,7 +53,7 @@ def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
-class Practice(models.Model):
+class Practice(PhoneNumbersInE164, models.Model):
     """The tenant. Nothing that belongs to one practice is ever shown to another."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -60,6 +61,7 @@ class Practice(models.Model):
     slug = models.SlugField(max_length=60, unique=True, help_text="Used in the practice's web addresses.")
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="America/New_York")
     address = models.TextField(max_length=500, blank=True)
+    country = CountryField(default="US", help_text="Phone numbers without a country code are read as this country's.")
     phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField(blank=True)
     logo_png = models.BinaryField(
@@ -72,6 +74,9 @@ class Practice(models.Model):
 
     def __str__(self):
         return self.name
+
+    def phone_region(self) -> str:
+        return str(self.country)
 
     @property
     def zone(self):

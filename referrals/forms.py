@@ -3,14 +3,14 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from practice.phones import validate_phone
+from practice.phones import PhoneNumbersForm
 
 from .models import ContactEntry, Partner, Referral, ReferralProgram, VettingAnswer
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(PhoneNumbersForm, forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:
@@ -46,15 +46,16 @@ class ReferralForm(forms.Form):
         self.fields["partner"].choices = [("", "—"), *[(str(p.pk), p.organisation) for p in partners]]
 
 
-class AppointmentRequestForm(forms.Form):
+class AppointmentRequestForm(PhoneNumbersForm, forms.Form):
     """A first-appointment request from the practice's public page."""
+
+    phone_fields = ("phone",)
 
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(
         max_length=40,
-        validators=[validate_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     message = forms.CharField(

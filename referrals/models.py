@@ -5,10 +5,10 @@ from django.db import models
 
 from clients.models import Client
 from practice.models import TenantModel
-from practice.phones import validate_phone
+from practice.phones import PhoneNumbersInE164, validate_phone
 
 
-class Partner(TenantModel):
+class Partner(PhoneNumbersInE164, TenantModel):
     class Kind(models.TextChoices):
         CHIROPRACTOR = "chiropractor", "Chiropractor"
         ORTHOPAEDIC = "orthopaedic", "Orthopaedic physician"
@@ -53,6 +53,7 @@ class Partner(TenantModel):
     address = models.TextField(max_length=500, blank=True)
     phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     fax = models.CharField(max_length=40, blank=True, validators=[validate_phone])
+    PHONE_FIELDS = ("phone", "fax")
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
     notes = models.TextField(max_length=4_000, blank=True)

@@ -73,7 +73,7 @@ def partner_list(request, practice_slug):
 @requires("partners.manage")
 def partner_edit(request, practice_slug, partner_id=None):
     partner = get_object_or_404(Partner, practice=request.practice, pk=partner_id) if partner_id else None
-    form = PartnerForm(request.POST or None, instance=partner)
+    form = PartnerForm(request.POST or None, instance=partner, phone_region=request.practice.country)
     if request.method == "POST" and form.is_valid():
         partner = services.partner_save(partner=form.save(commit=False), practice=request.practice)
         messages.success(request, f"{partner} saved.")
@@ -219,7 +219,7 @@ def landing(request, token):
     if practice is None:
         return render(request, "referrals/landing.html", {"invalid": True}, status=410)
     with scope(practice=practice):
-        form = AppointmentRequestForm(request.POST or None)
+        form = AppointmentRequestForm(request.POST or None, phone_region=practice.country)
         context = {
             "practice": practice,
             "form": form,

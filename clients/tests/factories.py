@@ -14,7 +14,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"client{n}@clients.example")
     # A client who has shown the address is theirs; tests of confirmation pass confirmed_email="".
     confirmed_email = factory.SelfAttribute("email")
-    phone = factory.Sequence(lambda n: f"+1 603 555 {n:04d}")
+    phone = factory.Sequence(lambda n: f"+1603555{n:04d}")  # stored in E.164
 
 
 def intake_answers(**overrides) -> dict:

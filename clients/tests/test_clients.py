@@ -61,7 +61,7 @@ def test_bad_input_is_explained_field_by_field_and_nothing_typed_is_lost(client_
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) == {"last_name", "email", "phone", "date_of_birth", "heard_via_detail"}
-    assert "future" in errors["date_of_birth"][0] and "six digits" in errors["phone"][0]
+    assert "future" in errors["date_of_birth"][0] and "Enter a phone number" in errors["phone"][0]
     assert b'value="Noor"' in response.content and b'value="Carpenter"' in response.content
     impossible = client_for(owner).post(
         f"{clients_url}new/", {"first_name": "A", "last_name": "B", "date_of_birth": "1990-13-45"}

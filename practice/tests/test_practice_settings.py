@@ -19,6 +19,7 @@ def _details(practice) -> dict:
     return {
         "name": practice.name,
         "time_zone": practice.time_zone,
+        "country": "US",
         "address": "1 Quay Street",
         "phone": "",
         "email": "",

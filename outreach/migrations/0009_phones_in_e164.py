@@ -1,0 +1,15 @@
+from django.db import migrations
+
+from practice.phones import stored_in_e164
+
+
+def phones_in_e164(apps, schema_editor):
+    stored_in_e164(apps.get_model("outreach", "CallTask"), ("phone",), "practice__country")
+
+
+class Migration(migrations.Migration):
+    """Numbers saved as typed become E.164, read in the practice's country."""
+
+    dependencies = [("outreach", "0008_text_limits"), ("practice", "0006_practice_country")]
+
+    operations = [migrations.RunPython(phones_in_e164, migrations.RunPython.noop)]
