@@ -74,7 +74,9 @@ def note_autosave(request, practice_slug, appointment_id):
     note = _note(request, appointment_id)
     form = NoteForm(request.POST, instance=note, practice=request.practice)
     if note.is_signed:
-        return HttpResponse('<span class="text-danger">Signed: changes are no longer saved.</span>', status=409)
+        # Usually the last keystrokes' autosave arriving just after "Sign the note", which posted the
+        # same fields: nothing is lost, so this is an answer (200), not an error for the browser.
+        return HttpResponse('<span class="text-danger">Signed: changes are no longer saved.</span>')
     if not form.is_valid():
         fields = ", ".join(str(form.fields[name].label or name) for name in form.errors if name in form.fields)
         return HttpResponse(f'<span class="text-danger" role="alert">Not saved yet: check {fields}.</span>')
