@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("referrals.urls")),
     path("", include("outreach.urls")),
+    path("", include("insights.urls")),
 ]
 
 handler403 = "practice.views.permission_denied"

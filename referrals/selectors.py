@@ -6,7 +6,6 @@ from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clients.models import Client
 from sessions.models import Appointment
 
 from .models import Partner, Referral
@@ -53,35 +52,3 @@ def contacts_due(*, practice, within_days: int = 7):
 
 def referrals_of(*, partner: Partner):
     return Referral.objects.filter(practice=partner.practice, partner=partner).select_related("client")
-
-
-# The client's own answer, for clients whose source was never recorded in detail.
-STREAM_OF_ANSWER = {
-    "client": "client",
-    "health_professional": "medical",
-    "business": "business",
-    "web": "web",
-    "event": "web",
-    "other": "web",
-    "": "web",
-}
-
-
-def new_clients_by_stream(*, practice, months: int = 12) -> list[dict]:
-    """New clients per month by stream, newest month first: a recorded referral wins, else what the
-    client said at intake. One query."""
-    zone = practice.zone
-    today = timezone.localdate(timezone=zone)
-    first = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    rows = Client.objects.filter(practice=practice, created_at__date__gte=first).values_list(
-        "created_at", "referral__stream", "heard_via"
-    )
-    table = {}
-    for created_at, stream, answer in rows:
-        month = timezone.localtime(created_at, zone).date().replace(day=1)
-        counts = table.setdefault(month, {value: 0 for value in Referral.Stream.values})
-        counts[stream or STREAM_OF_ANSWER.get(answer, "web")] += 1
-    return [
-        {"month": month, "counts": counts, "total": sum(counts.values())}
-        for month, counts in sorted(table.items(), reverse=True)
-    ]

@@ -26,11 +26,9 @@ practice_urlpatterns = [
         name="partner-checklist",
     ),
     path("partners/<uuid:partner_id>/contact/", views.partner_contact, name="partner-contact"),
-    path("partners/streams/", views.streams, name="streams"),
     path("partners/rewards/", views.rewards, name="rewards"),
     path("partners/checklist/", views.questions, name="questions"),
     path("partners/<uuid:partner_id>/outgoing/", views.partner_outgoing, name="partner-outgoing"),
-    path("partners/streams/chart.svg", views.streams_chart, name="streams-chart"),
     path("clients/<uuid:client_id>/referral/", views.client_referral, name="client-referral"),
 ]
 

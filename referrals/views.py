@@ -1,9 +1,8 @@
 """The referral-partner CRM (owners) and recording where a client came from (everyone)."""
 
-from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,7 +19,7 @@ from practice.paging import paginate
 from practice.ratelimit import over_limit
 from sessions.models import Service
 
-from . import charts, selectors, services
+from . import selectors, services
 from .forms import (
     AppointmentRequestForm,
     ChecklistForm,
@@ -32,7 +31,7 @@ from .forms import (
     RewardsForm,
 )
 from .links import qr_svg, read_referral_token, referral_url
-from .models import Partner, Referral, ReferralProgram, VettingAnswer, VettingQuestion
+from .models import Partner, ReferralProgram, VettingAnswer, VettingQuestion
 
 
 @requires("partners.manage")
@@ -189,23 +188,6 @@ def client_referral(request, practice_slug, client_id):
     return render(
         request, "referrals/client_referral.html", {"client": client, "form": form, "suggestions": suggestions}
     )
-
-
-@requires("partners.manage")
-def streams(request, practice_slug):
-    return render(
-        request,
-        "referrals/streams.html",
-        {"rows": selectors.new_clients_by_stream(practice=request.practice), "streams": Referral.Stream.choices},
-    )
-
-
-# An SVG image whose own small stylesheet is inline: allowed for this response only.
-@csp_update({"style-src": ["'unsafe-inline'"]})
-@requires("partners.manage")
-def streams_chart(request, practice_slug):
-    rows = selectors.new_clients_by_stream(practice=request.practice)
-    return HttpResponse(charts.streams_chart(rows), content_type="image/svg+xml")
 
 
 # --- Referral links, cards and first-appointment requests ---------------------------------------

@@ -22,7 +22,6 @@ class SessionsConfig(AppConfig):
         register_nav(
             NavItem("Calendar", "sessions:day", "calendar.view", position=10),
             NavItem("My day", "sessions:today", "calendar.view", position=20),
-            NavItem("Figures", "sessions:figures", "figures.view", position=60),
             NavItem("Schedule", "sessions:setup", "schedule.manage", position=120, manage=True),
         )
         register_client_links(

@@ -1,18 +1,17 @@
-"""Reads for the calendar, the checkout screen and the rebooking figures. Call inside the practice's
+"""Reads for the calendar, the checkout screen and the due-back list. Call inside the practice's
 scope; lookups by id name the practice, so another practice's appointment is 'not found'."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from practice.models import Practice, User
 
 from .availability import therapist_ids
-from .models import Appointment, CheckoutOutcome
+from .models import Appointment
 
 DAY_STARTS, DAY_ENDS = time(7), time(21)  # the day view's window
 ROW_MINUTES = 15
@@ -110,50 +109,6 @@ def next_booked(*, practice: Practice, client_id, after: datetime) -> Appointmen
         .order_by("starts_at")
         .first()
     )
-
-
-def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
-    """Per month and therapist: completed visits, the share rebooked at checkout, the share with
-    another visit booked within 7 days, and the no-show and late-cancel rates."""
-    visits = Appointment.objects.filter(  # visits that have taken place (or should have)
-        practice=practice,
-        starts_at__gte=datetime.combine(since, time.min).replace(tzinfo=practice.zone),
-        starts_at__lt=timezone.now(),
-    )
-    rebooked_at_checkout = CheckoutOutcome.objects.filter(visit=OuterRef("pk"), booked=True)
-    booked_within_week = Appointment.objects.filter(
-        practice=practice,
-        client=OuterRef("client"),
-        created_at__gte=OuterRef("ends_at"),
-        created_at__lt=OuterRef("ends_at") + timedelta(days=7),
-        starts_at__gt=OuterRef("starts_at"),
-    ).exclude(status=Appointment.Status.CANCELLED)
-    rows = (
-        visits.annotate(month=TruncMonth("starts_at", tzinfo=practice.zone))
-        .values("month", "therapist_id", "therapist__first_name", "therapist__last_name")
-        .annotate(
-            completed=Count("id", filter=Q(status=Appointment.Status.COMPLETED)),
-            at_checkout=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(rebooked_at_checkout))),
-            within_week=Count("id", filter=Q(status=Appointment.Status.COMPLETED) & Q(Exists(booked_within_week))),
-            no_shows=Count("id", filter=Q(status=Appointment.Status.NO_SHOW)),
-            late=Count("id", filter=Q(status=Appointment.Status.CANCELLED, cancel_reason="late")),
-            scheduled=Count("id", filter=~Q(status=Appointment.Status.CANCELLED) | Q(cancel_reason="late")),
-        )
-        .order_by("-month", "therapist__first_name")
-    )
-    return [{**row, **_rates(row)} for row in rows]
-
-
-def _rates(row) -> dict:
-    def share(part, whole):
-        return round(100 * part / whole) if whole else None
-
-    return {
-        "rebooked_rate": share(row["at_checkout"], row["completed"]),
-        "within_week_rate": share(row["within_week"], row["completed"]),
-        "no_show_rate": share(row["no_shows"], row["scheduled"]),
-        "late_cancel_rate": share(row["late"], row["scheduled"]),
-    }
 
 
 def due_back(*, practice: Practice, limit: int = 100):

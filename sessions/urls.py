@@ -75,8 +75,6 @@ practice_urlpatterns = [
     path("clients/<uuid:client_id>/progress/pain.svg", note_views.pain_chart, name="pain-chart"),
     path("clients/<uuid:client_id>/plans/new/", note_views.plan_create, name="plan-create"),
     path("plans/<uuid:plan_id>/status/", note_views.plan_status, name="plan-status"),
-    path("figures/", views.figures, name="figures"),
-    path("figures/chart.svg", views.figures_chart, name="figures-chart"),
     path("schedule/", views.setup, name="setup"),
     path("schedule/<str:kind>/<uuid:item_id>/remove/", views.setup_remove, name="setup-remove"),
 ]

@@ -1,10 +1,9 @@
 """The calendar, booking, the appointment's life (arrive, complete, move, cancel), the checkout
-screen, the rebooking figures and schedule setup."""
+screen and schedule setup."""
 
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -19,7 +18,7 @@ from practice.access import PUBLIC, requires
 from practice.actions import attempt
 from practice.parsing import read_date, read_datetime
 
-from . import charts, selectors, services
+from . import selectors, services
 from .availability import open_slots
 from .checkout import checkout_options
 from .forms import (
@@ -424,35 +423,6 @@ def checkout_already_booked(request, practice_slug, appointment_id):
     services.checkout_record(visit=visit, booked=True, actor=request.user, note="already booked")
     messages.success(request, "Recorded as rebooked.")
     return redirect("sessions:checkout", practice_slug=practice_slug, appointment_id=visit.pk)
-
-
-# --- Figures ------------------------------------------------------------------------------------
-
-
-def _since(practice) -> date:
-    today_local = timezone.localdate(timezone=practice.zone)
-    return date(today_local.year - 1, today_local.month, 1)
-
-
-@requires("figures.view")
-def figures(request, practice_slug):
-    practice = request.practice
-    return render(
-        request,
-        "sessions/figures.html",
-        {
-            "rows": selectors.rebooking_figures(practice=practice, since=_since(practice)),
-            "due_back": selectors.due_back(practice=practice),
-        },
-    )
-
-
-# The chart is an SVG image: its own small stylesheet is inline, allowed for this response only.
-@csp_update({"style-src": ["'unsafe-inline'"]})
-@requires("figures.view")
-def figures_chart(request, practice_slug):
-    rows = selectors.rebooking_figures(practice=request.practice, since=_since(request.practice))
-    return HttpResponse(charts.rebooked_by_month(rows), content_type="image/svg+xml")
 
 
 # --- Schedule setup -----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sessions",
     "referrals",
     "outreach",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -177,21 +177,6 @@ def test_recording_a_clients_source_from_their_page(client_for, front_desk, prac
     assert referral.referring_client == referrer and referral.stream == "client"
 
 
-def test_streams_count_new_clients_by_where_they_came_from(client_for, owner, practice):
-    with scope(practice=practice):
-        chiro = _partner(practice)
-        referred = ClientFactory(practice=practice, heard_via="web")
-        services.referral_record(client=referred, stream="web", partner=chiro)  # the record wins: medical
-        ClientFactory(practice=practice, heard_via="client")
-        ClientFactory(practice=practice, heard_via="business")
-        ClientFactory(practice=practice, heard_via="")
-    page = client_for(owner).get(f"/p/{practice.slug}/partners/streams/")
-    [row] = page.context["rows"]
-    assert row["counts"] == {"client": 1, "personal": 0, "medical": 1, "business": 1, "web": 1} and row["total"] == 4
-    chart = client_for(owner).get(f"/p/{practice.slug}/partners/streams/chart.svg")
-    assert chart.status_code == 200 and b"Medical professionals" in chart.content
-
-
 def test_the_owner_edits_the_checklist(client_for, owner, practice):
     url = f"/p/{practice.slug}/partners/checklist/"
     as_owner = client_for(owner)

@@ -1,19 +1,17 @@
 """The checkout screen: every option books what it shows, series are all or nothing, the outcome
-is always recorded, and the rebooking figures and due-back list count it."""
+is always recorded, and the page costs the same few queries however full the day."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.tests.factories import ClientFactory
 from sessions.checkout import checkout_options
 from sessions.models import Appointment, CheckoutOutcome
-from sessions.selectors import due_back, rebooking_figures
-from sessions.services import appointment_book, appointment_cancel, appointment_complete
+from sessions.services import appointment_book, appointment_complete
 from sessions.tests.factories import ServiceFactory, weekly_hours
 
 MONDAY_TEN = datetime(2030, 10, 28, 10, 0)  # a week before the US clocks go back (3 Nov 2030)
@@ -156,68 +154,6 @@ def test_checkout_needs_a_completed_visit(client_for, front_desk, practice, ther
         )
     response = client_for(front_desk).get(_url(booked), follow=True)
     assert b"comes after the visit is completed" in response.content
-
-
-def test_figures_count_rebookings_no_shows_and_late_cancels(practice, therapist):
-    with scope(practice=practice):
-        weekly_hours(practice, therapist)
-        service = ServiceFactory(practice=practice)
-        base = (
-            (timezone.now() - timedelta(days=40))
-            .astimezone(practice.zone)
-            .replace(hour=9, minute=0, second=0, microsecond=0)
-        )
-        visits = []
-        for n in range(6):
-            visit = Appointment.objects.create(
-                practice=practice,
-                client=ClientFactory(practice=practice),
-                therapist=therapist,
-                service=service,
-                starts_at=base + timedelta(days=n),
-                ends_at=base + timedelta(days=n, hours=1),
-                blocked_until=base + timedelta(days=n, hours=1, minutes=15),
-                status="completed",
-                recommended_interval_days=14,
-            )
-            visits.append(visit)
-        for visit in visits[:3]:
-            CheckoutOutcome.objects.create(practice=practice, visit=visit, booked=True)
-        CheckoutOutcome.objects.create(practice=practice, visit=visits[3], booked=False, reason="cost")
-        no_show = appointment_book(
-            practice=practice,
-            client=visits[4].client,
-            therapist=therapist,
-            service=service,
-            starts_at=base + timedelta(days=10),
-            notify=False,
-        )
-        appointment_cancel(appointment=no_show, reason="no_show")
-        late = appointment_book(
-            practice=practice,
-            client=visits[4].client,
-            therapist=therapist,
-            service=service,
-            starts_at=base + timedelta(days=11),
-            notify=False,
-        )
-        appointment_cancel(appointment=late, reason="late")
-        appointment_book(
-            practice=practice,
-            client=visits[3].client,
-            therapist=therapist,
-            service=service,
-            starts_at=base + timedelta(days=60),
-            notify=False,
-        )
-        rows = rebooking_figures(practice=practice, since=(base - timedelta(days=62)).date())
-        totals = {
-            key: sum(row[key] for row in rows) for key in ("completed", "at_checkout", "no_shows", "late", "scheduled")
-        }
-        assert totals == {"completed": 6, "at_checkout": 3, "no_shows": 1, "late": 1, "scheduled": 8}
-        overdue = {v.client_id for v in due_back(practice=practice)}
-        # Due 14 days after their visit; a no-show or a cancelled visit does not count as coming back.
-        assert overdue == {v.client_id for v in visits} - {visits[3].client_id}
 
 
 def test_the_calendar_pages_cost_the_same_few_queries_however_full(client_for, front_desk, practice, therapist):

@@ -1,0 +1,93 @@
+"""The practice's figures: rebookings, no-shows and late cancels per month, the due-back list beside
+them, and new clients counted by the stream they came from."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_scopes import scope
+
+from clients.tests.factories import ClientFactory
+from insights.selectors import rebooking_figures
+from referrals import services
+from referrals.models import Partner
+from sessions.models import Appointment, CheckoutOutcome
+from sessions.selectors import due_back
+from sessions.services import appointment_book, appointment_cancel
+from sessions.tests.factories import ServiceFactory, weekly_hours
+
+
+def test_figures_count_rebookings_no_shows_and_late_cancels(practice, therapist):
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        service = ServiceFactory(practice=practice)
+        base = (
+            (timezone.now() - timedelta(days=40))
+            .astimezone(practice.zone)
+            .replace(hour=9, minute=0, second=0, microsecond=0)
+        )
+        visits = []
+        for n in range(6):
+            visit = Appointment.objects.create(
+                practice=practice,
+                client=ClientFactory(practice=practice),
+                therapist=therapist,
+                service=service,
+                starts_at=base + timedelta(days=n),
+                ends_at=base + timedelta(days=n, hours=1),
+                blocked_until=base + timedelta(days=n, hours=1, minutes=15),
+                status="completed",
+                recommended_interval_days=14,
+            )
+            visits.append(visit)
+        for visit in visits[:3]:
+            CheckoutOutcome.objects.create(practice=practice, visit=visit, booked=True)
+        CheckoutOutcome.objects.create(practice=practice, visit=visits[3], booked=False, reason="cost")
+        no_show = appointment_book(
+            practice=practice,
+            client=visits[4].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=10),
+            notify=False,
+        )
+        appointment_cancel(appointment=no_show, reason="no_show")
+        late = appointment_book(
+            practice=practice,
+            client=visits[4].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=11),
+            notify=False,
+        )
+        appointment_cancel(appointment=late, reason="late")
+        appointment_book(
+            practice=practice,
+            client=visits[3].client,
+            therapist=therapist,
+            service=service,
+            starts_at=base + timedelta(days=60),
+            notify=False,
+        )
+        rows = rebooking_figures(practice=practice, since=(base - timedelta(days=62)).date())
+        totals = {
+            key: sum(row[key] for row in rows) for key in ("completed", "at_checkout", "no_shows", "late", "scheduled")
+        }
+        assert totals == {"completed": 6, "at_checkout": 3, "no_shows": 1, "late": 1, "scheduled": 8}
+        overdue = {v.client_id for v in due_back(practice=practice)}
+        # Due 14 days after their visit; a no-show or a cancelled visit does not count as coming back.
+        assert overdue == {v.client_id for v in visits} - {visits[3].client_id}
+
+
+def test_streams_count_new_clients_by_where_they_came_from(client_for, owner, practice):
+    with scope(practice=practice):
+        chiro = Partner.objects.create(practice=practice, organisation="Harbour Chiropractic", kind="chiropractor")
+        referred = ClientFactory(practice=practice, heard_via="web")
+        services.referral_record(client=referred, stream="web", partner=chiro)  # the record wins: medical
+        ClientFactory(practice=practice, heard_via="client")
+        ClientFactory(practice=practice, heard_via="business")
+        ClientFactory(practice=practice, heard_via="")
+    page = client_for(owner).get(f"/p/{practice.slug}/partners/streams/")
+    [row] = page.context["rows"]
+    assert row["counts"] == {"client": 1, "personal": 0, "medical": 1, "business": 1, "web": 1} and row["total"] == 4
+    chart = client_for(owner).get(f"/p/{practice.slug}/partners/streams/chart.svg")
+    assert chart.status_code == 200 and b"Medical professionals" in chart.content

@@ -1,0 +1,59 @@
+"""The practice's figures: rebooking per therapist and month, and new clients by stream. Each has a
+page with its table and an SVG chart of its own."""
+
+from datetime import date
+
+from csp.decorators import csp_update
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from practice.access import requires
+from referrals.models import Referral
+from sessions.selectors import due_back
+
+from . import charts, selectors
+
+# The charts are SVG images whose own small stylesheet is inline: allowed for those responses only.
+SVG_STYLES = csp_update({"style-src": ["'unsafe-inline'"]})
+
+
+def _since(practice) -> date:
+    today_local = timezone.localdate(timezone=practice.zone)
+    return date(today_local.year - 1, today_local.month, 1)
+
+
+@requires("figures.view")
+def rebooking(request, practice_slug):
+    practice = request.practice
+    return render(
+        request,
+        "insights/rebooking.html",
+        {
+            "rows": selectors.rebooking_figures(practice=practice, since=_since(practice)),
+            "due_back": due_back(practice=practice),
+        },
+    )
+
+
+@SVG_STYLES
+@requires("figures.view")
+def rebooking_chart(request, practice_slug):
+    rows = selectors.rebooking_figures(practice=request.practice, since=_since(request.practice))
+    return HttpResponse(charts.rebooked_by_month(rows), content_type="image/svg+xml")
+
+
+@requires("partners.manage")
+def streams(request, practice_slug):
+    return render(
+        request,
+        "insights/streams.html",
+        {"rows": selectors.new_clients_by_stream(practice=request.practice), "streams": Referral.Stream.choices},
+    )
+
+
+@SVG_STYLES
+@requires("partners.manage")
+def streams_chart(request, practice_slug):
+    rows = selectors.new_clients_by_stream(practice=request.practice)
+    return HttpResponse(charts.streams_chart(rows), content_type="image/svg+xml")
