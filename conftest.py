@@ -58,12 +58,21 @@ def personas(owner, therapist, front_desk, outsider):
 def send_outbox():
     """Run the outbox pipeline in this process, as beat and a worker would: claim what is due and
     deliver each message. Returns the statuses reached. (Real-worker tests live in outreach.)"""
-    from outreach.engine.dispatch import claim_due_messages, deliver
+    from outbox.dispatch import claim_due_messages, deliver
 
     def run():
         return [deliver(message_id) for message_id in claim_due_messages()]
 
     return run
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP server on loopback that keeps what it receives (outreach/tests/live.py)."""
+    from outreach.tests.live import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """Where a client is reached on each channel, and by which channel a message to them goes, so that
 features name a message kind and a client, never an address field. A new channel (text messages)
-adds its address here and its sender in the outbox engine; the features that queue stay as they are."""
+adds its address here and its sender in the outbox app; the features that queue stay as they are."""
 
 from clients.models import Client
-from outreach.engine.consent import has_consent
-from outreach.engine.kinds import MessageKind
-from outreach.engine.models import Channel
+from outbox.consent import has_consent
+from outbox.kinds import MessageKind
+from outbox.models import Channel
 
 ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.CALL: "phone"}
 

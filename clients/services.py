@@ -15,10 +15,10 @@ from clients.intake import KEPT_WHEN_LEFT_EMPTY
 from clients.intake_extras import record_extra_consents
 from clients.models import Client, IntakeLink, IntakeVersion
 from clients.selectors import latest_intake
-from outreach.engine.consent import consent_record
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
+from outbox.consent import consent_record
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
+from outbox.services import enqueue
 from practice.audit import Action, audit_record
 from practice.models import Membership
 
@@ -128,7 +128,7 @@ def intake_record(*, client: Client, source: str, answers: dict, actor=None, ip_
 
 
 def _consent_answers(version: IntakeVersion | None) -> dict[tuple[str, str], bool]:
-    """What the intake says about each (channel, purpose) the outreach engine knows."""
+    """What the intake says about each (channel, purpose) the outbox knows."""
     if version is None:
         return {}
     return {

@@ -19,7 +19,7 @@ from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
 from clients.page import client_links, last_signed_note
 from clients.selectors import SEGMENTS
-from outreach.engine.models import ConsentEvent
+from outbox.models import ConsentEvent
 from practice.access import PUBLIC, requires
 from practice.actions import attempt
 from practice.audit import Action, audit_request

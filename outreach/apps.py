@@ -11,15 +11,11 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from clients.intake_extras import PROVIDERS, ConsentProvider
+        from outbox.dispatch import register_sender
+        from outbox.models import Channel
 
         # Importing the feature modules declares their message kinds.
         from outreach import followups, newsletters, recalls, releases, reports, shares  # noqa: F401
-        from outreach.engine import (
-            checks,  # noqa: F401  (registers the message-kind check)
-            receivers,  # noqa: F401  (connects the signal receivers)
-        )
-        from outreach.engine.dispatch import register_sender
-        from outreach.engine.models import Channel
         from sessions.signals import visit_completed
 
         visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")

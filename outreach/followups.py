@@ -13,10 +13,10 @@ from django_scopes import scopes_disabled
 
 from clients.models import Client, IntakeVersion
 from clients.selectors import latest_intake
-from outreach.engine.consent import has_consent
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import Channel, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
+from outbox.consent import has_consent
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import Channel, OutboxMessage, Purpose
+from outbox.services import enqueue
 from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
 from sessions.services import appointment_book

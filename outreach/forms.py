@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from outreach.engine.models import OutboxMessage, kind_label
+from outbox.models import OutboxMessage, kind_label
 from outreach.models import FollowUpSettings, Newsletter, ProgressReport
 from sessions.forms import TherapistChoiceMixin
 

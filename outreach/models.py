@@ -1,10 +1,10 @@
-"""Outreach models. The engine's (outbox, consent ledger) live in outreach/engine/models.py and are
-imported here so that Django registers them with this app; the features' models follow."""
+"""Outreach's models: follow-up settings, call tasks, newsletters, releases, progress reports and
+their shares. The outbox and the consent ledger are the outbox app's (outbox/models.py)."""
 
 from django.conf import settings
 from django.db import models
 
-from outreach.engine.models import ConsentEvent, OutboxMessage  # noqa: F401
+from outbox.models import OutboxMessage
 from practice.models import TenantModel
 
 

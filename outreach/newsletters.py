@@ -13,9 +13,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clients.models import Client
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import Channel, ConsentEvent, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
+from outbox.services import enqueue
 from sessions.models import Appointment
 
 from .models import Newsletter

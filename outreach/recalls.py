@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from django.utils import formats, timezone
 from django_scopes import scope
 
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import Channel, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import Channel, OutboxMessage, Purpose
+from outbox.services import enqueue
 from practice.models import Membership, Practice
 from sessions.models import Appointment
 from sessions.selectors import due_back

@@ -2,7 +2,7 @@
 
 from django.db.models import Count
 
-from outreach.engine.models import OutboxMessage
+from outbox.models import OutboxMessage
 from practice.models import Practice
 
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_scopes import scopes_disabled
 
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import OutboxMessage, Purpose
-from outreach.engine.outbox import dispatch_soon, enqueue, message_cancel_by_key
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import OutboxMessage, Purpose
+from outbox.services import dispatch_soon, enqueue, message_cancel_by_key
 from practice.audit import Action, audit_record
 from practice.tokens import new_token, token_hash
 

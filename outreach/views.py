@@ -11,12 +11,12 @@ from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from clients.selectors import client_get
+from outbox.consent import consent_record
+from outbox.links import read_unsubscribe_token
+from outbox.models import ConsentEvent, OutboxMessage, Purpose
+from outbox.services import message_cancel, message_retry
 from outreach import selectors
 from outreach.calls import call_record_outcome, calls_due
-from outreach.engine.consent import consent_record
-from outreach.engine.links import read_unsubscribe_token
-from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
-from outreach.engine.outbox import message_cancel, message_retry
 from outreach.followups import (
     AlreadyRebooked,
     NotOffered,

@@ -91,7 +91,7 @@ def practice_set_logo(*, practice: Practice, image_file) -> Practice:
 
 def invitation_create(*, practice: Practice, invited_by: User, email: str, role: str, ip_address=None) -> Invitation:
     """Invite `email` to join with `role`; the single-use link goes out through the outbox (the
-    engine listens to `invitation_created`). A newer invitation to the same address replaces any
+    outbox listens to `invitation_created`). A newer invitation to the same address replaces any
     pending one. Audited."""
     email = email.strip().lower()
     if Membership.objects.filter(practice=practice, user__email__iexact=email).exists():

@@ -3,5 +3,5 @@
 from django.dispatch import Signal
 
 # Sent inside the transaction that creates the invitation, with `invitation` and `accept_url`.
-# The outreach engine turns it into an outbox message (outreach/engine/receivers.py).
+# The outbox app turns it into a message (outbox/receivers.py).
 invitation_created = Signal()

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import formats, timezone
 
 from clients.contact import client_route
-from outreach.engine.kinds import MessageKind, register_kind
-from outreach.engine.models import Purpose
-from outreach.engine.outbox import enqueue, message_cancel_by_key
+from outbox.kinds import MessageKind, register_kind
+from outbox.models import Purpose
+from outbox.services import enqueue, message_cancel_by_key
 
 from .ics import appointment_ics
 from .models import Appointment

@@ -6,9 +6,9 @@ from django_scopes import scope
 
 from clients.contact import client_route
 from clients.tests.factories import ClientFactory
-from outreach.engine.consent import consent_record
-from outreach.engine.kinds import MessageKind
-from outreach.engine.models import Channel, ConsentEvent, Purpose
+from outbox.consent import consent_record
+from outbox.kinds import MessageKind
+from outbox.models import Channel, ConsentEvent, Purpose
 
 REMINDER_BY_EMAIL_OR_TEXT = MessageKind("test_reminder", Purpose.REMINDERS, channels=(Channel.EMAIL, Channel.SMS))
 SERVICE = MessageKind("test_service", Purpose.TRANSACTIONAL, channels=(Channel.EMAIL, Channel.SMS))

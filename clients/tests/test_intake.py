@@ -10,8 +10,8 @@ from clients.intake import intake_changes
 from clients.models import Client, IntakeLink, IntakeVersion
 from clients.services import intake_link_send, intake_record
 from clients.tests.factories import ClientFactory, intake_answers, intake_post
-from outreach.engine.consent import has_consent
-from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
+from outbox.consent import has_consent
+from outbox.models import ConsentEvent, OutboxMessage, Purpose
 from practice.models import AuditEvent
 
 

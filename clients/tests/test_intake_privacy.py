@@ -11,8 +11,8 @@ from django_scopes import scope, scopes_disabled
 from clients.models import Client, IntakeLink, IntakeVersion
 from clients.services import intake_link_send, intake_link_url, intake_record
 from clients.tests.factories import ClientFactory, intake_answers, intake_post
-from outreach.engine.consent import has_consent
-from outreach.engine.models import OutboxMessage, Purpose
+from outbox.consent import has_consent
+from outbox.models import OutboxMessage, Purpose
 from practice.models import AuditEvent
 
 SECRETS = (b"peanut oil", b"Run the marathon again", b"Left knee after surgery")

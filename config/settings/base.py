@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "practice",
+    "outbox",
     "clients",
     "sessions",
     "referrals",
@@ -164,7 +165,7 @@ if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 (set just abo
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rebook <no-reply@rebook.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Outreach outbox (outreach/engine) -------------------------------------------------------
+# --- Outreach outbox (outbox/) -------------------------------------------------------
 OUTBOX_BATCH_SIZE = env.int("REBOOK_OUTBOX_BATCH_SIZE", default=50)
 OUTBOX_LEASE_SECONDS = env.int("REBOOK_OUTBOX_LEASE_SECONDS", default=300)  # then a stuck claim is taken again
 OUTBOX_MAX_ATTEMPTS = env.int("REBOOK_OUTBOX_MAX_ATTEMPTS", default=5)
@@ -194,7 +195,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
-        "task": "outreach.tasks.dispatch_due_messages",
+        "task": "outbox.tasks.dispatch_due_messages",
         # Every minute; the worker tests run beat faster to watch a due time arrive.
         "schedule": timedelta(seconds=env.int("REBOOK_DISPATCH_EVERY_SECONDS", default=60)),
     },

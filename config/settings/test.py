@@ -14,7 +14,7 @@ SECRET_KEY = "test-only-secret-key-not-for-any-real-deployment-0123456789"
 
 # Email templates that exist only for the tests (e.g. emails/test_note.*), found by the test
 # process and by the worker processes tests start alike.
-TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "outreach" / "tests" / "templates"]  # noqa: F405
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "outbox" / "tests" / "templates"]  # noqa: F405
 
 # Argon2 is deliberately slow (0.7–1.7 s a hash on a loaded machine) and every persona is a user with
 # a password; a fast hasher is Django's own advice for tests. test_deploy_check proves production

@@ -3,7 +3,7 @@ and Celery worker processes against them (see live.py)."""
 
 import pytest
 
-from outreach.tests.live import PrivateRedis, SmtpSink, WorkerProcess
+from outreach.tests.live import PrivateRedis, WorkerProcess
 
 
 @pytest.fixture
@@ -12,12 +12,6 @@ def redis(require_program):
     server = PrivateRedis().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpSink() as sink:
-        yield sink
 
 
 @pytest.fixture

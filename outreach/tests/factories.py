@@ -1,29 +1,6 @@
 from datetime import date, datetime, time, timedelta
 
-import factory
 from django.utils import timezone
-
-from outreach.engine.kinds import MessageKind
-from outreach.engine.models import OutboxMessage, Purpose
-
-
-def note_kind(purpose=Purpose.TRANSACTIONAL) -> MessageKind:
-    """A kind of message only the tests send (its templates are in outreach/tests/templates)."""
-    return MessageKind("test_note", purpose)
-
-
-class OutboxMessageFactory(factory.django.DjangoModelFactory):
-    """Create inside the practice's scope (or scopes_disabled)."""
-
-    class Meta:
-        model = OutboxMessage
-
-    kind = "test_note"
-    purpose = Purpose.TRANSACTIONAL
-    template = "test_note"
-    address = factory.Sequence(lambda n: f"client{n}@clients.example")
-    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
-    context = factory.LazyFunction(lambda: {"first_name": "Avery"})
 
 
 def client_with_history(

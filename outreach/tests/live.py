@@ -226,7 +226,7 @@ class WorkerProcess:
 def tick(broker_url):
     """What beat does every minute: ask a worker to dispatch what is due."""
     from config.celery_app import app
-    from outreach.tasks import dispatch_due_messages
+    from outbox.tasks import dispatch_due_messages
 
     with app.connection_for_write(broker_url) as connection:
         dispatch_due_messages.apply_async(connection=connection, retry=False)

@@ -11,9 +11,9 @@ from django_scopes import scope, scopes_disabled
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
+from outbox.consent import consent_record
+from outbox.models import OutboxMessage
 from outreach.calls import call_record_outcome
-from outreach.engine.consent import consent_record
-from outreach.engine.models import OutboxMessage
 from outreach.followups import settings_for
 from outreach.models import CallTask
 from sessions.models import Appointment, SessionNote

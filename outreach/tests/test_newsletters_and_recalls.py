@@ -9,8 +9,8 @@ from django_scopes import scope, scopes_disabled
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
-from outreach.engine.consent import consent_record
-from outreach.engine.models import OutboxMessage
+from outbox.consent import consent_record
+from outbox.models import OutboxMessage
 from outreach.models import CallTask, Newsletter
 from outreach.newsletters import newsletter_progress, newsletter_schedule, render_markdown
 from outreach.recalls import queue_digests, queue_recalls

@@ -2,8 +2,8 @@
 
 from django_scopes import scope, scopes_disabled
 
-from outreach.engine.models import OutboxMessage
-from outreach.tests.factories import OutboxMessageFactory
+from outbox.models import OutboxMessage
+from outbox.tests.factories import OutboxMessageFactory
 
 Status = OutboxMessage.Status
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from outreach.engine.consent import consent_record, has_consent
-from outreach.engine.links import unsubscribe_token, unsubscribe_url
-from outreach.engine.models import ConsentEvent, Purpose
+from outbox.consent import consent_record, has_consent
+from outbox.links import unsubscribe_token, unsubscribe_url
+from outbox.models import ConsentEvent, Purpose
 
 ADDRESS = "casey@clients.example"
 

@@ -10,15 +10,15 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from kombu.exceptions import OperationalError
 
-from outreach.engine.consent import consent_record
-from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
-from outreach.tests.factories import note_kind
+from outbox.consent import consent_record
+from outbox.models import ConsentEvent, OutboxMessage, Purpose
+from outbox.services import enqueue
+from outbox.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, tick, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 Status = OutboxMessage.Status
-DISPATCHED = "outreach.tasks.dispatch_due_messages"  # the worker logs "<name>[<id>] succeeded in …"
+DISPATCHED = "outbox.tasks.dispatch_due_messages"  # the worker logs "<name>[<id>] succeeded in …"
 
 
 def _enqueue_many(practice, prefix, count, **overrides):

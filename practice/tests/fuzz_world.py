@@ -24,14 +24,15 @@ from django_scopes import scope
 from clients import services as client_services
 from clients.models import Client, IntakeLink
 from clients.tests.factories import ClientFactory
-from outreach.engine.links import unsubscribe_token
-from outreach.engine.models import Channel, OutboxMessage, Purpose
+from outbox.links import unsubscribe_token
+from outbox.models import Channel, OutboxMessage, Purpose
+from outbox.tests.factories import OutboxMessageFactory
 from outreach.followups import rebook_url, settings_for
 from outreach.models import CallTask, Newsletter, ProgressReport, ReleaseAuthorisation, ReleaseRequest
 from outreach.pdf import store_private
 from outreach.reports import default_period, report_create, report_sign
 from outreach.shares import share_code_context, share_link_context, share_send
-from outreach.tests.factories import OutboxMessageFactory, client_with_history
+from outreach.tests.factories import client_with_history
 from practice import services as practice_services
 from practice.models import Membership
 from practice.tests.factories import MembershipFactory, PracticeFactory

@@ -4,9 +4,9 @@ and free text that reaches a PDF or an email is bounded too."""
 from django.apps import apps
 from django.db import models
 
-OUR_APPS = ("practice", "clients", "therapy_sessions", "referrals", "outreach")
+OUR_APPS = ("practice", "outbox", "clients", "therapy_sessions", "referrals", "outreach", "insights")
 # Written by the system, never from a form: error texts of a failed render or send.
-SYSTEM_WRITTEN = {"outreach.ProgressReport.render_error", "outreach.OutboxMessage.last_error"}
+SYSTEM_WRITTEN = {"outreach.ProgressReport.render_error", "outbox.OutboxMessage.last_error"}
 
 
 def test_every_text_field_has_a_maximum_length():

@@ -7,7 +7,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.models import Client
 from clients.tests.factories import ClientFactory
-from outreach.engine.models import OutboxMessage
+from outbox.models import OutboxMessage
 from referrals.links import referral_url
 from referrals.models import Partner, Referral
 

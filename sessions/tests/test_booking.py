@@ -10,7 +10,7 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from clients.tests.factories import ClientFactory
-from outreach.engine.models import OutboxMessage
+from outbox.models import OutboxMessage
 from sessions.models import Appointment
 from sessions.services import (
     SeriesConflict,

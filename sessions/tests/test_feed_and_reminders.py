@@ -10,7 +10,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
-from outreach.engine.models import OutboxMessage
+from outbox.models import OutboxMessage
 from practice.models import Membership
 from practice.tests.factories import MembershipFactory
 from sessions.services import appointment_book

@@ -1,7 +1,7 @@
 """Every kind of message the outbox sends, registered once by the feature that owns it: what it is
 for (the consent purpose), the templates it is written with, the channels it may go by, and the
 feature's hooks for send time. `enqueue` takes a MessageKind, so a message cannot name a kind that
-is not declared, and `manage.py check` (outreach.engine.checks) proves every registered kind has
+is not declared, and `manage.py check` (outbox.checks) proves every registered kind has
 its templates and a sender for each of its channels.
 
 Adding a channel (text messages) is one module that registers its sender (dispatch.register_sender)
@@ -35,7 +35,7 @@ KINDS: dict[str, MessageKind] = {}
 
 
 def register_kind(kind: MessageKind) -> MessageKind:
-    """Declare a kind (in the owning app's AppConfig.ready, or at import of the engine's own)."""
+    """Declare a kind (in the owning app's AppConfig.ready, or at import of the outbox's own)."""
     known = KINDS.get(kind.name)
     if known is not None and known != kind:
         raise ValueError(f"Message kind {kind.name!r} is declared twice, differently.")

@@ -12,7 +12,7 @@ from practice.models import TenantModel
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     CALL = "call", "Phone call"  # "sent" as a task on a staff call list (the follow-ups issue)
-    # Consent to texts is recorded already; sending needs only a sender in outreach/engine/dispatch.py.
+    # Consent to texts is recorded already; sending needs only a sender in outbox/dispatch.py.
     SMS = "sms", "Text message"
 
 
@@ -77,6 +77,7 @@ class OutboxMessage(TenantModel):
     )
 
     class Meta:
+        db_table = "outreach_outboxmessage"  # the table kept its name when the engine left outreach/
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["practice", "idempotency_key"], name="outbox_one_per_key"),
@@ -132,6 +133,7 @@ class ConsentEvent(TenantModel):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "outreach_consentevent"  # as OutboxMessage's
         ordering = ["-at"]
         indexes = [models.Index(fields=["practice", "channel", "address", "purpose", "-at"], name="consent_lookup")]
 

@@ -99,7 +99,7 @@ def dispatch_soon() -> None:
 
     def publish():
         try:
-            current_app.send_task("outreach.tasks.dispatch_due_messages")
+            current_app.send_task("outbox.tasks.dispatch_due_messages")
         except Exception as error:  # the message is safe in the outbox; only the shortcut failed
             logger.warning("could not ask for an early dispatch: %r", error)
 

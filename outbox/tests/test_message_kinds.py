@@ -3,10 +3,10 @@ each declared kind can be sent."""
 
 import pytest
 
-from outreach.engine.checks import message_kinds_can_be_sent
-from outreach.engine.kinds import KINDS, MessageKind, register_kind
-from outreach.engine.models import Channel, Purpose
-from outreach.engine.outbox import enqueue
+from outbox.checks import message_kinds_can_be_sent
+from outbox.kinds import KINDS, MessageKind, register_kind
+from outbox.models import Channel, Purpose
+from outbox.services import enqueue
 
 
 def test_the_declared_kinds_pass_the_check():

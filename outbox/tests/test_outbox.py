@@ -13,11 +13,11 @@ from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from outreach.engine.consent import consent_record
-from outreach.engine.dispatch import claim_due_messages, deliver
-from outreach.engine.models import ConsentEvent, OutboxMessage, Purpose
-from outreach.engine.outbox import enqueue
-from outreach.tests.factories import note_kind
+from outbox.consent import consent_record
+from outbox.dispatch import claim_due_messages, deliver
+from outbox.models import ConsentEvent, OutboxMessage, Purpose
+from outbox.services import enqueue
+from outbox.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, free_port
 
 Status = OutboxMessage.Status

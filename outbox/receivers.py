@@ -1,4 +1,4 @@
-"""What the engine does when the layer below announces something to send."""
+"""What the outbox does when the layer below (practice) announces something to send."""
 
 from django.dispatch import receiver
 from django.utils import formats
@@ -7,7 +7,7 @@ from practice.signals import invitation_created
 
 from .kinds import MessageKind, register_kind
 from .models import Purpose
-from .outbox import enqueue
+from .services import enqueue
 
 STAFF_INVITATION = register_kind(MessageKind("staff_invitation", Purpose.TRANSACTIONAL))
 
@@ -24,6 +24,6 @@ def enqueue_staff_invitation(sender, *, invitation, accept_url, **kwargs):
             "invited_by": str(invitation.invited_by),
             "role": invitation.get_role_display(),
             "expires_on": formats.date_format(invitation.expires_at, "j F Y"),
-            "url": accept_url,  # a secret; cleared from the row once sent (outreach/engine/dispatch.py)
+            "url": accept_url,  # a secret; cleared from the row once sent (outbox/dispatch.py)
         },
     )
