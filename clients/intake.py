@@ -6,7 +6,7 @@ new question is a model field plus one entry here (clients/tests/test_intake_que
 from dataclasses import dataclass
 
 from django.template.defaultfilters import linebreaksbr
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
 from clients.models import BODY_AREA_LABELS, BODY_AREAS, IntakeVersion
@@ -94,8 +94,10 @@ QUESTIONS = (
     ),
     Question("reminder_channel", CONSENT, "Appointment reminders by", shown_as="Reminders"),
     Question("followup_consent", CONSENT, "You may contact me the day after a visit to ask how I feel"),
-    Question("marketing_email", CONSENT, "Send me newsletters and offers by email"),
-    Question("marketing_sms", CONSENT, "Send me newsletters and offers by text message"),
+    Question("marketing_email", CONSENT, "Send me newsletters and offers by email", shown_as="Newsletters by email"),
+    Question(
+        "marketing_sms", CONSENT, "Send me newsletters and offers by text message", shown_as="Newsletters by text"
+    ),
 )
 
 # The fields an intake records, in reading order (number, authorship and signature metadata excluded).
@@ -150,7 +152,7 @@ def _answer_html(question: Question, version: IntakeVersion):
     if question.name == "consent_to_treatment":
         if not value:
             return format_html('<span class="text-danger">{}</span>', "Not given")
-        signed = formats.date_format(version.signed_at, "j M Y H:i") if version.signed_at else ""
+        signed = formats.date_format(timezone.localtime(version.signed_at), "j M Y H:i") if version.signed_at else ""
         place = f" from {version.signed_ip}" if version.signed_ip else ""
         return f"Signed “{version.signature_name}” on {signed}{place}"
     if question.model_field.get_internal_type() == "TextField":

@@ -119,7 +119,7 @@ class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def phone_region(self) -> str | None:
-        return self.cleaned_data.get("country") or self.instance.country
+        return getattr(self, "cleaned_data", {}).get("country") or self.instance.country  # the country being saved
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

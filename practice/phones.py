@@ -104,6 +104,13 @@ class PhoneNumbersForm:
     def __init__(self, *args, phone_region: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._phone_region = phone_region
+        region = self.phone_region()
+        for name in self._phone_field_names():  # edited as people write them, not as stored
+            if self.initial.get(name):
+                self.initial[name] = phone_display(self.initial[name], region)
+
+    def _phone_field_names(self) -> tuple[str, ...]:
+        return self.phone_fields or self._meta.model.PHONE_FIELDS
 
     def phone_region(self) -> str | None:
         instance = getattr(self, "instance", None)
@@ -112,7 +119,7 @@ class PhoneNumbersForm:
     def clean(self):
         cleaned = super().clean()
         region = self.phone_region()
-        for name in self.phone_fields or self._meta.model.PHONE_FIELDS:
+        for name in self._phone_field_names():
             if cleaned.get(name):
                 try:
                     cleaned[name] = to_e164(cleaned[name], region=region)

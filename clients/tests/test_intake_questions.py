@@ -1,7 +1,10 @@
 """The intake questionnaire is defined once (clients.intake.QUESTIONS): every answer the model keeps
 is asked, shown and compared, and what the form gives back is what the model stores."""
 
+from datetime import UTC
+
 import pytest
+from django.utils import formats, timezone
 from django_scopes import scope
 
 from clients.forms import IntakeForm, intake_initial
@@ -88,3 +91,14 @@ def test_every_shown_question_is_on_the_answers_page_and_every_change_is_compare
     assert labels == [q.label for q in QUESTIONS if q.on_answers_page]
     compared = {change["field"] for change in intake_changes(older, newer)}
     assert compared == set(INTAKE_FIELDS) - {"consent_to_treatment"}  # consent was given both times
+
+
+def test_the_signature_time_reads_in_the_practice_time(practice):
+    with scope(practice=practice):
+        version = intake_record(
+            client=ClientFactory(practice=practice), source=IntakeVersion.Source.CLIENT_LINK, answers=complete_answers()
+        )
+    with timezone.override(practice.zone):
+        consent = dict(intake_answers(version))["Consent to treatment"]
+    assert formats.date_format(timezone.localtime(version.signed_at, practice.zone), "j M Y H:i") in consent
+    assert timezone.localtime(version.signed_at, practice.zone).hour != version.signed_at.astimezone(UTC).hour

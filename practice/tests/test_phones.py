@@ -68,3 +68,13 @@ def test_the_migration_rewrites_typed_numbers_and_keeps_what_it_cannot_read(prac
         unreadable.refresh_from_db()
     assert (readable.phone, readable.emergency_contact_phone) == ("+16035550150", "+16035550151")
     assert unreadable.phone == "ask at the desk"
+
+
+def test_an_edit_form_shows_the_number_as_people_write_it_and_saves_it_unchanged(client_for, owner, practice):
+    with scope(practice=practice):
+        client = ClientFactory(practice=practice, phone="+16035550160")
+    url = f"/p/{practice.slug}/clients/{client.pk}/edit/"
+    page = client_for(owner).get(url)
+    assert page.context["form"]["phone"].value() == "(603) 555-0160"
+    settings_page = client_for(owner).get(f"/p/{practice.slug}/settings/")
+    assert settings_page.status_code == 200
