@@ -61,7 +61,7 @@ def send_outbox():
     from outbox.dispatch import claim_due_messages, deliver
 
     def run():
-        return [deliver(message_id) for message_id in claim_due_messages()]
+        return [deliver(message_id, practice_id) for message_id, practice_id in claim_due_messages()]
 
     return run
 
@@ -174,11 +174,15 @@ class WatchedBrowser:
         self.pages = []
         self.problems = []
 
+    # Reduced motion turns Bootstrap's colour transitions off, so axe-core reads a button's
+    # colours as they are, not half-way through a hover fade (a false contrast failure).
+    STILL = {"reduced_motion": "reduce"}
+
     def new_page(self, **options):
-        return self._watch(self._launched.new_page(**options))
+        return self._watch(self._launched.new_page(**{**self.STILL, **options}))
 
     def new_context(self, **options):
-        context = self._launched.new_context(**options)
+        context = self._launched.new_context(**{**self.STILL, **options})
         context.on("page", self._watch)
         return context
 
@@ -260,3 +264,117 @@ def sign_in(live_server):
         page.wait_for_url(f"{live_server.url}/p/{practice_slug}/")
 
     return run
+
+
+# --- The query checker (practice/tests/tenant_sql.py) ------------------------------------------
+
+
+class TenantSqlWatch:
+    """Reads every statement run on any connection (the live server's thread included) while a
+    test runs; what a sharded database could not route fails the test at teardown. A statement
+    the test's own code runs (reading rows back to assert on them) is counted apart: the app
+    never runs it."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.checked = 0
+        self.by_tests = 0
+        self.across: dict[str, int] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        from practice.tenancy import current_reason
+        from practice.tests.tenant_sql import statement_problems
+
+        reason = current_reason()
+        if reason:
+            self.across[reason] = self.across.get(reason, 0) + 1
+        else:
+            self.checked += 1
+            problems = statement_problems(sql)
+            if problems:
+                place = _app_frame()
+                if place is None:
+                    self.by_tests += 1
+                else:
+                    self.problems += [f"{problem} ({place}): {sql[:300]}" for problem in problems]
+        return execute(sql, params, many, context)
+
+
+def _app_frame() -> str | None:
+    """Where in the app's own code a statement comes from (innermost first), or None when the
+    innermost project frame is a test's."""
+    import traceback
+
+    root = os.path.dirname(os.path.abspath(__file__))
+    plumbing = {os.path.join(root, "practice", name) for name in ("models.py", "tenancy.py")}  # the ORM's own
+    for frame in reversed(traceback.extract_stack()):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith(root) or "/.venv/" in path or path == os.path.abspath(__file__) or path in plumbing:
+            continue
+        relative = os.path.relpath(path, root)
+        return None if "/tests/" in f"/{relative}" else f"{relative}:{frame.lineno}"
+    return None
+
+
+SQL_TOTALS = {"checked": 0, "by_tests": 0, "across": {}}
+
+
+def _add_totals(into: dict, more: dict) -> None:
+    into["checked"] += more["checked"]
+    into["by_tests"] += more["by_tests"]
+    for reason, count in more["across"].items():
+        into["across"][reason] = into["across"].get(reason, 0) + count
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker hands its figures to the controller
+        session.config.workeroutput["sql_totals"] = SQL_TOTALS
+
+
+def pytest_testnodedown(node, error):
+    if "sql_totals" in getattr(node, "workeroutput", {}):
+        _add_totals(SQL_TOTALS, node.workeroutput["sql_totals"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    if hasattr(terminalreporter.config, "workeroutput") or not SQL_TOTALS["checked"]:
+        return
+    write = terminalreporter.write_line
+    write(
+        f"query checker: {SQL_TOTALS['checked']} statements held to one practice each; of those, "
+        f"{SQL_TOTALS['by_tests']} the tests' own reads (not held); across practices by design:"
+    )
+    for reason, count in sorted(SQL_TOTALS["across"].items()):
+        write(f"  {count:6d}  {reason}")
+
+
+@pytest.fixture(autouse=True)
+def tenant_sql_watch(request):
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    watch = TenantSqlWatch()
+
+    def attach(sender, connection, **kwargs):
+        if watch not in connection.execute_wrappers:
+            connection.execute_wrappers.append(watch)
+
+    for connection in connections.all(initialized_only=True):
+        attach(None, connection)
+    connection_created.connect(attach, weak=False, dispatch_uid="tenant-sql-watch")
+    yield watch
+    connection_created.disconnect(dispatch_uid="tenant-sql-watch")
+    for connection in connections.all(initialized_only=True):
+        if watch in connection.execute_wrappers:
+            connection.execute_wrappers.remove(watch)
+    _add_totals(SQL_TOTALS, {"checked": watch.checked, "by_tests": watch.by_tests, "across": watch.across})
+    census = os.environ.get("REBOOK_SQL_CENSUS")
+    if census:
+        import json
+
+        with open(census, "a") as out:
+            for problem in watch.problems:
+                out.write(json.dumps({"test": request.node.nodeid, "problem": problem}) + "\n")
+    elif watch.problems:
+        listed = "\n".join(sorted(set(watch.problems))[:20])
+        pytest.fail(f"{len(watch.problems)} statements a sharded database could not route:\n{listed}")

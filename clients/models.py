@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from practice.models import TenantModel
+from practice.models import TenantForeignKey, TenantModel, TenantOneToOneField
 from practice.phones import PhoneNumbersInE164, validate_phone
 
 # Body areas for pain ratings, focus and avoid lists (and, later, the session notes' body chart).
@@ -137,7 +137,7 @@ class IntakeVersion(TenantModel):
         SMS = "sms", "Text message"
         NONE = "none", "No reminders"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_versions")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="intake_versions")
     number = models.PositiveIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices)
     created_by = models.ForeignKey(
@@ -209,7 +209,7 @@ class IntakeLink(TenantModel):
     """A self-service intake link sent to one client. The URL carries a signed reference to this
     row; the row says whether it is still usable (expiry, completion, withdrawal)."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_links")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="intake_links")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     expires_at = models.DateTimeField()
@@ -219,7 +219,7 @@ class IntakeLink(TenantModel):
     # intake and the address is one the client confirmed. Otherwise the form opens blank.
     prefilled = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
-    version = models.OneToOneField(IntakeVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    version = TenantOneToOneField(IntakeVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from clients.intake import KEPT_WHEN_LEFT_EMPTY
 from clients.intake_extras import record_extra_consents
@@ -21,6 +21,7 @@ from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outbox.services import enqueue
 from practice.audit import Action, audit_record
 from practice.models import Membership
+from practice.tokens import in_claimed_practice, reading_link, sign_in_practice
 
 INTAKE_LINK_SALT = "clients.intake-link"
 INTAKE_LINK = register_kind(MessageKind("intake_link", Purpose.TRANSACTIONAL))
@@ -176,7 +177,7 @@ def _sync_consents(*, client, version, previous, actor, ip_address, channels=fro
 
 
 def intake_link_url(link: IntakeLink) -> str:
-    token = signing.dumps(str(link.pk), salt=INTAKE_LINK_SALT)
+    token = sign_in_practice({"l": str(link.pk)}, practice_id=link.practice_id, salt=INTAKE_LINK_SALT)
     return settings.SITE_URL + reverse("clients:intake-self", args=[token])
 
 
@@ -235,13 +236,15 @@ class IntakeLinkUnusable(Exception):
 
 def intake_link_from_token(token: str) -> IntakeLink:
     """The link a token stands for, or IntakeLinkUnusable saying why not (tampered, unknown,
-    expired, already used). Looked up across practices: the signed token is the proof."""
+    expired, already used), read in the practice the signed token names."""
     try:
-        link_id = signing.loads(token, salt=INTAKE_LINK_SALT)
+        claim = signing.loads(token, salt=INTAKE_LINK_SALT)
     except signing.BadSignature:
         raise IntakeLinkUnusable("This link is incomplete or was changed. Use the link from your email.") from None
-    with scopes_disabled():
-        link = IntakeLink.objects.select_related("client", "practice").filter(pk=link_id).first()
+    link_id = claim.get("l") if isinstance(claim, dict) else claim  # older links signed the id alone
+    with reading_link(claim) as practice:
+        found = IntakeLink.objects.select_related("client", "practice").filter(pk=link_id)
+        link = in_claimed_practice(found, practice).first()
     if link is None:
         raise IntakeLinkUnusable("This link is no longer valid. Ask the practice for a new one.")
     if link.completed_at is not None:
@@ -306,7 +309,9 @@ def intake_submit_by_link(
 def email_confirmation_send(*, client: Client, actor=None) -> None:
     """Ask the client, at the address on file, to confirm it is theirs; once per address."""
     address = client.email.lower()
-    token = signing.dumps({"c": str(client.pk), "e": address}, salt=EMAIL_CONFIRM_SALT)
+    token = sign_in_practice(
+        {"c": str(client.pk), "e": address}, practice_id=client.practice_id, salt=EMAIL_CONFIRM_SALT
+    )
     _email_the_client(
         client=client,
         kind=EMAIL_CONFIRMATION,
@@ -332,13 +337,13 @@ def _email_the_client(*, client: Client, kind: MessageKind, idempotency_key: str
 def email_confirm(*, token: str, ip_address=None) -> Client | None:
     """The client opened the confirmation link: the address is theirs, and the email consents their
     latest intake gives are recorded for it. None if the link is forged, too old, or the address
-    on file changed since it was sent. Looked up across practices: the signed token is the proof."""
+    on file changed since it was sent. Read in the practice the signed token names."""
     try:
         claim = signing.loads(token, salt=EMAIL_CONFIRM_SALT, max_age=timedelta(days=30))
     except signing.BadSignature:
         return None
-    with scopes_disabled():
-        client = Client.objects.select_related("practice").filter(pk=claim["c"]).first()
+    with reading_link(claim) as practice:
+        client = in_claimed_practice(Client.objects.select_related("practice").filter(pk=claim["c"]), practice).first()
     if client is None or client.email.lower() != claim["e"]:
         return None
     with scope(practice=client.practice), transaction.atomic():

@@ -17,6 +17,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = BASE_DIR / "var" / "pgdata"
 
 
+# PostgreSQL, knowing that tenant tables' primary key carries practice_id (config/db/base.py).
+ENGINE = "config.db"
+
+
 def database_from_env_or_embedded(env: environ.Env, *, name: str) -> dict:
     """DATABASES["default"] for local and test settings; there is no SQLite path."""
     if env("DATABASE_URL", default=""):
@@ -24,6 +28,7 @@ def database_from_env_or_embedded(env: environ.Env, *, name: str) -> dict:
         # A Unix-socket directory is written percent-encoded in the URL's host part
         # (postgres://user@%2Fvar%2Frun%2Fpostgresql/db); django-environ leaves it encoded.
         config["HOST"] = unquote(config.get("HOST", ""))
+        config["ENGINE"] = ENGINE
         return config
     return embedded_database(name)
 
@@ -35,7 +40,7 @@ def embedded_database(name: str) -> dict:
     socket_dir = str(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir, name)
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": ENGINE,
         "NAME": name,
         "USER": "postgres",
         "HOST": socket_dir,

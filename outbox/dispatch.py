@@ -18,12 +18,13 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from practice.models import Practice
+from practice.tenancy import across_practices
 
 from .consent import consent_current, has_consent
 from .email import make_message
@@ -38,32 +39,59 @@ Status = OutboxMessage.Status
 PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, TemplateDoesNotExist, TemplateSyntaxError)
 
 
-def claim_due_messages(*, batch_size: int | None = None) -> list[str]:
+def _due(now) -> Q:
+    return Q(status=Status.SCHEDULED, due_at__lte=now) | Q(status=Status.SENDING, lease_until__lte=now)
+
+
+def practices_with_due_messages(*, now) -> list:
+    """The practices that have messages due, the longest-waiting first: the dispatcher's one read
+    across practices (ids only). Each claim then stays within one practice."""
+    with scopes_disabled(), across_practices("the dispatcher finds which practices have messages due"):
+        return list(
+            OutboxMessage.objects.filter(_due(now))
+            .values("practice_id")
+            .annotate(waiting_since=Min("due_at"))
+            .order_by("waiting_since")
+            .values_list("practice_id", flat=True)
+        )
+
+
+def claim_due_messages(*, batch_size: int | None = None) -> list[tuple[str, str]]:
     """Claim up to `batch_size` messages that are due, or whose earlier claim lapsed, and return
-    their ids. Rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED), so
-    dispatchers can run side by side. Each claim counts as an attempt; a message whose claims kept
-    lapsing (a worker dying on it) fails after OUTBOX_MAX_ATTEMPTS instead of looping for ever.
-    This is the one reader across practices; it sees ids and counters only."""
+    (message id, practice id) pairs. Rows another dispatcher is claiming are skipped (FOR UPDATE
+    SKIP LOCKED), so dispatchers can run side by side. Each claim counts as an attempt; a message
+    whose claims kept lapsing (a worker dying on it) fails after OUTBOX_MAX_ATTEMPTS instead of
+    looping for ever."""
     now = timezone.now()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    claimed = []
+    for practice_id in practices_with_due_messages(now=now):
+        claimed += [
+            (message_id, str(practice_id)) for message_id in _claim_in(practice_id, now, batch_size - len(claimed))
+        ]
+        if len(claimed) >= batch_size:
+            break
+    return claimed
+
+
+def _claim_in(practice_id, now, batch_size: int) -> list[str]:
     with scopes_disabled(), transaction.atomic():
+        mine = OutboxMessage.objects.filter(practice_id=practice_id)
         rows = list(
-            OutboxMessage.objects.filter(
-                Q(status=Status.SCHEDULED, due_at__lte=now) | Q(status=Status.SENDING, lease_until__lte=now)
-            )
+            mine.filter(_due(now))
             .order_by("due_at")
             .select_for_update(skip_locked=True)
             .values_list("id", "attempts")[:batch_size]
         )
         worn_out = [pk for pk, attempts in rows if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
         claimed = [pk for pk, attempts in rows if attempts < settings.OUTBOX_MAX_ATTEMPTS]
-        OutboxMessage.objects.filter(id__in=worn_out).update(
+        mine.filter(id__in=worn_out).update(
             status=Status.FAILED,
             lease_until=None,
             updated_at=now,
             last_error=f"Gave up after {settings.OUTBOX_MAX_ATTEMPTS} attempts that did not finish.",
         )
-        OutboxMessage.objects.filter(id__in=claimed).update(
+        mine.filter(id__in=claimed).update(
             status=Status.SENDING,
             attempts=F("attempts") + 1,
             updated_at=now,
@@ -72,14 +100,12 @@ def claim_due_messages(*, batch_size: int | None = None) -> list[str]:
     return [str(pk) for pk in claimed]
 
 
-def deliver(message_id: str) -> str | None:
+def deliver(message_id: str, practice_id: str) -> str | None:
     """Send one claimed message and record the outcome; returns the new status, or None when
     there was nothing to do (already sent, cancelled, or being sent by another worker)."""
-    with scopes_disabled():
-        practice_id = OutboxMessage.objects.filter(pk=message_id).values_list("practice_id", flat=True).first()
-    if practice_id is None:
+    practice = Practice.objects.filter(pk=practice_id).first()
+    if practice is None:
         return None
-    practice = Practice.objects.get(pk=practice_id)
     with scope(practice=practice), transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)

@@ -14,11 +14,11 @@ def dispatch_due_messages() -> int:
     """Beat, every minute: claim due messages batch by batch and hand each to a sending task."""
     claimed = 0
     for _ in range(MAX_BATCHES_PER_RUN):
-        ids = claim_due_messages()
-        for message_id in ids:
-            send_outbox_message.delay(message_id)
-        claimed += len(ids)
-        if not ids:
+        batch = claim_due_messages()
+        for message_id, practice_id in batch:
+            send_outbox_message.delay(message_id, practice_id)
+        claimed += len(batch)
+        if not batch:
             break
     return claimed
 
@@ -26,5 +26,5 @@ def dispatch_due_messages() -> int:
 # acks_late: a worker that dies mid-send leaves the broker message unacknowledged; the outbox
 # lease makes the row due again either way, and a sent row is never sent twice.
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_outbox_message(message_id: str) -> str | None:
-    return deliver(message_id)
+def send_outbox_message(message_id: str, practice_id: str) -> str | None:
+    return deliver(message_id, practice_id)

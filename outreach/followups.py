@@ -9,7 +9,6 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
-from django_scopes import scopes_disabled
 
 from clients.models import Client, IntakeVersion
 from clients.selectors import latest_intake
@@ -17,6 +16,7 @@ from outbox.consent import has_consent
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import Channel, OutboxMessage, Purpose
 from outbox.services import enqueue
+from practice.tokens import in_claimed_practice, reading_link, sign_in_practice
 from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
 from sessions.services import appointment_book
@@ -137,23 +137,21 @@ def create_call_task(message: OutboxMessage) -> None:
 
 
 def rebook_url(visit: Appointment) -> str:
-    token = signing.dumps(str(visit.pk), salt=REBOOK_SALT, compress=True)
+    token = sign_in_practice({"v": str(visit.pk)}, practice_id=visit.practice_id, salt=REBOOK_SALT, compress=True)
     return settings.SITE_URL + reverse("outreach:rebook", args=[token])
 
 
 def visit_from_rebook_token(token: str) -> Appointment | None:
     """The visit a self-rebooking link was made for, if the link is genuine and not older than the
-    practice's rebook_link_days; None otherwise. Looked up across practices: the signature is the proof."""
+    practice's rebook_link_days; None otherwise. Read in the practice the signed link names."""
     try:
-        visit_id = signing.loads(token, salt=REBOOK_SALT)
+        claim = signing.loads(token, salt=REBOOK_SALT)
     except signing.BadSignature:
         return None
-    with scopes_disabled():
-        visit = (
-            Appointment.objects.select_related("practice", "client", "therapist", "service")
-            .filter(pk=visit_id, client__status=Client.Status.ACTIVE)
-            .first()
-        )
+    visit_id = claim.get("v") if isinstance(claim, dict) else claim  # older links signed the id alone
+    with reading_link(claim) as practice:
+        visits = Appointment.objects.select_related("practice", "client", "therapist", "service")
+        visit = in_claimed_practice(visits.filter(pk=visit_id, client__status=Client.Status.ACTIVE), practice).first()
         if visit is None:
             return None
         days = settings_for(visit.practice).rebook_link_days

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from outbox.models import OutboxMessage
-from practice.models import TenantModel
+from practice.models import TenantForeignKey, TenantModel, TenantOneToOneField
 
 
 class FollowUpSettings(TenantModel):
@@ -58,7 +58,7 @@ class CallTask(TenantModel):
     due_on = models.DateField()
     tries = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    outbox_message = models.OneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="call_task")
+    outbox_message = TenantOneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="call_task")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,8 +112,8 @@ class ReleaseAuthorisation(TenantModel):
     """A client's written permission to send progress reports to one referral partner, signed in
     the clinic (typed signature), until it expires or the client revokes it."""
 
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_authorisations")
-    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="release_authorisations")
+    client = TenantForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_authorisations")
+    partner = TenantForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="release_authorisations")
 
     class Source(models.TextChoices):
         CLINIC = "clinic", "In the clinic"
@@ -139,12 +139,12 @@ class ReleaseRequest(TenantModel):
     """Staff asked the client to sign a release for this partner through their self-service intake
     link; open until the client signs it there (release set) or staff withdraw it."""
 
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_requests")
-    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="+")
+    client = TenantForeignKey("clients.Client", on_delete=models.CASCADE, related_name="release_requests")
+    partner = TenantForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="+")
     expires_on = models.DateField(help_text="Until when the release will run once signed.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    release = models.OneToOneField(
+    release = TenantOneToOneField(
         ReleaseAuthorisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -168,8 +168,8 @@ class ProgressReport(TenantModel):
         READY = "ready", "Ready"
         FAILED = "failed", "Rendering failed"
 
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="progress_reports")
-    partner = models.ForeignKey("referrals.Partner", on_delete=models.PROTECT, related_name="progress_reports")
+    client = TenantForeignKey("clients.Client", on_delete=models.CASCADE, related_name="progress_reports")
+    partner = TenantForeignKey("referrals.Partner", on_delete=models.PROTECT, related_name="progress_reports")
     period_start = models.DateField()
     period_end = models.DateField()
     facts = models.JSONField(default=dict, editable=False, help_text="Visits, attendance and pain ratings.")
@@ -223,13 +223,13 @@ class ReportShare(TenantModel):
     email (minted when the email goes out); the row keeps its SHA-256. Opening the report also
     takes a one-time code emailed to the partner's address on file, kept here only as a hash."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="shares")
-    partner = models.ForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="report_shares")
+    report = TenantForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="shares")
+    partner = TenantForeignKey("referrals.Partner", on_delete=models.CASCADE, related_name="report_shares")
     address = models.EmailField(help_text="Where the link was sent.")
     token_hash = models.CharField(max_length=64, blank=True, help_text="Empty until the email goes out.")
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
-    outbox_message = models.OneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+")
+    outbox_message = TenantOneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, related_name="+")
     code_hash = models.CharField(max_length=64, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_failures = models.PositiveSmallIntegerField(default=0)
@@ -243,7 +243,7 @@ class ReportShare(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["token_hash"], condition=~models.Q(token_hash=""), name="report_share_token_unique"
+                fields=["practice", "token_hash"], condition=~models.Q(token_hash=""), name="report_share_token_unique"
             ),
         ]
 
@@ -276,7 +276,7 @@ class ShareAccess(TenantModel):
         DOWNLOAD = "download", "Downloaded the PDF"
         REFUSED = "refused", "Refused"
 
-    share = models.ForeignKey(ReportShare, on_delete=models.CASCADE, related_name="accesses")
+    share = TenantForeignKey(ReportShare, on_delete=models.CASCADE, related_name="accesses")
     event = models.CharField(max_length=20, choices=Event.choices)
     detail = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(auto_now_add=True)

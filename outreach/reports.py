@@ -18,6 +18,7 @@ from clients.models import BODY_AREA_LABELS, Client
 from clients.selectors import latest_intake
 from practice.audit import Action, audit_record
 from practice.models import Practice
+from practice.tenancy import across_practices
 from sessions import charts
 from sessions.models import Appointment, SessionNote
 from sessions.notes import active_plan
@@ -273,11 +274,11 @@ def report_request_render(*, report: ProgressReport) -> ProgressReport:
     report.render_error = ""
     report.render_attempts = 0
     report.save(update_fields=["status", "render_step", "render_error", "render_attempts", "updated_at"])
-    report_id = str(report.pk)
+    report_id, practice_id = str(report.pk), str(report.practice_id)
 
     def publish():
         try:
-            current_app.send_task("outreach.tasks.render_progress_report", args=[report_id])
+            current_app.send_task("outreach.tasks.render_progress_report", args=[report_id, practice_id])
         except Exception as error:
             logger.warning("could not queue report %s now; the sweep will: %r", report_id, error)
 
@@ -285,18 +286,16 @@ def report_request_render(*, report: ProgressReport) -> ProgressReport:
     return report
 
 
-def renders_waiting() -> list[str]:
-    """Ids of reports queued a while ago or whose render lapsed with its worker (ids only, across
-    practices: this is what the minutely sweep hands to workers)."""
+def renders_waiting() -> list[tuple[str, str]]:
+    """(report id, practice id) of reports queued a while ago or whose render lapsed with its
+    worker: what the minutely sweep hands to workers."""
     now = timezone.now()
-    with scopes_disabled():
-        return [
-            str(pk)
-            for pk in ProgressReport.objects.filter(
-                Q(status=Status.QUEUED, updated_at__lte=now - timedelta(seconds=30))
-                | Q(status=Status.RENDERING, render_lease_until__lte=now)
-            ).values_list("pk", flat=True)[:100]
-        ]
+    with scopes_disabled(), across_practices("the render sweep finds reports whose render was lost"):
+        waiting = ProgressReport.objects.filter(
+            Q(status=Status.QUEUED, updated_at__lte=now - timedelta(seconds=30))
+            | Q(status=Status.RENDERING, render_lease_until__lte=now)
+        )
+        return [(str(pk), str(practice_id)) for pk, practice_id in waiting.values_list("pk", "practice_id")[:100]]
 
 
 def _claim_render(report_id: str) -> ProgressReport | None:
@@ -350,14 +349,12 @@ def report_html(report: ProgressReport) -> str:
     )
 
 
-def report_render(report_id: str) -> str | None:
+def report_render(report_id: str, practice_id: str) -> str | None:
     """The worker's job: render the signed report to PDF and store it privately with its SHA-256.
     Returns the new status, or None when there was nothing to do."""
-    with scopes_disabled():
-        practice_id = ProgressReport.objects.filter(pk=report_id).values_list("practice_id", flat=True).first()
-    if practice_id is None:
+    practice = Practice.objects.filter(pk=practice_id).first()
+    if practice is None:
         return None
-    practice = Practice.objects.get(pk=practice_id)
     with scope(practice=practice):
         report = _claim_render(report_id)
         if report is None:

@@ -18,12 +18,13 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import OutboxMessage, Purpose
 from outbox.services import dispatch_soon, enqueue, message_cancel_by_key
 from practice.audit import Action, audit_record
+from practice.models import Practice
 from practice.tokens import new_token, token_hash
 
 from .models import ProgressReport, ReportShare, ShareAccess
@@ -164,10 +165,13 @@ def share_from_token(*, practice_slug: str, token: str) -> ReportShare | None:
     """The share behind a link, or None for a made-up, tampered or other practice's link."""
     if not token or len(token) > 100:
         return None
-    with scopes_disabled():
+    practice = Practice.objects.filter(slug=practice_slug).first()
+    if practice is None:
+        return None
+    with scope(practice=practice):
         return (
             ReportShare.objects.select_related("practice", "report", "partner", "report__client")
-            .filter(token_hash=token_hash(token), practice__slug=practice_slug)
+            .filter(practice=practice, token_hash=token_hash(token))
             .first()
         )
 

@@ -21,14 +21,14 @@ def queue_call_digests() -> int:
 
 # A render holds its row with a lease, so a second task for the same report does nothing.
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def render_progress_report(report_id: str) -> str | None:
-    return report_render(report_id)
+def render_progress_report(report_id: str, practice_id: str) -> str | None:
+    return report_render(report_id, practice_id)
 
 
 @shared_task(ignore_result=True)
 def render_waiting_reports() -> int:
     """Beat, every minute: reports whose render request was lost (broker down) or whose worker died."""
     waiting = renders_waiting()
-    for report_id in waiting:
-        render_progress_report.delay(report_id)
+    for report_id, practice_id in waiting:
+        render_progress_report.delay(report_id, practice_id)
     return len(waiting)

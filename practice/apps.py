@@ -6,3 +6,8 @@ class PracticeConfig(AppConfig):
     label = "practice"
     verbose_name = "Practices and staff"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from practice.tenancy import install_practice_batches
+
+        install_practice_batches()

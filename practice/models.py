@@ -5,13 +5,23 @@ import zoneinfo
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, router
+from django.db.models.deletion import Collector
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+    ReverseOneToOneDescriptor,
+)
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django_countries.fields import CountryField
-from django_scopes import ScopedManager
+from django_scopes import ScopedManager, get_scope
 
 from practice.phones import PhoneNumbersInE164, validate_phone
+from practice.schema import is_tenant_model
+from practice.tenancy import deleting_in
 
 
 class UserManager(BaseUserManager):
@@ -87,17 +97,161 @@ class Practice(PhoneNumbersInE164, models.Model):
         return self.time_zone.replace("_", " ")
 
 
+class TenantCollector(Collector):
+    """Deletion's collector for tenant rows: the related rows it looks for are looked for in the
+    deleted rows' practice, and the DELETEs and SET NULL updates it runs name that practice (a
+    database sharded by practice sends each to one shard)."""
+
+    def __init__(self, *args, practice_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice_id = practice_id
+
+    def related_objects(self, related_model, related_fields, objs):
+        related = super().related_objects(related_model, related_fields, objs)
+        if is_tenant_model(related_model):
+            related = related.filter(practice_id=self.practice_id)
+        return related
+
+    def delete(self):
+        with deleting_in(self.practice_id):
+            return super().delete()
+
+
+class TenantQuerySet(models.QuerySet):
+    def delete(self):
+        """Deletes as TenantModel.delete does, in the scope's practice (outside a scope: in the
+        rows' one practice; rows of several practices are deleted as Django does)."""
+        practice = get_scope().get("practice")
+        practice_ids = [practice.pk] if practice else list(self.values_list("practice_id", flat=True).distinct()[:2])
+        if len(practice_ids) != 1:
+            return super().delete()
+        doomed = self._chain()
+        doomed._for_write = True
+        doomed.query.select_for_update = False
+        doomed.query.select_related = False
+        doomed.query.clear_ordering(force=True)
+        collector = TenantCollector(using=doomed.db, origin=self, practice_id=practice_ids[0])
+        collector.collect(doomed)
+        self._result_cache = None
+        return collector.delete()
+
+
 class TenantModel(models.Model):
     """Base of every tenant-owned model: a direct practice key, a UUID for URLs, and a manager that
-    refuses to query outside a practice scope (django-scopes), so a forgotten filter fails closed."""
+    refuses to query outside a practice scope (django-scopes), so a forgotten filter fails closed.
+
+    Ready for a database sharded by practice (Citus): in the database the primary key is
+    (practice_id, id) and keys between tenant tables carry practice_id (practice.schema); saves,
+    reloads and deletes name the practice, and a row never moves to another practice."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE)
 
-    objects = ScopedManager(practice="practice")
+    objects = ScopedManager(_manager_class=models.Manager.from_queryset(TenantQuerySet), practice="practice")
 
     class Meta:
         abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        values = [(field, model, value) for field, model, value in values if field.attname != "practice_id"]
+        base_qs = base_qs.filter(practice_id=self.practice_id)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        if from_queryset is None:
+            from_queryset = type(self)._base_manager.db_manager(using)
+        from_queryset = from_queryset.filter(practice_id=self.practice_id)
+        return super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+    def delete(self, using=None, keep_parents=False):
+        if self.pk is None:
+            raise ValueError(f"{self._meta.object_name} object can't be deleted because its id is None.")
+        using = using or router.db_for_write(self.__class__, instance=self)
+        collector = TenantCollector(using=using, origin=self, practice_id=self.practice_id)
+        collector.collect([self], keep_parents=keep_parents)
+        return collector.delete()
+
+
+class TenantRelation:
+    """Mixin of a relation from one tenant model to another. In the database the key is
+    (practice_id, <column>) -> (practice_id, id), made by practice.schema (so Django's own
+    single-column constraint is off); every join through it also matches practice_id, and
+    following it from a row looks in that row's practice."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["db_constraint"] = False  # the composite key replaces it (practice.schema)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("db_constraint", None)
+        return name, path, args, kwargs
+
+    def get_extra_restriction(self, alias, related_alias):
+        remote = self.remote_field.model._meta.get_field("practice").get_col(alias)
+        local = self.model._meta.get_field("practice").get_col(related_alias)
+        return Exact(remote, local)
+
+    def get_extra_descriptor_filter(self, instance):
+        return {"practice_id": instance.practice_id}
+
+    def get_forward_related_filter(self, obj):
+        return {**super().get_forward_related_filter(obj), "practice_id": obj.practice_id}
+
+    def validate(self, value, model_instance):
+        """Django's check that the row pointed at exists, made in the row's own practice (or the
+        scope's, for a row a form has not given its practice yet): so a row of another practice
+        is refused too."""
+        super(models.ForeignKey, self).validate(value, model_instance)
+        if value is None:
+            return
+        scoped = get_scope().get("practice")
+        practice_id = model_instance.practice_id or (scoped.pk if scoped else None)
+        remote = self.remote_field.model
+        found = remote._base_manager.using(router.db_for_read(remote, instance=model_instance)).filter(
+            **{self.remote_field.field_name: value, "practice_id": practice_id}
+        )
+        if not found.complex_filter(self.get_limit_choices_to()).exists():
+            raise ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={
+                    "model": remote._meta.verbose_name,
+                    "pk": value,
+                    "field": self.remote_field.field_name,
+                    "value": value,
+                },
+            )
+
+
+class _PrefetchInPractice:
+    """Prefetching through a tenant relation looks in the prefetched rows' practice."""
+
+    def get_prefetch_querysets(self, instances, querysets=None):
+        querysets = querysets or [self.get_queryset()]
+        practices = {instance.practice_id for instance in instances}
+        return super().get_prefetch_querysets(instances, [qs.filter(practice_id__in=practices) for qs in querysets])
+
+
+class _ForwardManyToOne(_PrefetchInPractice, ForwardManyToOneDescriptor):
+    pass
+
+
+class _ForwardOneToOne(_PrefetchInPractice, ForwardOneToOneDescriptor):
+    pass
+
+
+class _ReverseOneToOne(_PrefetchInPractice, ReverseOneToOneDescriptor):
+    pass
+
+
+class TenantForeignKey(TenantRelation, models.ForeignKey):
+    forward_related_accessor_class = _ForwardManyToOne
+
+
+class TenantOneToOneField(TenantRelation, models.OneToOneField):
+    forward_related_accessor_class = _ForwardOneToOne
+    related_accessor_class = _ReverseOneToOne
 
 
 class Membership(models.Model):
@@ -128,13 +282,27 @@ class Membership(models.Model):
         return role_has_perm(self.role, permission)
 
 
+class TokenRoute(models.Model):
+    """Which practice a link's secret belongs to. Invitation and calendar-feed links arrive with
+    nothing but their token; this small global table (a reference table in Citus) names the
+    practice, and the row itself is then read inside that practice (practice.tokens)."""
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, help_text="invitation, calendar_feed")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.kind} link of {self.practice_id}"
+
+
 class Invitation(TenantModel):
     """An emailed, single-use, expiring invitation to join a practice. Only a hash of the token is
     kept, so a copy of the database cannot be turned into working links."""
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Membership.Role.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)  # its practice is found through TokenRoute
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -144,6 +312,7 @@ class Invitation(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["practice", "token_hash"], name="invitation_token_unique")]
 
     def __str__(self):
         return f"Invitation for {self.email} to {self.practice}"

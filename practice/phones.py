@@ -81,6 +81,13 @@ def stored_in_e164(model, fields: tuple[str, ...], region_path: str) -> None:
     """For data migrations: rewrite numbers saved as typed into E.164, read in the country found at
     `region_path` ("practice__country"). A number that cannot be read is kept as it was (the form
     asks for a correction at the next edit), so nothing is lost."""
+    from practice.tenancy import across_practices
+
+    with across_practices("a data migration rewrites every practice's phone numbers"):
+        _rewrite_in_e164(model, fields, region_path)
+
+
+def _rewrite_in_e164(model, fields, region_path) -> None:
     for row in model._base_manager.values("pk", region_path, *fields).iterator():
         changed = {}
         for name in fields:

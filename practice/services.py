@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 from PIL import Image
 
 from practice.audit import Action, audit_record
 from practice.models import Invitation, Membership, Practice, User
 from practice.signals import invitation_created
-from practice.tokens import new_token, token_hash
+from practice.tokens import new_token, token_hash, token_practice, token_route
 
 Role = Membership.Role
 
@@ -109,6 +109,7 @@ def invitation_create(*, practice: Practice, invited_by: User, email: str, role:
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
+        token_route(practice=practice, token=token, kind="invitation")
         accept_url = settings.SITE_URL + reverse("practice:invitation-accept", args=[token])
         invitation_created.send(sender=Invitation, invitation=invitation, accept_url=accept_url)
         audit_record(
@@ -133,8 +134,15 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation a link's token belongs to, in whichever practice (the link is the proof),
     or None. Expired and used invitations are returned too, so the page can say which it is."""
-    with scopes_disabled():
-        return Invitation.objects.select_related("practice").filter(token_hash=token_hash(token)).first()
+    practice = token_practice(token, kind="invitation")
+    if practice is None:
+        return None
+    with scope(practice=practice):
+        return (
+            Invitation.objects.select_related("practice")
+            .filter(practice=practice, token_hash=token_hash(token))
+            .first()
+        )
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:

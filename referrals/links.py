@@ -7,12 +7,16 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from practice.tokens import PRACTICE_CLAIM, sign_in_practice
+
 SALT = "referrals.link"
 
 
 def referral_url(*, client=None, partner=None) -> str:
+    owner = client if client is not None else partner
     payload = {"c": str(client.pk)} if client is not None else {"p": str(partner.pk)}
-    return settings.SITE_URL + reverse("referrals:landing", args=[signing.dumps(payload, salt=SALT)])
+    token = sign_in_practice(payload, practice_id=owner.practice_id, salt=SALT)
+    return settings.SITE_URL + reverse("referrals:landing", args=[token])
 
 
 def read_referral_token(token: str) -> dict | None:
@@ -20,7 +24,10 @@ def read_referral_token(token: str) -> dict | None:
         payload = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         return None
-    return payload if isinstance(payload, dict) and (payload.keys() == {"c"} or payload.keys() == {"p"}) else None
+    if not isinstance(payload, dict):
+        return None
+    who = payload.keys() - {PRACTICE_CLAIM}  # cards printed before links named their practice have none
+    return payload if who == {"c"} or who == {"p"} else None
 
 
 def qr_svg(url: str) -> str:

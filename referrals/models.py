@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from clients.models import Client
-from practice.models import TenantModel
+from practice.models import TenantForeignKey, TenantModel, TenantOneToOneField
 from practice.phones import PhoneNumbersInE164, validate_phone
 
 
@@ -77,7 +77,7 @@ class Partner(PhoneNumbersInE164, TenantModel):
 
 
 class StageChange(TenantModel):
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="stage_changes")
+    partner = TenantForeignKey(Partner, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(max_length=20, choices=Partner.Stage.choices)
     to_stage = models.CharField(max_length=20, choices=Partner.Stage.choices)
     note = models.CharField(max_length=300, blank=True)
@@ -108,8 +108,8 @@ class VettingAnswer(TenantModel):
         NO = "no", "No"
         UNSURE = "unsure", "Unsure"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(VettingQuestion, on_delete=models.CASCADE, related_name="answers")
+    partner = TenantForeignKey(Partner, on_delete=models.CASCADE, related_name="answers")
+    question = TenantForeignKey(VettingQuestion, on_delete=models.CASCADE, related_name="answers")
     answer = models.CharField(max_length=10, choices=Answer.choices)
     note = models.CharField(max_length=300, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -129,7 +129,7 @@ class ContactEntry(TenantModel):
         EMAIL = "email", "Email"
         EVENT = "event", "Event"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    partner = TenantForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     on = models.DateField()
     summary = models.TextField(
@@ -153,9 +153,9 @@ class Referral(TenantModel):
         BUSINESS = "business", "Business professionals"
         WEB = "web", "Web and other"
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="referral")
-    partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals")
-    referring_client = models.ForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client = TenantOneToOneField(Client, on_delete=models.CASCADE, related_name="referral")
+    partner = TenantForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals")
+    referring_client = TenantForeignKey(Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stream = models.CharField(max_length=20, choices=Stream.choices)
     request_message = models.CharField(
         max_length=1000, blank=True, help_text="What a first-appointment request said it needed help with."
@@ -170,9 +170,9 @@ class OutgoingReferral(TenantModel):
     """A client we referred to a partner (reciprocity). It names the client only when the client
     agreed to share their name; otherwise the note says no more than the client allowed."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="outgoing")
+    partner = TenantForeignKey(Partner, on_delete=models.CASCADE, related_name="outgoing")
     on = models.DateField()
-    client = models.ForeignKey(
+    client = TenantForeignKey(
         Client,
         on_delete=models.SET_NULL,
         null=True,

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from clients.models import Client
 from clients.selectors import client_get
@@ -17,6 +17,7 @@ from practice.forms import first_error
 from practice.net import client_ip
 from practice.paging import paginate
 from practice.ratelimit import over_limit
+from practice.tokens import in_claimed_practice, reading_link
 from sessions.models import Service
 
 from . import selectors, services
@@ -222,12 +223,11 @@ def _referring_practice(referrer):
     """The practice of the client or partner a link names (the signed token is the proof)."""
     if referrer is None:
         return None
-    with scopes_disabled():
-        owner = (
-            (Client.objects.filter(pk=referrer["c"]) if "c" in referrer else Partner.objects.filter(pk=referrer["p"]))
-            .select_related("practice")
-            .first()
+    with reading_link(referrer) as practice:
+        owners = (
+            Client.objects.filter(pk=referrer["c"]) if "c" in referrer else Partner.objects.filter(pk=referrer["p"])
         )
+        owner = in_claimed_practice(owners.select_related("practice"), practice).first()
     return owner.practice if owner is not None else None
 
 

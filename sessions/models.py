@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Func, Q
 
 from clients.models import Client
-from practice.models import TenantModel
+from practice.models import Practice, TenantForeignKey, TenantModel, TenantOneToOneField
 
 
 class TsTzRange(Func):
@@ -103,10 +103,10 @@ class Appointment(TenantModel):
 
     ACTIVE = (Status.BOOKED, Status.ARRIVED, Status.COMPLETED)  # statuses that hold their time
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    service = TenantForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    room = TenantForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     blocked_until = models.DateTimeField(help_text="The end plus the service's buffer: the time no one else can book.")
@@ -116,12 +116,12 @@ class Appointment(TenantModel):
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: bumped on every change sent.")
     # Until treatment plans exist (the notes issue), the therapist sets the next-visit advice here.
     recommended_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    recommended_service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    booked_at_checkout_of = models.ForeignKey(
+    recommended_service = TenantForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    booked_at_checkout_of = TenantForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebookings"
     )
     # Booked by the client through the self-rebooking link of that visit (one booking per link).
-    booked_by_link_of = models.ForeignKey(
+    booked_by_link_of = TenantForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="self_rebookings"
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -184,7 +184,7 @@ class CheckoutOutcome(TenantModel):
         NOT_NEEDED = "not_needed", "Not needed"
         OTHER = "other", "Other"
 
-    visit = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="checkout")
+    visit = TenantOneToOneField(Appointment, on_delete=models.CASCADE, related_name="checkout")
     booked = models.BooleanField()
     reason = models.CharField(max_length=30, choices=Reason.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
@@ -200,9 +200,12 @@ class CalendarFeed(TenantModel):
     revoking it (or making a new one) makes the old URL answer 404."""
 
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)  # its practice is found through practice.TokenRoute
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "token_hash"], name="calendar_feed_token_unique")]
 
     def __str__(self):
         return f"Calendar feed of {self.therapist}"
@@ -245,15 +248,15 @@ class TreatmentPlan(TenantModel):
         COMPLETED = "completed", "Completed"
         STOPPED = "stopped", "Stopped"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="treatment_plans")
-    phase = models.ForeignKey(CarePhase, on_delete=models.PROTECT, related_name="plans")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="treatment_plans")
+    phase = TenantForeignKey(CarePhase, on_delete=models.PROTECT, related_name="plans")
     goals = models.TextField(max_length=1_000, blank=True)
     sessions_planned = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="How many sessions; empty for open-ended maintenance."
     )
     within_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"4 sessions within 10 days".')
     every_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text='"Weekly" is 7, "monthly" 28.')
-    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    service = TenantForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     starts_on = models.DateField()
     review_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
@@ -303,8 +306,8 @@ class SessionNote(TenantModel):
         RIGHT = "right", "Just right"
         TOO_DEEP = "too_deep", "Too deep"
 
-    visit = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="note")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="session_notes")
+    visit = TenantOneToOneField(Appointment, on_delete=models.CASCADE, related_name="note")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="session_notes")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Subjective
     subjective = models.TextField(max_length=4_000, blank=True, verbose_name="what the client reports")
@@ -324,7 +327,7 @@ class SessionNote(TenantModel):
     # Session details
     pressure_used = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
     areas_worked = models.JSONField(default=list, blank=True)
-    techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="+", through="NoteTechnique")
     pressure_feedback = models.CharField(
         max_length=20, choices=Feedback.choices, blank=True, verbose_name="client's feedback on pressure"
     )
@@ -354,10 +357,26 @@ class SessionNote(TenantModel):
         super().save(*args, **kwargs)
 
 
+class NoteTechnique(models.Model):
+    """A technique a note names: the notes' many-to-many table, with its practice (every tenant
+    table carries it; see practice.schema). Written through `note.techniques.set(...,
+    through_defaults={"practice": ...})`."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    sessionnote = TenantForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
+    technique = TenantForeignKey(Technique, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "therapy_sessions_sessionnote_techniques"  # the table Django made for the field
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "sessionnote", "technique"], name="note_technique_once")
+        ]
+
+
 class NoteAddendum(TenantModel):
     """A correction or addition to a signed note, with its author and time. Never changed."""
 
-    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="addenda")
+    note = TenantForeignKey(SessionNote, on_delete=models.CASCADE, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(
         max_length=4_000,

@@ -71,7 +71,7 @@ def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> Sess
         setattr(note, name, value)
     note.save()
     if techniques is not None:
-        note.techniques.set(techniques)
+        note.techniques.set(techniques, through_defaults={"practice": note.practice})
     return note
 
 

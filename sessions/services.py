@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope
 
-from practice.tokens import new_token, token_hash
+from practice.tokens import new_token, token_hash, token_practice, token_route
 
 from . import notifications
 from .availability import Slot, open_slots
@@ -291,6 +291,7 @@ def calendar_feed_renew(*, practice, therapist) -> str:
         )
         token = new_token()
         CalendarFeed.objects.create(practice=practice, therapist=therapist, token_hash=token_hash(token))
+        token_route(practice=practice, token=token, kind="calendar_feed")
     return token
 
 
@@ -302,10 +303,13 @@ def calendar_feed_revoke(*, practice, therapist) -> None:
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     """The live feed a subscription URL belongs to, in whichever practice (the token is the proof)."""
-    with scopes_disabled():
+    practice = token_practice(token, kind="calendar_feed")
+    if practice is None:
+        return None
+    with scope(practice=practice):
         return (
             CalendarFeed.objects.select_related("practice", "therapist")
-            .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+            .filter(practice=practice, token_hash=token_hash(token), revoked_at__isnull=True)
             .first()
         )
 

@@ -20,7 +20,7 @@ if not env("REBOOK_CACHE_REDIS_URL", default=""):
         "Set REBOOK_CACHE_REDIS_URL (e.g. redis://host:6379/2): rate limits need a cache that every web process shares."
     )
 
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": {**env.db("DATABASE_URL"), "ENGINE": "config.db"}}  # see config/db/base.py
 # A new PostgreSQL connection per request costs several times the page itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

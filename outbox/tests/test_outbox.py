@@ -72,7 +72,7 @@ def test_a_message_exists_only_if_its_event_committed(in_scope):
 def test_only_due_messages_are_claimed_and_each_claim_counts_an_attempt(in_scope):
     due = _enqueue(in_scope, key="due")
     later = _enqueue(in_scope, key="later", due_at=timezone.now() + timedelta(hours=1))
-    assert claim_due_messages() == [str(due.pk)]
+    assert claim_due_messages() == [(str(due.pk), str(due.practice_id))]
     due, later = _reload(due), _reload(later)
     assert due.status == Status.SENDING and due.attempts == 1 and due.lease_until > timezone.now()
     assert later.status == Status.SCHEDULED
@@ -83,7 +83,7 @@ def test_a_lapsed_claim_is_claimed_again_and_gives_up_after_the_last_attempt(in_
     message = _enqueue(in_scope)
     for attempt in range(1, settings.OUTBOX_MAX_ATTEMPTS + 1):
         with time_machine.travel(timezone.now() + timedelta(seconds=(settings.OUTBOX_LEASE_SECONDS + 1) * attempt)):
-            assert claim_due_messages() == [str(message.pk)]
+            assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
         assert _reload(message).attempts == attempt
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         assert claim_due_messages() == []
@@ -105,9 +105,9 @@ def test_a_row_locked_by_another_dispatcher_is_skipped_not_waited_for(practice):
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT id FROM outreach_outboxmessage WHERE id = %s FOR UPDATE", [str(locked.pk)])
-            assert claim_due_messages() == [str(free.pk)]
+            assert claim_due_messages() == [(str(free.pk), str(free.practice_id))]
         other.rollback()
-        assert claim_due_messages() == [str(locked.pk)]
+        assert claim_due_messages() == [(str(locked.pk), str(locked.practice_id))]
     finally:
         other.close()
 
@@ -125,8 +125,8 @@ def smtp(settings):
 
 
 def _send_now(message):
-    assert claim_due_messages() == [str(message.pk)]
-    return deliver(str(message.pk))
+    assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
+    return deliver(str(message.pk), str(message.practice_id))
 
 
 def test_a_sent_email_speaks_for_the_practice_and_keeps_no_content(in_scope, smtp):
@@ -144,7 +144,7 @@ def test_a_sent_email_speaks_for_the_practice_and_keeps_no_content(in_scope, smt
     assert "Hello Avery" in smtp.text_of(received)
     message = _reload(message)
     assert message.subject == f"A note from {in_scope.name}" and message.context == {} and message.sent_at
-    assert deliver(str(message.pk)) is None  # a sent row is never sent again
+    assert deliver(str(message.pk), str(message.practice_id)) is None  # a sent row is never sent again
     assert len(smtp.messages) == 1
 
 
@@ -246,12 +246,12 @@ def test_two_workers_given_the_same_row_send_it_once(practice, smtp):
     """A re-claimed row whose first task turns up late: both tasks run, one message goes out."""
     smtp.delay_seconds = 0.5
     message = _enqueue(practice)
-    assert claim_due_messages() == [str(message.pk)]
+    assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
     results = []
 
     def worker():
         try:
-            results.append(deliver(str(message.pk)))
+            results.append(deliver(str(message.pk), str(message.practice_id)))
         finally:
             connection.close()
 

@@ -103,7 +103,7 @@ def rendered_report(practice, therapist, **history):
     report = draft_report(practice, therapist, **history)
     with scope(practice=practice):
         report_sign(report=report, actor=therapist)
-    report_render(str(report.pk))
+    report_render(str(report.pk), str(report.practice_id))
     with scope(practice=practice):
         report.refresh_from_db()
     assert report.status == "ready", report.render_error

@@ -72,7 +72,7 @@ def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
     assert status.get_by_role("link", name="Download the PDF (to read, print or fax)").count() == 0
     assert staff.get_by_role("button", name="Email a secure link").is_disabled()  # nothing to send yet
     # Act as the worker, in this process; the page's 2 s htmx poll must pick the result up.
-    assert report_render(report_id) == ProgressReport.Status.READY
+    assert report_render(report_id, str(practice.pk)) == ProgressReport.Status.READY
     status.get_by_role("link", name="Download the PDF (to read, print or fax)").wait_for(timeout=10_000)
     assert status.get_by_text("Ready", exact=True).is_visible()
     _shot(staff, "report-ready.png")

@@ -18,13 +18,14 @@ from outreach.tests.live import SmtpSink, tick, wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _publish_render(broker_url, report_id):
+def _publish_render(broker_url, report):
     """What signing asks for after commit, sent to the test's own broker."""
     from config.celery_app import app
     from outreach.tasks import render_progress_report
 
     with app.connection_for_write(broker_url) as connection:
-        render_progress_report.apply_async(args=[report_id], connection=connection, retry=False)
+        args = [str(report.pk), str(report.practice_id)]
+        render_progress_report.apply_async(args=args, connection=connection, retry=False)
 
 
 def _all_sent() -> bool:
@@ -49,7 +50,7 @@ def test_a_worker_renders_the_report_and_the_partner_downloads_it(
         report_sign(report=report, actor=therapist)
     assert _report(report.pk).status == ProgressReport.Status.QUEUED
     workers.start()
-    _publish_render(redis.url, str(report.pk))
+    _publish_render(redis.url, report)
     steps = set()
 
     def rendered():

@@ -108,7 +108,7 @@ def test_note_text_is_escaped_and_local_files_are_never_embedded(practice, thera
     with scope(practice=practice):
         report_save_draft(report=report, fields={"plan": f"Plan {hostile}"})
         report_sign(report=report, actor=therapist)
-    report_render(str(report.pk))
+    report_render(str(report.pk), str(report.practice_id))
     with scope(practice=practice):
         report.refresh_from_db()
     reader = PdfReader(io.BytesIO(open_private(report.pdf_name, sha256=report.pdf_sha256)))

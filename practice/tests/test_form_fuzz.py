@@ -49,6 +49,7 @@ from django_scopes import scopes_disabled
 from practice.access import PUBLIC, SIGNED_IN, declared_permission
 from practice.models import Membership
 from practice.permissions import PERMISSIONS
+from practice.tenancy import across_practices
 from practice.tests.factories import PASSWORD
 from practice.tests.fuzz_world import Route, UnfilledURLParameter, World, build_world, routes
 
@@ -421,13 +422,14 @@ def fingerprint() -> list[str]:
         f"SELECT {n}, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {quote(model._meta.db_table)} t"
         for n, model in enumerate(TRACKED_MODELS)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        return [digest for _, digest in sorted(cursor.fetchall())]
+    with across_practices("test: the fuzz sweep digests whole tables to prove a refused post wrote nothing"):
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return [digest for _, digest in sorted(cursor.fetchall())]
 
 
 def rows_of(model) -> dict:
-    with scopes_disabled():
+    with scopes_disabled(), across_practices("test: the fuzz sweep compares the rows of a table that changed"):
         return {row[model._meta.pk.attname]: row for row in model._base_manager.values()}
 
 
