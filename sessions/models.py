@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import Func, Q
 
-from clients.models import Client
+from clients.models import BODY_AREA_LABELS, Client
 from practice.models import Practice, TenantForeignKey, TenantModel, TenantOneToOneField
 
 
@@ -346,6 +346,15 @@ class SessionNote(TenantModel):
 
     def __str__(self):
         return f"Note of {self.visit}"
+
+    @property
+    def areas_worked_labels(self) -> list[str]:
+        return [BODY_AREA_LABELS.get(area, area) for area in self.areas_worked]
+
+    @property
+    def pain_list(self) -> list[tuple[str, int]]:
+        """(area label, rating) in the order the therapist rated them."""
+        return [(BODY_AREA_LABELS.get(area, area), rating) for area, rating in self.pain_ratings.items()]
 
     @property
     def is_signed(self) -> bool:

@@ -59,6 +59,7 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     page.get_by_role("button", name="Sign the note").click()
     page.get_by_text("It can no longer be edited").wait_for()
     assert "Tight between the shoulder blades" in page.content()
+    assert "Shoulders, Upper back" in page.content() and "Neck 5" in page.content()  # labels, not keys
 
     page.goto(f"{live_server.url}/p/{practice.slug}/appointments/{visit.pk}/note/edit/")
     assert page.url.endswith("/note/")  # the editor is gone: the record shows instead
