@@ -19,7 +19,7 @@ from outbox.services import enqueue
 from practice.tokens import in_claimed_practice, reading_link, sign_in_practice
 from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
-from sessions.services import appointment_book
+from sessions.services import SlotTaken, appointment_book, through_races
 
 from .models import CallTask, FollowUpSettings
 
@@ -204,22 +204,26 @@ def rebook_by_link(*, visit: Appointment, starts_at: datetime) -> Appointment:
     zone = visit.practice.zone
     day = timezone.localtime(starts_at, zone).date()
     today = timezone.localdate(timezone=zone)
-    with transaction.atomic():
-        Appointment.objects.select_for_update().filter(practice=visit.practice, pk=visit.pk).first()  # one use at once
-        booked = rebooked_by_link(visit)
-        if booked is not None:
-            raise AlreadyRebooked(booked)
-        within = today <= day <= today + timedelta(days=REBOOK_DAYS_AHEAD)
-        if not within or starts_at not in {slot.starts_at for slot in rebook_offer(visit, day=day)}:
-            raise NotOffered
-        return appointment_book(
-            practice=visit.practice,
-            client=visit.client,
-            therapist=visit.therapist,
-            service=visit.service,
-            starts_at=starts_at,
-            by_link_of=visit,
-        )
+
+    def book():
+        with transaction.atomic():
+            Appointment.objects.select_for_update().filter(practice=visit.practice, pk=visit.pk).first()  # one at once
+            booked = rebooked_by_link(visit)
+            if booked is not None:
+                raise AlreadyRebooked(booked)
+            within = today <= day <= today + timedelta(days=REBOOK_DAYS_AHEAD)
+            if not within or starts_at not in {slot.starts_at for slot in rebook_offer(visit, day=day)}:
+                raise NotOffered
+            return appointment_book(
+                practice=visit.practice,
+                client=visit.client,
+                therapist=visit.therapist,
+                service=visit.service,
+                starts_at=starts_at,
+                by_link_of=visit,
+            )
+
+    return through_races(book, lost=lambda why: SlotTaken(why.format(when="that time")))
 
 
 def prefers_phone(client: Client) -> bool:

@@ -4,13 +4,16 @@ Every booking is checked first (so people get a clear message) and then guarded 
 exclusion constraints (so two desks booking the same minute cannot both win): a lost race becomes
 SlotTaken with the next free slots."""
 
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import formats, timezone
 from django_scopes import scope
+from psycopg2.errors import DeadlockDetected, SerializationFailure
 
 from practice.tokens import new_token, token_hash, token_practice, token_route
 
@@ -61,8 +64,11 @@ def _clash(*, practice, therapist_id, starts_at, blocked_until, room_id=None, ex
 
 
 def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
-    """A free active room for the time, None when the practice books no rooms; raises when all are taken."""
-    rooms = list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True))
+    """A free active room for the time, None when the practice books no rooms; raises RoomsTaken
+    when all are taken. Called inside the booking's transaction, so a room another desk took a
+    moment ago is seen (one taken after this read makes the room constraint refuse, and the
+    booking tries again)."""
+    rooms = list(Room.objects.filter(practice=practice, active=True).order_by("name").values_list("id", flat=True))
     if not rooms:
         return None
     taken = set(
@@ -78,31 +84,81 @@ def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
     )
     free = [room for room in rooms if room not in taken]
     if not free:
-        raise SlotTaken("Every room is taken at that time.")
+        raise RoomsTaken
     return free[0]
 
 
+class RoomsTaken(Exception):
+    """Every room is taken at the time (the desk is told so, not that the therapist is)."""
+
+
 def _alternatives(*, practice, service, therapist_id, after: datetime, exclude_id=None) -> list[Slot]:
+    """The three free times nearest to `after` (before or after it, within two weeks), in order."""
     day = timezone.localtime(after, practice.zone).date()
-    return open_slots(
+    free = open_slots(
         practice=practice,
         service=service,
         therapist_id=therapist_id,
         start=day,
         end=day + timedelta(days=14),
-        limit=3,
+        limit=60,
         exclude_appointment_id=exclude_id,
     )
+    nearest = sorted(free, key=lambda slot: abs(slot.starts_at - after))[:3]
+    return sorted(nearest, key=lambda slot: slot.starts_at)
 
 
-def _taken(practice, service, therapist_id, starts_at, exclude_id=None) -> SlotTaken:
-    local = formats.date_format(timezone.localtime(starts_at, practice.zone), "D j M, H:i")
+# Why a time could not be booked, in the words the desk sees (each said only when it is true).
+THERAPIST_TAKEN = "{when} is no longer free with this therapist."
+ROOMS_TAKEN = "Every room is taken at {when}."
+CONTENDED = "Another booking for {when} was being saved at the same moment; please choose again."
+
+
+def _lost(practice, service, therapist_id, starts_at, *, why: str, exclude_id=None) -> SlotTaken:
+    when = formats.date_format(timezone.localtime(starts_at, practice.zone), "D j M, H:i")
     return SlotTaken(
-        f"{local} is no longer free with this therapist.",
+        why.format(when=when),
         _alternatives(
             practice=practice, service=service, therapist_id=therapist_id, after=starts_at, exclude_id=exclude_id
         ),
     )
+
+
+# A booking is one short transaction checked by two exclusion constraints: two desks booking the
+# same instant can deadlock on them, or lose the room chosen a moment before. Either is tried
+# again, a few times, before the desk is told.
+RACE_ATTEMPTS = 5
+THERAPIST_CONSTRAINT, ROOM_CONSTRAINT = "no_double_booking_therapist", "no_double_booking_room"
+
+
+def _constraint(error: Exception) -> str:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+
+
+def _transient(error: OperationalError) -> bool:
+    return isinstance(error.__cause__, (DeadlockDetected, SerializationFailure))
+
+
+def through_races(work, *, lost):
+    """Run `work` (one transaction) until it wins. A room taken meanwhile, or a deadlock, means try
+    again (after a short random pause for a deadlock); the therapist taken, every room taken, or
+    still contended after RACE_ATTEMPTS raises `lost(why)`, which says which. Inside a caller's
+    transaction a deadlock is the caller's to retry: the whole of it was undone."""
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            return work()
+        except RoomsTaken:
+            raise lost(ROOMS_TAKEN) from None
+        except IntegrityError as error:
+            if _constraint(error) == THERAPIST_CONSTRAINT:
+                raise lost(THERAPIST_TAKEN) from None
+            if _constraint(error) != ROOM_CONSTRAINT:
+                raise
+        except OperationalError as error:
+            if not _transient(error) or transaction.get_connection().in_atomic_block:
+                raise
+            time.sleep(random.uniform(0.01, 0.03) * 2**attempt)  # 10 ms to 0.5 s in all
+    raise lost(CONTENDED)
 
 
 def appointment_book(
@@ -120,17 +176,25 @@ def appointment_book(
     """Book `client` with `therapist` for `service` at `starts_at` (a room is chosen when the practice
     has rooms); the confirmation and reminder are queued in the same transaction."""
     ends_at, blocked_until = _blocked_range(service, starts_at)
-    room_id = _free_room_id(practice=practice, starts_at=starts_at, blocked_until=blocked_until)
-    if _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until):
-        raise _taken(practice, service, therapist.pk, starts_at)
-    try:
+
+    def taken() -> bool:
+        return _clash(practice=practice, therapist_id=therapist.pk, starts_at=starts_at, blocked_until=blocked_until)
+
+    def lost(why):
+        why = THERAPIST_TAKEN if why == CONTENDED and taken() else why  # the usual end of a contest
+        return _lost(practice, service, therapist.pk, starts_at, why=why)
+
+    if taken():
+        raise lost(THERAPIST_TAKEN)
+
+    def book():
         with transaction.atomic():
             appointment = Appointment.objects.create(
                 practice=practice,
                 client=client,
                 therapist=therapist,
                 service=service,
-                room_id=room_id,
+                room_id=_free_room_id(practice=practice, starts_at=starts_at, blocked_until=blocked_until),
                 starts_at=starts_at,
                 ends_at=ends_at,
                 blocked_until=blocked_until,
@@ -140,11 +204,9 @@ def appointment_book(
             )
             if notify:
                 notifications.notify_booked(appointment, actor=actor)
-    except IntegrityError as error:
-        if "no_double_booking" not in str(error):
-            raise
-        raise _taken(practice, service, therapist.pk, starts_at) from None
-    return appointment
+            return appointment
+
+    return through_races(book, lost=lost)
 
 
 def appointment_book_series(
@@ -159,7 +221,8 @@ def appointment_book_series(
             conflicts.append(starts_at)
     if conflicts:
         raise SeriesConflict(conflicts, practice.zone)
-    try:
+
+    def book_all():
         with transaction.atomic():
             return [
                 appointment_book(
@@ -173,6 +236,9 @@ def appointment_book_series(
                 )
                 for starts_at in starts
             ]
+
+    try:
+        return through_races(book_all, lost=lambda why: SeriesConflict(starts, practice.zone))
     except SlotTaken:
         raise SeriesConflict(starts, practice.zone) from None  # lost a race part-way: nothing was kept
 
@@ -184,15 +250,24 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
     practice, service = appointment.practice, appointment.service
     therapist = therapist or appointment.therapist
     ends_at, blocked_until = _blocked_range(service, starts_at)
-    if _clash(
-        practice=practice,
-        therapist_id=therapist.pk,
-        starts_at=starts_at,
-        blocked_until=blocked_until,
-        exclude_id=appointment.pk,
-    ):
-        raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk)
-    try:
+
+    def taken() -> bool:
+        return _clash(
+            practice=practice,
+            therapist_id=therapist.pk,
+            starts_at=starts_at,
+            blocked_until=blocked_until,
+            exclude_id=appointment.pk,
+        )
+
+    def lost(why):
+        why = THERAPIST_TAKEN if why == CONTENDED and taken() else why  # the usual end of a contest
+        return _lost(practice, service, therapist.pk, starts_at, why=why, exclude_id=appointment.pk)
+
+    if taken():
+        raise lost(THERAPIST_TAKEN)
+
+    def move():
         with transaction.atomic():
             _lock(appointment)
             if appointment.status != Status.BOOKED:  # cancelled or checked in meanwhile
@@ -206,11 +281,9 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
             appointment.sequence += 1
             appointment.save()
             notifications.notify_moved(appointment, previous_sequence=previous_sequence, actor=actor)
-    except IntegrityError as error:
-        if "no_double_booking" not in str(error):
-            raise
-        raise _taken(practice, service, therapist.pk, starts_at, exclude_id=appointment.pk) from None
-    return appointment
+            return appointment
+
+    return through_races(move, lost=lost)
 
 
 def _lock(appointment: Appointment) -> None:

@@ -2,7 +2,6 @@
 screen and schedule setup."""
 
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -157,14 +156,16 @@ def feed(request, token):
 @requires("appointments.book")
 def book(request, practice_slug, client_id):
     """Find a time for a client (service, therapist or anyone, from a day) and book one click."""
+    client = client_get(practice=request.practice, client_id=client_id)
+    context = _booking_page(request, client, request.GET or None)
+    return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
+
+
+def _booking_page(request, client, search, *, lost: services.SlotTaken | None = None) -> dict:
     practice = request.practice
-    client = client_get(practice=practice, client_id=client_id)
     people = selectors.therapists(practice=practice)
     form = FindTimeForm(
-        request.GET or None,
-        practice=practice,
-        therapists=people,
-        initial={"day": timezone.localdate(timezone=practice.zone)},
+        search, practice=practice, therapists=people, initial={"day": timezone.localdate(timezone=practice.zone)}
     )
     slots = []
     if form.is_valid():
@@ -178,8 +179,7 @@ def book(request, practice_slug, client_id):
             limit=40,
         )
     names = {p.pk: p.get_full_name() or p.email for p in people}
-    context = {"client": client, "form": form, "slots": slots, "names": names}
-    return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
+    return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost}
 
 
 def _slot_from_post(request):
@@ -209,17 +209,11 @@ def book_slot(request, practice_slug, client_id):
             actor=request.user,
         )
     except services.SlotTaken as taken:
-        messages.error(request, f"{taken} Please choose another time.")
-        query = urlencode(
-            {
-                "service": request.POST.get("service", ""),
-                "therapist": request.POST.get("therapist", ""),
-                "day": timezone.localdate(timezone=request.practice.zone).isoformat(),
-            }
-        )
-        return redirect(
-            reverse("sessions:book", kwargs={"practice_slug": practice_slug, "client_id": client.pk}) + f"?{query}"
-        )
+        # The page again, from the day of the time that was lost, with the nearest free times first.
+        day = timezone.localtime(starts_at, request.practice.zone).date()
+        search = {"service": request.POST.get("service", ""), "therapist": request.POST.get("therapist", "")}
+        context = _booking_page(request, client, {**search, "day": day.isoformat()}, lost=taken)
+        return render(request, "sessions/book.html", context, status=409)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)

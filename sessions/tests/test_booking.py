@@ -192,7 +192,7 @@ def test_many_desks_booking_the_same_slot_one_wins(practice, therapist):
     winners = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, SlotTaken)]
     assert len(winners) == 1 and len(refused) == 7
-    assert all("no longer free" in str(r) for r in refused)
+    assert all("no longer free" in str(r) for r in refused), [str(r) for r in refused]
     with scopes_disabled():
         assert Appointment.objects.filter(therapist=therapist).count() == 1
 
