@@ -3,11 +3,14 @@ signed by the therapist, rendered to PDF by a worker. Nothing here runs without 
 release for that partner. Call inside the practice's scope (the worker enters it itself)."""
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -32,7 +35,6 @@ Status = ProgressReport.Status
 
 DEFAULT_PERIOD_DAYS = 90
 LONGEST_PERIOD_DAYS = 2 * 366
-RENDER_LEASE = timedelta(minutes=5)  # a render still "rendering" after this died with its worker
 RENDER_MAX_ATTEMPTS = 3
 
 
@@ -316,10 +318,39 @@ def _claim_render(report_id: str) -> ProgressReport | None:
             return None
         report.status = Status.RENDERING
         report.render_attempts += 1
-        report.render_lease_until = now + RENDER_LEASE
+        report.render_lease_until = now + _render_lease()
         report.render_step = "Gathering the report"
         report.save(update_fields=["status", "render_attempts", "render_lease_until", "render_step", "updated_at"])
     return report
+
+
+def _render_lease() -> timedelta:
+    return timedelta(seconds=settings.REPORT_RENDER_LEASE_SECONDS)
+
+
+@contextmanager
+def _lease_kept_alive(report: ProgressReport):
+    """While the render runs, a side thread renews its lease every quarter of it, so a render
+    that dies with its worker is free for another within one lease (see settings), however long a
+    live one takes."""
+    stop = threading.Event()
+
+    def heartbeat():
+        try:
+            while not stop.wait(settings.REPORT_RENDER_LEASE_SECONDS / 4):
+                ProgressReport._base_manager.filter(
+                    practice_id=report.practice_id, pk=report.pk, status=Status.RENDERING
+                ).update(render_lease_until=timezone.now() + _render_lease())
+        finally:
+            connection.close()  # the thread's own connection
+
+    beating = threading.Thread(target=heartbeat, name=f"render-lease-{report.pk}", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
 
 
 def _set_step(report: ProgressReport, step: str) -> None:
@@ -360,10 +391,11 @@ def report_render(report_id: str, practice_id: str) -> str | None:
         if report is None:
             return None
         try:
-            html = report_html(report)
-            pdf = html_to_pdf(html, on_step=lambda step: _set_step(report, step))
-            _set_step(report, "Storing the PDF")
-            name = store_private(f"reports/{practice.pk}/{report.pk}.pdf", pdf.content)
+            with _lease_kept_alive(report):
+                html = report_html(report)
+                pdf = html_to_pdf(html, on_step=lambda step: _set_step(report, step))
+                _set_step(report, "Storing the PDF")
+                name = store_private(f"reports/{practice.pk}/{report.pk}.pdf", pdf.content)
         except Exception as error:
             logger.exception("report %s did not render", report_id)
             report.status = Status.FAILED

@@ -170,6 +170,8 @@ OUTBOX_BATCH_SIZE = env.int("REBOOK_OUTBOX_BATCH_SIZE", default=50)
 OUTBOX_LEASE_SECONDS = env.int("REBOOK_OUTBOX_LEASE_SECONDS", default=300)  # then a stuck claim is taken again
 OUTBOX_MAX_ATTEMPTS = env.int("REBOOK_OUTBOX_MAX_ATTEMPTS", default=5)
 OUTBOX_RETRY_BASE_SECONDS = env.int("REBOOK_OUTBOX_RETRY_BASE_SECONDS", default=60)  # 1, 2, 4, 8 minutes
+# A progress-report render holds its report for this long, renewed by a heartbeat while it runs.
+REPORT_RENDER_LEASE_SECONDS = env.int("REBOOK_REPORT_RENDER_LEASE_SECONDS", default=20)
 
 # --- Celery: Redis in production; with no broker server, kombu's filesystem transport ---------
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
@@ -201,7 +203,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "render-waiting-reports": {
         "task": "outreach.tasks.render_waiting_reports",
-        "schedule": timedelta(minutes=1),
+        # With a 20 s lease, a render that died with its worker is started again within a minute.
+        "schedule": timedelta(seconds=30),
     },
     "queue-recalls": {
         "task": "outreach.tasks.queue_recalls_everywhere",
