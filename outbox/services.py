@@ -37,25 +37,70 @@ def enqueue(
     done with; `context["attachments"]` ({"filename", "content", "mimetype"} dicts) are attached to
     an email. Consent is not checked here but at send time, when it counts. The kind gives the
     purpose (which consent counts) and the templates."""
-    if channel not in kind.channels:
-        raise ValueError(f"Message kind {kind.name!r} does not go by {channel}.")
+    _check_channel(kind, channel)
     with scope(practice=practice):
-        message, _ = OutboxMessage.objects.get_or_create(
+        message, created = OutboxMessage.objects.get_or_create(
             practice=practice,
             idempotency_key=idempotency_key,
-            defaults={
-                "kind": kind.name,
-                "purpose": kind.purpose,
-                "template": kind.template_name,
-                "channel": channel,
-                "address": normalise_address(channel, address),
-                "context": context or {},
-                "due_at": due_at or timezone.now(),
-                "client_ref": client_ref,
-                "created_by": created_by,
-            },
+            defaults=_row(
+                kind=kind,
+                channel=channel,
+                address=address,
+                context=context,
+                due_at=due_at,
+                client_ref=client_ref,
+                created_by=created_by,
+            ),
         )
+    if created and message.due_at <= timezone.now():
+        dispatch_soon()  # someone may be waiting for it: do not wait for the next beat
     return message
+
+
+def enqueue_many(*, practice: Practice, kind: MessageKind, copies: list[dict], due_at=None, created_by=None) -> int:
+    """Put many copies of one kind in the outbox in a few statements (a newsletter to thousands):
+    each copy is a dict of `address`, `idempotency_key`, and optionally `context`, `client_ref`,
+    `channel`. A key already in the outbox is skipped, as enqueue would. Returns how many copies
+    were offered."""
+    due_at = due_at or timezone.now()
+    rows = []
+    for copy in copies:
+        channel = copy.get("channel", Channel.EMAIL)
+        _check_channel(kind, channel)
+        fields = _row(
+            kind=kind,
+            channel=channel,
+            address=copy["address"],
+            context=copy.get("context"),
+            due_at=due_at,
+            client_ref=copy.get("client_ref"),
+            created_by=created_by,
+        )
+        rows.append(OutboxMessage(practice=practice, idempotency_key=copy["idempotency_key"], **fields))
+    with scope(practice=practice):
+        OutboxMessage.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    if rows and due_at <= timezone.now():
+        dispatch_soon()
+    return len(rows)
+
+
+def _check_channel(kind: MessageKind, channel: str) -> None:
+    if channel not in kind.channels:
+        raise ValueError(f"Message kind {kind.name!r} does not go by {channel}.")
+
+
+def _row(*, kind: MessageKind, channel, address, context, due_at, client_ref, created_by) -> dict:
+    return {
+        "kind": kind.name,
+        "purpose": kind.purpose,
+        "template": kind.template_name,
+        "channel": channel,
+        "address": normalise_address(channel, address),
+        "context": context or {},
+        "due_at": due_at or timezone.now(),
+        "client_ref": client_ref,
+        "created_by": created_by,
+    }
 
 
 def message_cancel(*, message: OutboxMessage) -> OutboxMessage:
@@ -93,14 +138,16 @@ def message_retry(*, message: OutboxMessage) -> OutboxMessage:
 
 
 def dispatch_soon() -> None:
-    """Ask for a dispatch right after the caller's transaction commits, for a message someone is
-    waiting for (a one-time code). Best effort: if the broker is unreachable, the minutely
-    dispatch sends it anyway."""
+    """Ask for a dispatch right after the caller's transaction commits, for messages due now (a
+    confirmation, a one-time code): once per transaction, however many it queued. Best effort: if
+    the broker is unreachable, the minutely dispatch sends them anyway."""
+    pending = transaction.get_connection().run_on_commit
+    if not any(callback is _publish_dispatch for _, callback, _ in pending):
+        transaction.on_commit(_publish_dispatch)
 
-    def publish():
-        try:
-            current_app.send_task("outbox.tasks.dispatch_due_messages")
-        except Exception as error:  # the message is safe in the outbox; only the shortcut failed
-            logger.warning("could not ask for an early dispatch: %r", error)
 
-    transaction.on_commit(publish)
+def _publish_dispatch() -> None:
+    try:
+        current_app.send_task("outbox.tasks.dispatch_due_messages", retry=False)
+    except Exception as error:  # the messages are safe in the outbox; only the shortcut failed
+        logger.warning("could not ask for an early dispatch: %r", error)

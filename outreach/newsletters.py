@@ -15,7 +15,7 @@ from django.utils import timezone
 from clients.models import Client
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
-from outbox.services import enqueue
+from outbox.services import enqueue, enqueue_many
 from sessions.models import Appointment
 
 from .models import Newsletter
@@ -77,19 +77,23 @@ def newsletter_schedule(*, newsletter: Newsletter, send_at) -> int:
     with transaction.atomic():
         newsletter.send_at = send_at
         newsletter.save(update_fields=["send_at"])
-        recipients = list(audience_clients(newsletter).values_list("pk", "email"))
-        for client_id, email in recipients:
-            enqueue(
-                practice=newsletter.practice,
-                kind=NEWSLETTER,
-                address=email,
-                client_ref=client_id,
-                idempotency_key=_key(newsletter, client_id),
-                due_at=send_at,
-                created_by=newsletter.created_by,
-                context={"newsletter_id": str(newsletter.pk)},
-            )
-    return len(recipients)
+        context = {"newsletter_id": str(newsletter.pk)}
+        copies = [
+            {
+                "address": email,
+                "client_ref": client_id,
+                "idempotency_key": _key(newsletter, client_id),
+                "context": context,
+            }
+            for client_id, email in audience_clients(newsletter).values_list("pk", "email")
+        ]
+        return enqueue_many(
+            practice=newsletter.practice,
+            kind=NEWSLETTER,
+            copies=copies,
+            due_at=send_at,
+            created_by=newsletter.created_by,
+        )
 
 
 def newsletter_send_test(*, newsletter: Newsletter, to: str, actor) -> None:

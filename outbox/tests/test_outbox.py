@@ -10,13 +10,14 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from outbox.consent import consent_record
 from outbox.dispatch import claim_due_messages, deliver
 from outbox.models import ConsentEvent, OutboxMessage, Purpose
-from outbox.services import enqueue
+from outbox.services import _publish_dispatch, enqueue, enqueue_many
 from outbox.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, free_port
 
@@ -57,6 +58,33 @@ def test_the_same_idempotency_key_gives_the_same_row(in_scope):
 
 def test_keys_are_per_practice(practice, other_practice):
     assert _enqueue(practice).pk != _enqueue(other_practice).pk
+
+
+def _copies(count, start=0):
+    return [{"address": f"Reader{n}@clients.example", "idempotency_key": f"copy:{n}"} for n in range(start, count)]
+
+
+def test_many_copies_go_in_a_few_statements_and_a_key_is_queued_once(in_scope):
+    kind = note_kind()
+    with CaptureQueriesContext(connection) as few:
+        enqueue_many(practice=in_scope, kind=kind, copies=_copies(5))
+    with CaptureQueriesContext(connection) as many:
+        enqueue_many(practice=in_scope, kind=kind, copies=_copies(1500, start=5))
+    assert len(many) <= len(few) + 1  # one more INSERT per thousand rows, not one per copy
+    enqueue_many(practice=in_scope, kind=kind, copies=_copies(10))  # offered again: nothing new
+    assert OutboxMessage.objects.filter(practice=in_scope).count() == 1500
+    assert OutboxMessage.objects.get(idempotency_key="copy:7").address == "reader7@clients.example"
+
+
+def test_messages_due_now_ask_for_one_dispatch_per_transaction(in_scope, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        _enqueue(in_scope, key="now:1")
+        _enqueue(in_scope, key="now:2")
+        _enqueue(in_scope, key="later", due_at=timezone.now() + timedelta(hours=2))
+    assert callbacks == [_publish_dispatch]
+    with django_capture_on_commit_callbacks() as none_due:
+        _enqueue(in_scope, key="later:2", due_at=timezone.now() + timedelta(hours=2))
+    assert none_due == []
 
 
 def test_a_message_exists_only_if_its_event_committed(in_scope):
