@@ -61,7 +61,7 @@ def send_outbox():
     from outbox.dispatch import claim_due_messages, deliver
 
     def run():
-        return [deliver(message_id, practice_id) for message_id, practice_id in claim_due_messages()]
+        return [deliver(*claim) for claim in claim_due_messages()]
 
     return run
 

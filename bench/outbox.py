@@ -1,21 +1,24 @@
-"""Benchmark: the outbox end to end, from a message falling due to its arrival at a mail server.
+"""Benchmark: the outbox end to end, from messages falling due to their arrival at a mail server.
 
     .venv/bin/python bench/outbox.py [--messages N]        (or: make bench)
 
 Everything it uses is its own, so it collides with nothing else on the machine: a database
 `rebook_bench_outbox` on the PostgreSQL at 127.0.0.1:5432 (dropped, created and migrated at the
 start, dropped at the end), a private redis-server as the broker, and a loopback SMTP server on a
-free port. Each run enqueues N messages (300 by default) due now with the real `enqueue`, then
+free port. Each run writes N messages (300 by default) due now with the real `enqueue`, then
 dispatches them as beat does (the `dispatch_due_messages` task, through the broker) to 1, then
 2, real Celery worker processes, which send them to the SMTP server. Per run it prints messages
 per second per worker process, the lag from due time to SMTP receipt (p50, p99), CPU time, and
-how many messages arrived against how many rows were sent (a difference means duplicates).
+how many messages arrived against how many rows were sent (more arrived means duplicates).
+Needs the test packages (aiosmtpd, factory-boy) and redis-server.
 """
 
 import argparse
 import contextlib
 import email.parser
+import logging
 import os
+import re
 import signal
 import statistics
 import sys
@@ -30,12 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "rebook_bench_outbox"
 # Workers keep their database connections between tasks, as production does (CONN_MAX_AGE=600);
-# the test settings would otherwise open a fresh connection for every task.
+# with the test settings alone every task would open a connection of its own.
 DATABASE_URL = f"{POSTGRES}/{DATABASE}?conn_max_age=600"
 os.environ["DATABASE_URL"] = DATABASE_URL
 # The test settings add outbox/tests/templates, where the test-only message kind's templates are,
 # for this process and for the workers it starts (which inherit the setting).
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+# Until the private Redis is up nothing may be published anywhere real (not the folder broker
+# `make run` uses, not the machine's Redis); main() then points this process at the private one.
+os.environ["CELERY_BROKER_URL"] = "memory://"
 
 import django  # noqa: E402
 
@@ -48,8 +54,10 @@ from django.db import connections, transaction  # noqa: E402
 from django_scopes import scope  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
+from config.celery_app import app as celery_app  # noqa: E402
 from outbox.models import OutboxMessage, Purpose  # noqa: E402
 from outbox.services import enqueue  # noqa: E402
+from outbox.tasks import dispatch_due_messages  # noqa: E402
 from outbox.tests.factories import note_kind  # noqa: E402
 from outreach.tests.live import PrivateRedis, SmtpSink, WorkerProcess, tick  # noqa: E402
 from practice.models import Practice  # noqa: E402
@@ -58,21 +66,26 @@ Status = OutboxMessage.Status
 WORKER_COUNTS = (1, 2)
 TICK_EVERY_SECONDS = 1.0
 POLL_EVERY_SECONDS = 0.2
+STALLED_AFTER_SECONDS = 30  # no row finished for this long: something is broken, stop waiting
+# aiosmtpd narrates every SMTP command at INFO: thousands of lines, and CPU time in this process.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class TimedSmtpSink(SmtpSink):
-    """The tests' loopback SMTP server, noting when each message arrived (wall clock, the clock
-    `due_at` is written with)."""
+    """The tests' loopback SMTP server, also noting when each message arrived (wall clock, the
+    clock `due_at` is written with) and over how many connections they came."""
 
     def __init__(self):
         super().__init__()
         self.arrivals: list[tuple[str, float]] = []  # (Message-ID, time.time())
+        self.peers: set = set()  # (address, port) of each client connection that delivered
 
     async def handle_DATA(self, server, session, envelope):
         reply = await super().handle_DATA(server, session, envelope)
         if reply.startswith("250"):
             headers = email.parser.BytesHeaderParser().parsebytes(envelope.content)
             self.arrivals.append((headers["Message-ID"], time.time()))
+            self.peers.add(session.peer)
         return reply
 
 
@@ -82,16 +95,19 @@ class Run:
     messages: int
     enqueue_seconds: float  # writing the N rows, in one transaction
     elapsed: float  # from the first dispatch until the last message arrived
-    lags: list[float]  # per message, from its due time to its (first) arrival
+    lags: list[float]  # per message, from its due time to its first arrival
     sent: int  # rows the outbox recorded as sent
     received: int  # messages the SMTP server accepted, repeats included
     unfinished: dict  # rows in any other state (failed, skipped, ...), by status
+    smtp_connections: int
     cpu_here: float  # this process: enqueueing, ticking, polling, and the SMTP server's thread
-    cpu_workers: float  # the worker processes, from the first dispatch to the last arrival
+    cpu_workers: float  # the worker processes, from the first dispatch to the last row done
+    dispatch_seconds: list[float]  # each dispatch task's run time (claiming, publishing)
+    send_seconds: list[float]  # each sending task's run time, whatever the tasks are called
 
     @property
     def per_second_per_worker(self) -> float:
-        return self.messages / self.elapsed / self.workers
+        return self.messages / self.elapsed / self.workers if self.elapsed else float("nan")
 
     @property
     def duplicates(self) -> int:
@@ -110,6 +126,8 @@ def main():
         broker = PrivateRedis()
         cleanup.callback(broker.stop)
         broker.start()
+        # What this process publishes goes there too: enqueue may ask for a dispatch on commit.
+        celery_app.conf.broker_url = os.environ["CELERY_BROKER_URL"] = broker.url
         logs = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="rebook-bench-outbox-")))
         practice = Practice.objects.create(name="Bench Outbox Massage", slug="bench-outbox", time_zone="UTC")
         runs = [measure(practice, broker, logs, workers=count, messages=options.messages) for count in WORKER_COUNTS]
@@ -158,20 +176,25 @@ def measure(practice, broker, logs, *, workers: int, messages: int) -> Run:
     with contextlib.ExitStack() as stop:
         sink = stop.enter_context(TimedSmtpSink())
         say(f"{name}: starting {workers} worker process(es)")
-        pids = [start_worker(stop, broker, sink, logs / f"{name}-{n}.log") for n in range(workers)]
+        log_paths = [logs / f"{name}-{n}.log" for n in range(workers)]
+        pids = [start_worker(stop, broker, sink, log_path) for log_path in log_paths]
         say(f"{name}: enqueueing {messages} messages and dispatching them")
-        cpu_before = time.process_time()
+        cpu_before, workers_cpu_before = time.process_time(), sum(map(cpu_seconds, pids))
         began = time.perf_counter()
         due = enqueue_messages(practice, name, messages)
         enqueue_seconds = time.perf_counter() - began
-        workers_cpu_before = sum(map(cpu_seconds, pids))
         first_dispatch = time.time()
-        statuses = dispatch_until_done(broker.url, practice, name, messages, timeout=60 + messages / 2)
+        try:
+            statuses = dispatch_until_done(broker.url, practice, name)
+        except Exception:
+            show_log_tails(log_paths)
+            raise
         cpu_workers = sum(map(cpu_seconds, pids)) - workers_cpu_before
         cpu_here = time.process_time() - cpu_before
         first_arrivals = {}
         for message_id, at in sink.arrivals:
             first_arrivals.setdefault(message_id.strip("<>").partition("@")[0], at)
+        dispatch_seconds, send_seconds = task_seconds(log_paths)
         return Run(
             workers=workers,
             messages=messages,
@@ -181,8 +204,11 @@ def measure(practice, broker, logs, *, workers: int, messages: int) -> Run:
             sent=statuses.pop(Status.SENT, 0),
             received=len(sink.arrivals),
             unfinished=dict(statuses),
+            smtp_connections=len(sink.peers),
             cpu_here=cpu_here,
             cpu_workers=cpu_workers,
+            dispatch_seconds=dispatch_seconds,
+            send_seconds=send_seconds,
         )
 
 
@@ -220,19 +246,22 @@ def enqueue_messages(practice, name: str, count: int) -> dict:
     return {str(message.pk): message.due_at.timestamp() for message in messages}
 
 
-def dispatch_until_done(broker_url: str, practice, name: str, count: int, *, timeout: float) -> Counter:
+def dispatch_until_done(broker_url: str, practice, name: str) -> Counter:
     """Beat's part, as the worker tests play it: a dispatch task through the broker the moment the
-    messages are due, and another each second while some still wait to be claimed (production's
-    beat ticks once a minute, so there a message also waits up to a minute for its tick; that wait
-    is beat's period, not the outbox's speed, and is left out). Returns the rows' final statuses."""
-    deadline = time.monotonic() + timeout
+    messages are due, and another each second while some still wait to be claimed. (Production's
+    beat ticks once a minute, so there a message may also wait up to a minute for its tick; that
+    is beat's period, not the outbox's speed, and is left out.) Returns the rows' final statuses."""
     next_tick = time.monotonic()
+    done, progressed = 0, time.monotonic()
     while True:
         statuses = run_statuses(practice, name)
-        if not statuses[Status.SCHEDULED] and not statuses[Status.SENDING]:
+        waiting = statuses[Status.SCHEDULED] + statuses[Status.SENDING]
+        if not waiting:
             return statuses
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not done after {timeout:.0f} s: {dict(statuses)} of {count}")
+        if statuses.total() - waiting > done:
+            done, progressed = statuses.total() - waiting, time.monotonic()
+        elif time.monotonic() - progressed > STALLED_AFTER_SECONDS:
+            raise TimeoutError(f"no message finished for {STALLED_AFTER_SECONDS} s: {dict(statuses)}")
         if statuses[Status.SCHEDULED] and time.monotonic() >= next_tick:
             tick(broker_url)
             next_tick = time.monotonic() + TICK_EVERY_SECONDS
@@ -251,11 +280,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+FINISHED_TASK = re.compile(r"Task (\S+)\[[^\]]+\] succeeded in ([0-9.e-]+)s")
+
+
+def task_seconds(log_paths: list[Path]) -> tuple[list[float], list[float]]:
+    """How long each task took, as the workers logged it ("Task <name>[<id>] succeeded in 0.05s"):
+    the dispatch tasks' times, and every other task's (the sending, one message or a batch each)."""
+    dispatching, sending = [], []
+    for path in log_paths:
+        for task, seconds in FINISHED_TASK.findall(path.read_text(errors="replace")):
+            (dispatching if task == dispatch_due_messages.name else sending).append(float(seconds))
+    return dispatching, sending
+
+
+def show_log_tails(log_paths: list[Path]):
+    for path in log_paths:
+        print(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+
+
 def report(runs: list[Run], *, load: tuple[float, float], wall: float):
-    messages = runs[0].messages
     print(
-        f"outbox: {messages} messages due now per run, dispatched as beat does to real Celery workers "
-        f"(threads pool, 4 threads each) on a private Redis, sent to a loopback SMTP server"
+        f"outbox: {runs[0].messages} messages due now per run, dispatched as beat does to real Celery "
+        f"workers (threads pool, 4 threads each) on a private Redis, sent to a loopback SMTP server."
     )
     print(
         f"This machine is shared and noisy ({os.cpu_count()} CPUs, load average {load[0]:.1f} at the start, "
@@ -264,12 +310,15 @@ def report(runs: list[Run], *, load: tuple[float, float], wall: float):
     rows = [
         ("messages per second per worker", lambda r: f"{r.per_second_per_worker:.1f}"),
         ("first dispatch to last arrival (s)", lambda r: f"{r.elapsed:.2f}"),
-        ("lag, due to SMTP receipt, p50 (s)", lambda r: f"{statistics.median(r.lags):.2f}"),
+        ("lag, due to SMTP receipt, p50 (s)", lambda r: f"{percentile(r.lags, 50):.2f}"),
         ("lag, due to SMTP receipt, p99 (s)", lambda r: f"{percentile(r.lags, 99):.2f}"),
         ("enqueue, one transaction (s)", lambda r: f"{r.enqueue_seconds:.2f}"),
         ("rows sent / messages received", lambda r: f"{r.sent} / {r.received}"),
         ("duplicates received", lambda r: f"{r.duplicates}"),
         ("rows not sent", lambda r: ", ".join(f"{n} {s}" for s, n in r.unfinished.items()) or "0"),
+        ("SMTP connections", lambda r: f"{r.smtp_connections}"),
+        ("dispatch tasks / their seconds", lambda r: f"{len(r.dispatch_seconds)} / {sum(r.dispatch_seconds):.2f}"),
+        ("sending tasks / p50 (ms)", lambda r: f"{len(r.send_seconds)} / {median_ms(r.send_seconds)}"),
         ("CPU, this process (s)", lambda r: f"{r.cpu_here:.2f}"),
         ("CPU, worker processes (s)", lambda r: f"{r.cpu_workers:.2f}"),
         ("worker CPU per message (ms)", lambda r: f"{r.cpu_workers / r.messages * 1000:.1f}"),
@@ -279,14 +328,23 @@ def report(runs: list[Run], *, load: tuple[float, float], wall: float):
     for label, figure in rows:
         print(f"{label:<36}" + "".join(f"{figure(r):>14}" for r in runs))
     print(
-        f"CPU time of this benchmark process in all: {time.process_time():.1f} s (time.process_time: "
-        f"migrating, enqueueing, polling and the SMTP server's parsing); {wall:.0f} s wall time in all"
+        f"CPU time of this benchmark process in all (time.process_time; migrating, enqueueing, polling, "
+        f"the SMTP server's parsing): {time.process_time():.1f} s; wall time in all: {wall:.0f} s"
     )
 
 
 def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def median_ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.0f}" if seconds else "-"
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: the ExitStacks have stopped and dropped everything by now
+        sys.exit("interrupted; workers, Redis, the SMTP server and the database are gone")

@@ -13,11 +13,18 @@ time of one UPDATE and COMMIT; every attempt keeps the same Message-ID so receiv
 
 import logging
 import smtplib
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.utils import parseaddr
+from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import get_connection
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Min, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
@@ -56,18 +63,27 @@ def practices_with_due_messages(*, now) -> list:
         )
 
 
-def claim_due_messages(*, batch_size: int | None = None) -> list[tuple[str, str]]:
-    """Claim up to `batch_size` messages that are due, or whose earlier claim lapsed, and return
-    (message id, practice id) pairs. Rows another dispatcher is claiming are skipped (FOR UPDATE
-    SKIP LOCKED), so dispatchers can run side by side. Each claim counts as an attempt; a message
-    whose claims kept lapsing (a worker dying on it) fails after OUTBOX_MAX_ATTEMPTS instead of
-    looping for ever."""
+class Claim(NamedTuple):
+    """A claimed message: the send task carries all three, so a worker whose claim lapsed and was
+    taken again by another (a higher attempt) leaves the sending to that one."""
+
+    message_id: str
+    practice_id: str
+    attempt: int
+
+
+def claim_due_messages(*, batch_size: int | None = None) -> list[Claim]:
+    """Claim up to `batch_size` messages that are due, or whose earlier claim lapsed. Rows another
+    dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED), so dispatchers can run side by
+    side. Each claim counts as an attempt; a message whose claims kept lapsing (a worker dying on
+    it) fails after OUTBOX_MAX_ATTEMPTS instead of looping for ever."""
     now = timezone.now()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     claimed = []
     for practice_id in practices_with_due_messages(now=now):
         claimed += [
-            (message_id, str(practice_id)) for message_id in _claim_in(practice_id, now, batch_size - len(claimed))
+            Claim(message_id, str(practice_id), attempt)
+            for message_id, attempt in _claim_in(practice_id, now, batch_size - len(claimed))
         ]
         if len(claimed) >= batch_size:
             break
@@ -84,54 +100,117 @@ def _claim_in(practice_id, now, batch_size: int) -> list[str]:
             .values_list("id", "attempts")[:batch_size]
         )
         worn_out = [pk for pk, attempts in rows if attempts >= settings.OUTBOX_MAX_ATTEMPTS]
-        claimed = [pk for pk, attempts in rows if attempts < settings.OUTBOX_MAX_ATTEMPTS]
+        claimed = [(pk, attempts) for pk, attempts in rows if attempts < settings.OUTBOX_MAX_ATTEMPTS]
         mine.filter(id__in=worn_out).update(
             status=Status.FAILED,
             lease_until=None,
             updated_at=now,
             last_error=f"Gave up after {settings.OUTBOX_MAX_ATTEMPTS} attempts that did not finish.",
         )
-        mine.filter(id__in=claimed).update(
+        mine.filter(id__in=[pk for pk, _ in claimed]).update(
             status=Status.SENDING,
             attempts=F("attempts") + 1,
             updated_at=now,
             lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
         )
-    return [str(pk) for pk in claimed]
+    return [(str(pk), attempts + 1) for pk, attempts in claimed]
 
 
-def deliver(message_id: str, practice_id: str) -> str | None:
+def deliver(message_id: str, practice_id: str, attempt: int | None = None) -> str | None:
     """Send one claimed message and record the outcome; returns the new status, or None when
-    there was nothing to do (already sent, cancelled, or being sent by another worker)."""
+    there was nothing to do (already sent, cancelled, claimed again since, or another worker's).
+    The row stays locked while it is sent, and the outcome is committed right after the server's
+    reply; when the database connection died meanwhile, the outcome is recorded on a fresh one,
+    so a message the server took is not sent again."""
     practice = Practice.objects.filter(pk=practice_id).first()
     if practice is None:
         return None
-    with scope(practice=practice), transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(practice=practice, pk=message_id, status=Status.SENDING)
-            .first()
-        )
-        if message is None:
-            return None
-        message.practice = practice
-        reason = skip_reason(message)
-        if reason:
-            return _finish(message, Status.SKIPPED, skip_reason=reason)
-        stored_context = message.context
-        kind = KINDS.get(message.kind)
-        if kind and kind.refresh:  # what the message says is decided now, not when it was queued
-            message.context = {**stored_context, **kind.refresh(message)}
+    message, stored_context, handed_over = None, {}, False
+    with scope(practice=practice):
         try:
-            SENDERS[message.channel](message)
+            with transaction.atomic():
+                message = _locked_claim(message_id, practice, attempt)
+                if message is None:
+                    return None
+                reason = skip_reason(message)
+                if reason:
+                    return _finish(message, Status.SKIPPED, skip_reason=reason)
+                stored_context = message.context
+                kind = KINDS.get(message.kind)
+                if kind and kind.refresh:  # what the message says is decided now, not when it was queued
+                    message.context = {**stored_context, **kind.refresh(message)}
+                SENDERS[message.channel](message)
+                handed_over = True
+                return _finish(message, Status.SENT)
+        except (OperationalError, InterfaceError) as error:
+            if message is None:
+                raise  # the database is away before anything was sent: the lease brings the row back
+            if handed_over:  # sent, but the database went away before it said so
+                return _durably(partial(_finish, message, Status.SENT))
+            message.context = stored_context
+            return _durably(partial(_back_off, message, error))
         except PERMANENT_ERRORS as error:
             message.context = stored_context  # fresh context may hold a secret (a link): never stored
-            return _finish(message, Status.FAILED, error=error)
+            return _durably(partial(_finish, message, Status.FAILED, error=error))
         except Exception as error:  # a transient failure: try again later, a bounded number of times
-            logger.warning("outbox message %s: attempt %s failed: %r", message.pk, message.attempts, error)
+            logger.warning("outbox message %s: attempt %s failed: %r", message_id, attempt, error)
+            if message is None:
+                raise
             message.context = stored_context
-            return _back_off(message, error)
-        return _finish(message, Status.SENT)
+            return _durably(partial(_back_off, message, error))
+
+
+def deliver_batch(practice_id: str, claims: list[tuple[str, int]]) -> list[str | None]:
+    """Deliver a practice's claimed messages one after another over one SMTP connection (each
+    with its own recorded outcome)."""
+    with _one_smtp_connection():
+        return [deliver(message_id, practice_id, attempt) for message_id, attempt in claims]
+
+
+def _locked_claim(message_id, practice, attempt) -> OutboxMessage | None:
+    """The claimed message, locked for this transaction; None when it is done, cancelled, being
+    sent by another worker, or claimed again since this task was published."""
+    message = (
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(practice=practice, pk=message_id, status=Status.SENDING)
+        .first()
+    )
+    if message is None or (attempt is not None and message.attempts != attempt):
+        return None
+    message.practice = practice
+    return message
+
+
+OUTCOME_ATTEMPTS = 5
+
+
+def _durably(record):
+    """Commit an outcome, opening a fresh connection when the database dropped this one (a
+    restart, a terminated backend); a few times, a little longer apart each time."""
+    for attempt in range(OUTCOME_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return record()
+        except (OperationalError, InterfaceError):
+            if attempt == OUTCOME_ATTEMPTS - 1:
+                raise
+            logger.warning("recording an outbox outcome failed; trying again on a fresh connection")
+            db_connection.close()
+            time.sleep(0.2 * 2**attempt)
+
+
+_smtp: ContextVar = ContextVar("outbox_smtp_connection", default=None)
+
+
+@contextmanager
+def _one_smtp_connection():
+    smtp = get_connection()
+    token = _smtp.set(smtp)
+    try:
+        yield
+    finally:
+        _smtp.reset(token)
+        smtp.close()
 
 
 def skip_reason(message: OutboxMessage) -> str:
@@ -201,7 +280,16 @@ def _send_email(message: OutboxMessage) -> None:
         attachments=message.context.get("attachments"),
     )
     message.subject = email.subject[:255]
-    email.send()
+    smtp = _smtp.get()  # a batch's one connection, or (None) a connection of its own
+    email.connection = smtp
+    try:
+        if smtp is not None and smtp.connection is None:
+            smtp.open()  # opened here, it stays open for the batch's next messages
+        email.send()
+    except Exception:
+        if smtp is not None:
+            smtp.close()  # a broken connection: the batch's next message opens a new one
+        raise
 
 
 # How each channel "sends": email here; outreach's features register the call channel (a task on a

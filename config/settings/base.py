@@ -166,7 +166,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rebook <no-reply@rebook.
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Outreach outbox (outbox/) -------------------------------------------------------
-OUTBOX_BATCH_SIZE = env.int("REBOOK_OUTBOX_BATCH_SIZE", default=50)
+OUTBOX_BATCH_SIZE = env.int("REBOOK_OUTBOX_BATCH_SIZE", default=50)  # claimed at once by the dispatcher
+OUTBOX_SEND_BATCH = env.int("REBOOK_OUTBOX_SEND_BATCH", default=10)  # sent by one task over one SMTP connection
 OUTBOX_LEASE_SECONDS = env.int("REBOOK_OUTBOX_LEASE_SECONDS", default=300)  # then a stuck claim is taken again
 OUTBOX_MAX_ATTEMPTS = env.int("REBOOK_OUTBOX_MAX_ATTEMPTS", default=5)
 OUTBOX_RETRY_BASE_SECONDS = env.int("REBOOK_OUTBOX_RETRY_BASE_SECONDS", default=60)  # 1, 2, 4, 8 minutes

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from outbox import dispatch
 from outbox.consent import consent_record
-from outbox.dispatch import claim_due_messages, deliver
-from outbox.models import ConsentEvent, OutboxMessage, Purpose
+from outbox.dispatch import claim_due_messages, deliver, deliver_batch
+from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outbox.services import _publish_dispatch, enqueue, enqueue_many
 from outbox.tests.factories import note_kind
 from outreach.tests.live import SmtpSink, free_port
@@ -38,6 +39,11 @@ def _enqueue(practice, key="note:1", purpose=Purpose.TRANSACTIONAL, **overrides)
         "context": {"first_name": "Avery"},
     }
     return enqueue(practice=practice, **{**fields, **overrides})
+
+
+def _claimed() -> list[tuple[str, str]]:
+    """What the dispatcher claimed, as (message, practice)."""
+    return [(claim.message_id, claim.practice_id) for claim in claim_due_messages()]
 
 
 def _reload(message):
@@ -100,7 +106,7 @@ def test_a_message_exists_only_if_its_event_committed(in_scope):
 def test_only_due_messages_are_claimed_and_each_claim_counts_an_attempt(in_scope):
     due = _enqueue(in_scope, key="due")
     later = _enqueue(in_scope, key="later", due_at=timezone.now() + timedelta(hours=1))
-    assert claim_due_messages() == [(str(due.pk), str(due.practice_id))]
+    assert _claimed() == [(str(due.pk), str(due.practice_id))]
     due, later = _reload(due), _reload(later)
     assert due.status == Status.SENDING and due.attempts == 1 and due.lease_until > timezone.now()
     assert later.status == Status.SCHEDULED
@@ -111,7 +117,7 @@ def test_a_lapsed_claim_is_claimed_again_and_gives_up_after_the_last_attempt(in_
     message = _enqueue(in_scope)
     for attempt in range(1, settings.OUTBOX_MAX_ATTEMPTS + 1):
         with time_machine.travel(timezone.now() + timedelta(seconds=(settings.OUTBOX_LEASE_SECONDS + 1) * attempt)):
-            assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
+            assert _claimed() == [(str(message.pk), str(message.practice_id))]
         assert _reload(message).attempts == attempt
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         assert claim_due_messages() == []
@@ -119,23 +125,28 @@ def test_a_lapsed_claim_is_claimed_again_and_gives_up_after_the_last_attempt(in_
     assert message.status == Status.FAILED and "Gave up after" in message.last_error
 
 
+def _dsn() -> dict:
+    """A second connection of our own to the test database (another dispatcher, an operator)."""
+    settings_dict = connection.settings_dict
+    return {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict["USER"],
+        "host": settings_dict["HOST"],
+        "port": settings_dict["PORT"] or None,
+        "password": settings_dict["PASSWORD"] or None,
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_row_locked_by_another_dispatcher_is_skipped_not_waited_for(practice):
     locked, free = _enqueue(practice, key="locked"), _enqueue(practice, key="free")
-    settings_dict = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or None,
-        password=settings_dict["PASSWORD"] or None,
-    )
+    other = psycopg2.connect(**_dsn())
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT id FROM outreach_outboxmessage WHERE id = %s FOR UPDATE", [str(locked.pk)])
-            assert claim_due_messages() == [(str(free.pk), str(free.practice_id))]
+            assert _claimed() == [(str(free.pk), str(free.practice_id))]
         other.rollback()
-        assert claim_due_messages() == [(str(locked.pk), str(locked.practice_id))]
+        assert _claimed() == [(str(locked.pk), str(locked.practice_id))]
     finally:
         other.close()
 
@@ -153,7 +164,7 @@ def smtp(settings):
 
 
 def _send_now(message):
-    assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
+    assert _claimed() == [(str(message.pk), str(message.practice_id))]
     return deliver(str(message.pk), str(message.practice_id))
 
 
@@ -269,12 +280,52 @@ def test_a_refused_address_fails_at_once(in_scope, smtp):
     assert message.attempts == 1 and "SMTPRecipientsRefused" in message.last_error
 
 
+def test_a_practices_batch_goes_over_one_smtp_connection(in_scope, smtp):
+    for n in range(5):
+        _enqueue(in_scope, key=f"batch:{n}", address=f"reader{n}@clients.example")
+    claims = claim_due_messages()
+    outcomes = deliver_batch(str(in_scope.pk), [(claim.message_id, claim.attempt) for claim in claims])
+    assert outcomes == [Status.SENT] * 5 and len(smtp.messages) == 5 and smtp.connections == 1
+
+
+def test_a_task_from_a_claim_that_lapsed_leaves_the_sending_to_the_newer_claim(in_scope, smtp):
+    message = _enqueue(in_scope)
+    [first] = claim_due_messages()
+    OutboxMessage.objects.filter(pk=message.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    [second] = claim_due_messages()
+    assert (first.attempt, second.attempt) == (1, 2)
+    assert deliver(*first) is None  # turned up late: the newer claim's task sends it
+    assert deliver(*second) == Status.SENT and len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_drops_after_the_server_took_the_message_sends_it_once(practice, smtp, monkeypatch):
+    """The connection dies between the server's 250 and the outcome's commit: the outcome is
+    written on a fresh connection, and the row is not sent again."""
+    message = _enqueue(practice)
+    [claim] = claim_due_messages()
+    send_email = dispatch.SENDERS[Channel.EMAIL]
+
+    def send_then_lose_the_database(outgoing):
+        send_email(outgoing)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            [pid] = cursor.fetchone()
+        with psycopg2.connect(**_dsn()) as other, other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    monkeypatch.setitem(dispatch.SENDERS, Channel.EMAIL, send_then_lose_the_database)
+    assert deliver(*claim) == Status.SENT
+    assert _reload(message).status == Status.SENT and len(smtp.messages) == 1
+    assert claim_due_messages() == []  # nothing comes back to be sent again
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_given_the_same_row_send_it_once(practice, smtp):
     """A re-claimed row whose first task turns up late: both tasks run, one message goes out."""
     smtp.delay_seconds = 0.5
     message = _enqueue(practice)
-    assert claim_due_messages() == [(str(message.pk), str(message.practice_id))]
+    assert _claimed() == [(str(message.pk), str(message.practice_id))]
     results = []
 
     def worker():

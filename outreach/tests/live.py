@@ -47,6 +47,7 @@ class SmtpSink:
         self.refused: str | None = None
         self.delay_seconds = 0.0
         self.gate_after: int | None = None
+        self.connections = 0  # SMTP sessions opened (one EHLO each)
         self.gate_closed = threading.Event()
         self._gate_open = threading.Event()
         self._lock = threading.Lock()
@@ -65,6 +66,12 @@ class SmtpSink:
     def open_gate(self):
         self.gate_after = None
         self._gate_open.set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == self.refused:
