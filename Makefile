@@ -54,3 +54,4 @@ bench: $(VENV)/.run-deps
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/report_render.py
+	$(BIN)/python bench/outbox.py

@@ -101,7 +101,7 @@ class Run:
     unfinished: dict  # rows in any other state (failed, skipped, ...), by status
     smtp_connections: int
     cpu_here: float  # this process: enqueueing, ticking, polling, and the SMTP server's thread
-    cpu_workers: float  # the worker processes, from the first dispatch to the last row done
+    cpu_workers: float  # the worker processes, from just before enqueueing to the last row done
     dispatch_seconds: list[float]  # each dispatch task's run time (claiming, publishing)
     send_seconds: list[float]  # each sending task's run time, whatever the tasks are called
 
@@ -218,8 +218,8 @@ def start_worker(stop: contextlib.ExitStack, broker, sink, log_path: Path) -> in
         broker_url=broker.url,
         smtp_port=sink.port,
         log_path=log_path,
-        # The configured lease (300 s), not the tests' 3 s: a backlog longer than the lease would
-        # have claims lapse and be claimed and sent again, which production would not see.
+        # The configured lease (300 s), not the tests' 3 s: with a backlog longer than 3 s claims
+        # would lapse and be claimed again, work a production worker would not do.
         lease_seconds=settings.OUTBOX_LEASE_SECONDS,
     )
     worker.env["DATABASE_URL"] = DATABASE_URL  # WorkerProcess's own URL leaves out conn_max_age
