@@ -49,7 +49,7 @@ stop:
 # Speed goals live here, not in timed tests: the client list with 10,000 clients, and a practice
 # with 20 therapists and 100,000 appointments (calendar, availability, checkout, figures), and a
 # 20-visit progress report rendered to PDF (time and peak memory).
-bench: $(VENV)/.run-deps
+bench: $(VENV)/.test-deps  # bench/outbox.py uses the tests' loopback SMTP server and workers
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/schedule.py

@@ -353,3 +353,19 @@ def test_the_staff_can_retry_a_failed_message(in_scope, smtp, client_for, owner,
     message = _reload(message)
     assert message.status == Status.SCHEDULED and message.attempts == 0
     assert _send_now(message) == Status.SENT and len(smtp.messages) == 1
+
+
+def test_a_dispatch_that_reaches_its_cap_hands_over_to_another_at_once(in_scope, monkeypatch, settings):
+    """A newsletter to thousands is not left waiting a minute per thousand for the next beat."""
+    from outbox import tasks
+
+    settings.OUTBOX_BATCH_SIZE = 2
+    monkeypatch.setattr(tasks, "MAX_BATCHES_PER_RUN", 2)
+    published, handed_over = [], []
+    monkeypatch.setattr(tasks.send_outbox_batch, "delay", lambda *args: published.append(args))
+    monkeypatch.setattr(tasks.dispatch_due_messages, "delay", lambda: handed_over.append(True))
+    for n in range(5):
+        _enqueue(in_scope, key=f"many:{n}")
+    assert tasks.dispatch_due_messages() == 4 and handed_over == [True]
+    handed_over.clear()
+    assert tasks.dispatch_due_messages() == 1 and handed_over == []  # the rest fitted: no hand-over
