@@ -1,12 +1,10 @@
 """Booking: clear answers for taken times, exactly one winner when desks race, series all or
 nothing, confirmations, updates and cancellations with the same calendar UID, reminders."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from clients.tests.factories import ClientFactory
@@ -21,6 +19,7 @@ from sessions.services import (
     appointment_move,
 )
 from sessions.tests.factories import ServiceFactory, weekly_hours
+from sessions.tests.races import race
 
 TEN = datetime(2030, 12, 9, 10, 0)  # a Monday, comfortably in the future
 
@@ -150,28 +149,6 @@ def test_a_series_with_a_conflict_is_refused_whole_naming_it(booking):
     assert len(booked) == 4
 
 
-def _race(attempts):
-    """Run the callables at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes = []
-
-    def run(attempt):
-        try:
-            barrier.wait()
-            outcomes.append(attempt())
-        except (SlotTaken, SeriesConflict) as refused:
-            outcomes.append(refused)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_many_desks_booking_the_same_slot_one_wins(practice, therapist):
     with scope(practice=practice):
@@ -188,7 +165,7 @@ def test_many_desks_booking_the_same_slot_one_wins(practice, therapist):
 
         return book
 
-    outcomes = _race([attempt(client) for client in clients])
+    outcomes = race([attempt(client) for client in clients])
     winners = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, SlotTaken)]
     assert len(winners) == 1 and len(refused) == 7
@@ -215,7 +192,7 @@ def test_overlapping_series_race_one_wins_whole(practice, therapist):
 
         return book
 
-    outcomes = _race([series(first, weekly), series(second, shifted)])
+    outcomes = race([series(first, weekly), series(second, shifted)])
     assert sorted(type(o).__name__ for o in outcomes) == ["SeriesConflict", "list"]
     with scopes_disabled():
         counts = sorted(Appointment.objects.filter(client=c).count() for c in (first, second))

@@ -17,32 +17,11 @@ from sessions import services
 from sessions.models import Appointment, Room
 from sessions.services import SeriesConflict, SlotTaken, appointment_book, appointment_book_series
 from sessions.tests.factories import ServiceFactory, weekly_hours
+from sessions.tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each desk is its own connection and transaction
 
 MONDAY = datetime(2031, 3, 3)  # a Monday, far enough ahead to be bookable
-
-
-def _race(attempts):
-    """Run the callables at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes = []
-
-    def run(attempt):
-        try:
-            barrier.wait()
-            outcomes.append(attempt())
-        except (SlotTaken, SeriesConflict) as refused:
-            outcomes.append(refused)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture
@@ -79,7 +58,7 @@ def test_two_desks_two_therapists_two_rooms_at_the_same_instant_both_book(desk):
     zone = desk["practice"].zone
     for round_number in range(8):
         starts_at = (MONDAY + timedelta(days=round_number, hours=10)).replace(tzinfo=zone)
-        outcomes = _race(
+        outcomes = race(
             [_booker(desk, t, c, starts_at) for t, c in zip(desk["therapists"], desk["clients"], strict=True)]
         )
         assert all(isinstance(outcome, Appointment) for outcome in outcomes), [str(o) for o in outcomes]
@@ -134,7 +113,7 @@ def test_two_series_that_deadlock_end_with_one_booked_and_a_clear_answer_for_the
 
         return book
 
-    outcomes = _race([series(desk["clients"][0], [monday, tuesday]), series(desk["clients"][1], [tuesday, monday])])
+    outcomes = race([series(desk["clients"][0], [monday, tuesday]), series(desk["clients"][1], [tuesday, monday])])
     booked = [o for o in outcomes if isinstance(o, list)]
     refused = [o for o in outcomes if isinstance(o, SeriesConflict)]
     assert len(booked) == 1 and len(refused) == 1, outcomes
