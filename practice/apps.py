@@ -8,6 +8,10 @@ class PracticeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from practice.middleware import session_seen_at_sign_in
         from practice.tenancy import install_practice_batches
 
         install_practice_batches()
+        user_logged_in.connect(session_seen_at_sign_in, dispatch_uid="practice.session_seen_at_sign_in")

@@ -22,9 +22,8 @@ def _calendar() -> Calendar:
     return calendar
 
 
-def _event(appointment: Appointment, summary: str) -> Event:
+def _event(appointment: Appointment, summary: str, zone) -> Event:
     """The appointment as an event: its UID for life, its SEQUENCE, local times in the practice's zone."""
-    zone = appointment.practice.zone
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("sequence", appointment.sequence)
@@ -47,7 +46,7 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> str
     practice, client = appointment.practice, appointment.client
     calendar = _calendar()
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = _event(appointment, f"{appointment.service.name} at {practice.name}")
+    event = _event(appointment, f"{appointment.service.name} at {practice.name}", practice.zone)
     event.add("organizer", _address(practice.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1], practice.name))
     if client.email:
         event.add("attendee", _address(client.email, client.display_name, ROLE="REQ-PARTICIPANT", RSVP="FALSE"))
@@ -65,6 +64,6 @@ def feed_ics(*, practice, appointments) -> str:
     for appointment in appointments:
         client = appointment.client
         name = f"{client.preferred_name or client.first_name} {client.last_name[:1]}."
-        calendar.add_component(_event(appointment, f"{name} · {appointment.service.name}"))
+        calendar.add_component(_event(appointment, f"{name} · {appointment.service.name}", practice.zone))
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()

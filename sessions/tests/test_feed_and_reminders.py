@@ -13,7 +13,7 @@ from clients.tests.factories import ClientFactory, intake_answers
 from outbox.models import OutboxMessage
 from practice.models import Membership
 from practice.tests.factories import MembershipFactory
-from sessions.services import appointment_book
+from sessions.services import appointment_book, calendar_feed_renew
 from sessions.tests.factories import ServiceFactory, weekly_hours
 
 
@@ -72,3 +72,28 @@ def test_a_reminder_goes_out_only_with_reminder_consent(practice, therapist, sen
     with scopes_disabled():
         skipped = OutboxMessage.objects.get(kind="appointment_reminder", address="declined@clients.example")
     assert skipped.status == "skipped" and "withdrawn" in skipped.skip_reason
+
+
+def test_the_feed_costs_the_same_few_queries_however_many_visits(
+    client, therapist, practice, django_assert_max_num_queries
+):
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        token = calendar_feed_renew(practice=practice, therapist=therapist)
+    url = f"/calendar-feed/{token}.ics"
+    start = timezone.localtime(timezone.now(), practice.zone).replace(
+        tzinfo=None, hour=9, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+
+    def fill(count, offset):
+        with scope(practice=practice):
+            for n in range(count):
+                _book(practice, therapist, ClientFactory(practice=practice), start + timedelta(days=offset + n))
+
+    fill(2, 0)
+    with django_assert_max_num_queries(5):
+        assert client.get(url).status_code == 200
+    fill(20, 2)
+    with django_assert_max_num_queries(5):
+        feed = client.get(url)
+    assert len(icalendar.Calendar.from_ical(feed.content).walk("VEVENT")) == 22
