@@ -21,7 +21,7 @@ from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outbox.services import enqueue
 from practice.audit import Action, audit_record
 from practice.models import Membership
-from practice.tokens import in_claimed_practice, reading_link, sign_in_practice
+from practice.tokens import in_claimed_practice, reading_link, signed_for_practice
 
 INTAKE_LINK_SALT = "clients.intake-link"
 INTAKE_LINK = register_kind(MessageKind("intake_link", Purpose.TRANSACTIONAL))
@@ -177,7 +177,7 @@ def _sync_consents(*, client, version, previous, actor, ip_address, channels=fro
 
 
 def intake_link_url(link: IntakeLink) -> str:
-    token = sign_in_practice({"l": str(link.pk)}, practice_id=link.practice_id, salt=INTAKE_LINK_SALT)
+    token = signed_for_practice({"l": str(link.pk)}, practice_id=link.practice_id, salt=INTAKE_LINK_SALT)
     return settings.SITE_URL + reverse("clients:intake-self", args=[token])
 
 
@@ -309,7 +309,7 @@ def intake_submit_by_link(
 def email_confirmation_send(*, client: Client, actor=None) -> None:
     """Ask the client, at the address on file, to confirm it is theirs; once per address."""
     address = client.email.lower()
-    token = sign_in_practice(
+    token = signed_for_practice(
         {"c": str(client.pk), "e": address}, practice_id=client.practice_id, salt=EMAIL_CONFIRM_SALT
     )
     _email_the_client(

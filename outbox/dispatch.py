@@ -123,8 +123,10 @@ def deliver(message_id: str, practice_id: str, attempt: int | None = None) -> st
     reply; when the database connection died meanwhile, the outcome is recorded on a fresh one,
     so a message the server took is not sent again."""
     practice = Practice.objects.filter(pk=practice_id).first()
-    if practice is None:
-        return None
+    return _deliver(message_id, practice, attempt) if practice is not None else None
+
+
+def _deliver(message_id: str, practice: Practice, attempt: int | None) -> str | None:
     message, stored_context, handed_over = None, {}, False
     with scope(practice=practice):
         try:
@@ -163,8 +165,11 @@ def deliver(message_id: str, practice_id: str, attempt: int | None = None) -> st
 def deliver_batch(practice_id: str, claims: list[tuple[str, int]]) -> list[str | None]:
     """Deliver a practice's claimed messages one after another over one SMTP connection (each
     with its own recorded outcome)."""
+    practice = Practice.objects.filter(pk=practice_id).first()  # once for the batch
+    if practice is None:
+        return [None] * len(claims)
     with _one_smtp_connection():
-        return [deliver(message_id, practice_id, attempt) for message_id, attempt in claims]
+        return [_deliver(message_id, practice, attempt) for message_id, attempt in claims]
 
 
 def _locked_claim(message_id, practice, attempt) -> OutboxMessage | None:

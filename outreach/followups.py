@@ -16,10 +16,10 @@ from outbox.consent import has_consent
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import Channel, OutboxMessage, Purpose
 from outbox.services import enqueue
-from practice.tokens import in_claimed_practice, reading_link, sign_in_practice
+from practice.tokens import in_claimed_practice, reading_link, signed_for_practice
 from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
-from sessions.services import SlotTaken, appointment_book, through_races
+from sessions.services import appointment_book, lost_booking, through_races
 
 from .models import CallTask, FollowUpSettings
 
@@ -137,7 +137,7 @@ def create_call_task(message: OutboxMessage) -> None:
 
 
 def rebook_url(visit: Appointment) -> str:
-    token = sign_in_practice({"v": str(visit.pk)}, practice_id=visit.practice_id, salt=REBOOK_SALT, compress=True)
+    token = signed_for_practice({"v": str(visit.pk)}, practice_id=visit.practice_id, salt=REBOOK_SALT, compress=True)
     return settings.SITE_URL + reverse("outreach:rebook", args=[token])
 
 
@@ -223,7 +223,10 @@ def rebook_by_link(*, visit: Appointment, starts_at: datetime) -> Appointment:
                 by_link_of=visit,
             )
 
-    return through_races(book, lost=lambda why: SlotTaken(why.format(when="that time")))
+    def lost(why):
+        return lost_booking(visit.practice, visit.service, visit.therapist_id, starts_at, why=why)
+
+    return through_races(book, lost=lost)
 
 
 def prefers_phone(client: Client) -> bool:

@@ -214,8 +214,8 @@ def _rebook(visit, posted: str):
         return used.appointment
     except NotOffered:
         return "Sorry, that time is not free. Here are the times free now."
-    except SlotTaken:
-        return "Sorry, someone has just taken that time. Here are the times free now."
+    except SlotTaken as lost:
+        return f"Sorry: {lost} Here are the times free now."
 
 
 # --- Newsletters --------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ PRACTICE_CLAIM = "practice"
 SIGNED_BEFORE_PRACTICE = "a link signed before links named their practice (sent emails, printed cards)"
 
 
-def sign_in_practice(claim: dict, *, practice_id, salt: str, compress: bool = False) -> str:
+def signed_for_practice(claim: dict, *, practice_id, salt: str, compress: bool = False) -> str:
     from django.core import signing
 
     return signing.dumps({**claim, PRACTICE_CLAIM: str(practice_id)}, salt=salt, compress=compress)

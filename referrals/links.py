@@ -7,7 +7,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from practice.tokens import PRACTICE_CLAIM, sign_in_practice
+from practice.tokens import PRACTICE_CLAIM, signed_for_practice
 
 SALT = "referrals.link"
 
@@ -15,7 +15,7 @@ SALT = "referrals.link"
 def referral_url(*, client=None, partner=None) -> str:
     owner = client if client is not None else partner
     payload = {"c": str(client.pk)} if client is not None else {"p": str(partner.pk)}
-    token = sign_in_practice(payload, practice_id=owner.practice_id, salt=SALT)
+    token = signed_for_practice(payload, practice_id=owner.practice_id, salt=SALT)
     return settings.SITE_URL + reverse("referrals:landing", args=[token])
 
 

@@ -114,7 +114,8 @@ ROOMS_TAKEN = "Every room is taken at {when}."
 CONTENDED = "Another booking for {when} was being saved at the same moment; please choose again."
 
 
-def _lost(practice, service, therapist_id, starts_at, *, why: str, exclude_id=None) -> SlotTaken:
+def lost_booking(practice, service, therapist_id, starts_at, *, why: str, exclude_id=None) -> SlotTaken:
+    """The SlotTaken that says `why` (THERAPIST_TAKEN, ROOMS_TAKEN, CONTENDED), with the nearest free times."""
     when = formats.date_format(timezone.localtime(starts_at, practice.zone), "D j M, H:i")
     return SlotTaken(
         why.format(when=when),
@@ -182,7 +183,7 @@ def appointment_book(
 
     def lost(why):
         why = THERAPIST_TAKEN if why == CONTENDED and taken() else why  # the usual end of a contest
-        return _lost(practice, service, therapist.pk, starts_at, why=why)
+        return lost_booking(practice, service, therapist.pk, starts_at, why=why)
 
     if taken():
         raise lost(THERAPIST_TAKEN)
@@ -262,7 +263,7 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
 
     def lost(why):
         why = THERAPIST_TAKEN if why == CONTENDED and taken() else why  # the usual end of a contest
-        return _lost(practice, service, therapist.pk, starts_at, why=why, exclude_id=appointment.pk)
+        return lost_booking(practice, service, therapist.pk, starts_at, why=why, exclude_id=appointment.pk)
 
     if taken():
         raise lost(THERAPIST_TAKEN)

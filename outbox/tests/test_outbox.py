@@ -284,8 +284,10 @@ def test_a_practices_batch_goes_over_one_smtp_connection(in_scope, smtp):
     for n in range(5):
         _enqueue(in_scope, key=f"batch:{n}", address=f"reader{n}@clients.example")
     claims = claim_due_messages()
-    outcomes = deliver_batch(str(in_scope.pk), [(claim.message_id, claim.attempt) for claim in claims])
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = deliver_batch(str(in_scope.pk), [(claim.message_id, claim.attempt) for claim in claims])
     assert outcomes == [Status.SENT] * 5 and len(smtp.messages) == 5 and smtp.connections == 1
+    assert sum('FROM "practice_practice"' in q["sql"] for q in queries) == 1  # the practice, once per batch
 
 
 def test_a_task_from_a_claim_that_lapsed_leaves_the_sending_to_the_newer_claim(in_scope, smtp):
