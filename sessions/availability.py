@@ -1,9 +1,9 @@
 """Open slots: when a service can be booked with a therapist, honouring working hours (and the
 breaks between them), time off, the service's buffer, rooms and existing appointments.
 
-Hours are wall-clock times in the practice's zone, so slots are built in local time and converted
-one by one: on a daylight-saving day a 9:00 start is still 9:00 local, and a wall-clock time that
-does not exist that day (the spring-forward gap) is never offered."""
+Hours are wall-clock times in the practice's zone: on a daylight-saving day a 9:00 start is still
+9:00 local, and a wall-clock time that does not exist that day (the spring-forward gap) is never
+offered."""
 
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from practice.models import Membership, Practice
 
-from .models import Appointment, Room, Service, TimeOff, WorkingHours
+from .models import Appointment, Room, Service, TimeOff, WorkingHours, overlapping
 
 STEP_MINUTES = 15
 
@@ -38,6 +38,11 @@ def therapist_ids(*, practice: Practice) -> list[int]:
     )
 
 
+# With a limit, busy times are read a week at a time: the first week usually holds enough slots,
+# and reading 60 days of bookings to offer the next ten would cost far more than the search.
+CHUNK_DAYS = 7
+
+
 def open_slots(
     *,
     practice: Practice,
@@ -53,47 +58,99 @@ def open_slots(
     """Bookable starts for `service` from day `start` to day `end` (inclusive, practice days), with
     one therapist or any. Not before `not_before` (default: now). A practice with rooms gets a free
     room in every slot. `exclude_appointment_id` ignores one appointment (moving it)."""
-    zone = practice.zone
-    not_before = not_before or timezone.now()
     therapists = [therapist_id] if therapist_id else therapist_ids(practice=practice)
-    window = (_local(start, time.min, zone), _local(end + timedelta(days=1), time.min, zone))
-    hours = _hours(practice, therapists)
-    busy = _busy_by_therapist(practice, therapists, window, exclude_appointment_id)
-    rooms = list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True))
-    room_busy = _busy_by_room(practice, window, exclude_appointment_id) if rooms else {}
-    duration = timedelta(minutes=service.duration_minutes)
-    block = duration + timedelta(minutes=service.buffer_after_minutes)
-
+    search = _Search(
+        practice=practice,
+        therapists=therapists,
+        hours=_hours(practice, therapists),
+        rooms=list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True)),
+        duration=service.duration_minutes * 60,
+        block=(service.duration_minutes + service.buffer_after_minutes) * 60,
+        step=step_minutes * 60,
+        not_before=(not_before or timezone.now()).timestamp(),
+        exclude_appointment_id=exclude_appointment_id,
+    )
     slots = []
-    day = start
-    while day <= end:
-        for therapist in therapists:
-            for opens, closes in hours.get((therapist, day.weekday()), []):
-                closes_at = _local(day, closes, zone)
-                wall = datetime.combine(day, opens)
-                while True:
-                    starts_at = _existing(wall, zone)
-                    wall += timedelta(minutes=step_minutes)
-                    if starts_at is None:
-                        continue  # inside the spring-forward gap
-                    if starts_at + duration > closes_at:
-                        break
-                    if starts_at < not_before or busy.get(therapist, NOTHING).overlaps(starts_at, starts_at + block):
-                        continue
-                    room = _free_room(rooms, room_busy, starts_at, starts_at + block) if rooms else None
-                    if rooms and room is None:
-                        continue
-                    slots.append(Slot(therapist, starts_at, starts_at + duration, room))
-        day += timedelta(days=1)
-        if limit and len(slots) >= limit:
-            break  # later days only hold later slots
+    first = start
+    while first <= end and not (limit and len(slots) >= limit):
+        last = min(end, first + timedelta(days=CHUNK_DAYS - 1)) if limit else end
+        slots += search.days(first, last, limit=limit and limit - len(slots))
+        first = last + timedelta(days=1)
     order = {therapist: position for position, therapist in enumerate(therapists)}
     slots.sort(key=lambda slot: (slot.starts_at, order[slot.therapist_id]))
     return slots[:limit] if limit else slots
 
 
+@dataclass
+class _Search:
+    """One search's settings; times are POSIX timestamps (seconds) until a slot is made."""
+
+    practice: Practice
+    therapists: list
+    hours: dict
+    rooms: list
+    duration: int
+    block: int
+    step: int
+    not_before: float
+    exclude_appointment_id: object
+
+    def days(self, first: date, last: date, *, limit: int | None) -> list[Slot]:
+        """The slots of the days `first` to `last`, stopping after the day that reaches `limit`."""
+        zone = self.practice.zone
+        window = (_local(first, time.min, zone), _local(last + timedelta(days=1), time.min, zone))
+        busy = _busy_by_therapist(self.practice, self.therapists, window, self.exclude_appointment_id)
+        room_busy = _busy_by_room(self.practice, window, self.exclude_appointment_id) if self.rooms else {}
+        slots = []
+        day = first
+        while day <= last and not (limit and len(slots) >= limit):
+            for therapist in self.therapists:
+                taken = busy.get(therapist, NOTHING)
+                for opens, closes in self.hours.get((therapist, day.weekday()), ()):
+                    for starts in _starts(day, opens, closes, zone, self.step, self.duration):
+                        if starts < self.not_before or taken.overlaps(starts, starts + self.block):
+                            continue
+                        room = _free_room(self.rooms, room_busy, starts, starts + self.block) if self.rooms else None
+                        if self.rooms and room is None:
+                            continue
+                        slots.append(self._slot(therapist, starts, room))
+            day += timedelta(days=1)
+        return slots
+
+    def _slot(self, therapist, starts: float, room) -> Slot:
+        # The end as the booking service computes it (wall-clock arithmetic in the practice's zone).
+        starts_at = datetime.fromtimestamp(starts, self.practice.zone)
+        return Slot(therapist, starts_at, starts_at + timedelta(seconds=self.duration), room)
+
+
 def _local(day: date, at: time, zone) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=zone)
+
+
+def _starts(day: date, opens: time, closes: time, zone, step: int, duration: int) -> list[float]:
+    """Every `step` from `opens` to the last start that ends by `closes`, as timestamps. On a day
+    whose clock does not change that is simple arithmetic; on the day it does, each wall-clock
+    time is converted on its own, so 9:00 stays 9:00 local and a time the clock skipped is never
+    offered."""
+    closes_at = _local(day, closes, zone).timestamp()
+    if _local(day, time.min, zone).utcoffset() == _local(day + timedelta(days=1), time.min, zone).utcoffset():
+        return list(_range(_local(day, opens, zone).timestamp(), closes_at - duration, step))
+    starts = []
+    wall = datetime.combine(day, opens)
+    while True:
+        aware = _existing(wall, zone)
+        wall += timedelta(seconds=step)
+        if aware is None:
+            continue  # inside the spring-forward gap
+        if aware.timestamp() + duration > closes_at:
+            return starts
+        starts.append(aware.timestamp())
+
+
+def _range(first: float, last: float, step: int):
+    while first <= last:
+        yield first
+        first += step
 
 
 def _existing(wall: datetime, zone) -> datetime | None:
@@ -103,10 +160,15 @@ def _existing(wall: datetime, zone) -> datetime | None:
     return aware if round_trip == wall else None
 
 
-def _hours(practice, therapists):
+def _hours(practice, therapists) -> dict:
     hours = {}
-    for row in WorkingHours.objects.filter(practice=practice, therapist_id__in=therapists).order_by("starts"):
-        hours.setdefault((row.therapist_id, row.weekday), []).append((row.starts, row.ends))
+    rows = (
+        WorkingHours.objects.filter(practice=practice, therapist_id__in=therapists)
+        .order_by("starts")
+        .values_list("therapist_id", "weekday", "starts", "ends")
+    )
+    for therapist, weekday, starts, ends in rows:
+        hours.setdefault((therapist, weekday), []).append((starts, ends))
     return hours
 
 
@@ -114,11 +176,7 @@ def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
     busy = {}
     appointments = (
         Appointment.objects.filter(
-            practice=practice,
-            therapist_id__in=therapists,
-            status__in=Appointment.ACTIVE,
-            starts_at__lt=window[1],
-            blocked_until__gt=window[0],
+            overlapping(*window), practice=practice, therapist_id__in=therapists, status__in=Appointment.ACTIVE
         )
         .exclude(pk=exclude_appointment_id)
         .values_list("therapist_id", "starts_at", "blocked_until")
@@ -135,11 +193,7 @@ def _busy_by_room(practice, window, exclude_appointment_id):
     busy = {}
     rows = (
         Appointment.objects.filter(
-            practice=practice,
-            room__isnull=False,
-            status__in=Appointment.ACTIVE,
-            starts_at__lt=window[1],
-            blocked_until__gt=window[0],
+            overlapping(*window), practice=practice, room__isnull=False, status__in=Appointment.ACTIVE
         )
         .exclude(pk=exclude_appointment_id)
         .values_list("room_id", "starts_at", "blocked_until")
@@ -150,7 +204,7 @@ def _busy_by_room(practice, window, exclude_appointment_id):
 
 
 class Busy:
-    """A therapist's or room's busy time: merged, sorted intervals, asked by binary search."""
+    """A therapist's or room's busy time: merged, sorted intervals (timestamps), asked by binary search."""
 
     def __init__(self, intervals):
         self.starts, self.ends = [], []
@@ -161,13 +215,13 @@ class Busy:
                 self.starts.append(starts)
                 self.ends.append(ends)
 
-    def overlaps(self, starts: datetime, ends: datetime) -> bool:
-        last_before_end = bisect_left(self.starts, ends.timestamp()) - 1
-        return last_before_end >= 0 and self.ends[last_before_end] > starts.timestamp()
+    def overlaps(self, starts: float, ends: float) -> bool:
+        last_before_end = bisect_left(self.starts, ends) - 1
+        return last_before_end >= 0 and self.ends[last_before_end] > starts
 
 
 NOTHING = Busy([])
 
 
-def _free_room(rooms, room_busy, starts, ends):
+def _free_room(rooms, room_busy, starts: float, ends: float):
     return next((room for room in rooms if not room_busy.get(room, NOTHING).overlaps(starts, ends)), None)

@@ -3,6 +3,8 @@
 Double booking is impossible at the database: exclusion constraints (btree_gist) forbid two active
 appointments whose blocked time overlaps for the same therapist, or for the same room."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
@@ -11,6 +13,18 @@ from django.db.models import Func, Q
 
 from clients.models import BODY_AREA_LABELS, Client
 from practice.models import Practice, TenantForeignKey, TenantModel, TenantOneToOneField
+
+# The longest time one appointment may hold: its duration plus the buffer after it (a check
+# constraint on services and on appointments). It bounds every overlap query from below, so the
+# (practice, starts_at) and (practice, therapist, starts_at) indexes are range-scanned instead of
+# reading the practice's whole history before the window.
+LONGEST_BLOCK = timedelta(hours=12)
+
+
+def overlapping(starts: datetime, ends: datetime, *, until: str = "blocked_until") -> Q:
+    """Appointments whose time from `starts_at` to `until` (the blocked time, or `ends_at` for what
+    the calendar shows) overlaps [starts, ends)."""
+    return Q(starts_at__lt=ends, starts_at__gt=starts - LONGEST_BLOCK, **{f"{until}__gt": starts})
 
 
 class TsTzRange(Func):
@@ -27,7 +41,16 @@ class Service(TenantModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="service_name_per_practice")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="service_name_per_practice"),
+            models.CheckConstraint(
+                condition=Q(
+                    duration_minutes__lte=int(LONGEST_BLOCK.total_seconds() // 60) - models.F("buffer_after_minutes")
+                ),
+                name="service_within_longest_block",
+                violation_error_message="A service and the buffer after it can last 12 hours at most.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.duration_minutes} min)"
@@ -140,6 +163,10 @@ class Appointment(TenantModel):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_end_after_start"),
             models.CheckConstraint(
                 condition=Q(blocked_until__gte=models.F("ends_at")), name="appointment_block_covers_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__lte=models.F("starts_at") + LONGEST_BLOCK),
+                name="appointment_within_longest_block",
             ),
             ExclusionConstraint(
                 name="no_double_booking_therapist",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from practice.models import Practice, User
 
 from .availability import therapist_ids
-from .models import Appointment
+from .models import Appointment, overlapping
 
 DAY_STARTS, DAY_ENDS = time(7), time(21)  # the day view's window
 ROW_MINUTES = 15
@@ -20,6 +20,16 @@ ROW_MINUTES = 15
 def appointment_get(*, practice: Practice, appointment_id) -> Appointment:
     return get_object_or_404(
         Appointment.objects.select_related("client", "therapist", "service", "room"),
+        practice=practice,
+        pk=appointment_id,
+    )
+
+
+def checkout_visit(*, practice: Practice, appointment_id) -> Appointment:
+    """The visit as the checkout screen reads it: with its client, therapist, service, room, the
+    checkout already recorded and the note, in one query."""
+    return get_object_or_404(
+        Appointment.objects.select_related("client", "therapist", "service", "room", "checkout", "note"),
         practice=practice,
         pk=appointment_id,
     )
@@ -52,7 +62,7 @@ def day_columns(*, practice: Practice, day: date) -> list[dict]:
     people = therapists(practice=practice)
     appointments = (
         Appointment.objects.filter(
-            practice=practice, starts_at__lt=end, ends_at__gt=start, status__in=Appointment.ACTIVE
+            overlapping(start, end, until="ends_at"), practice=practice, status__in=Appointment.ACTIVE
         )
         .select_related("client", "service")
         .order_by("starts_at")

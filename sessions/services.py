@@ -19,7 +19,17 @@ from practice.tokens import new_token, token_hash, token_practice, token_route
 
 from . import notifications
 from .availability import Slot, open_slots
-from .models import Appointment, CalendarFeed, CheckoutOutcome, Room, Service, Technique, TimeOff, WorkingHours
+from .models import (
+    Appointment,
+    CalendarFeed,
+    CheckoutOutcome,
+    Room,
+    Service,
+    Technique,
+    TimeOff,
+    WorkingHours,
+    overlapping,
+)
 from .signals import visit_completed
 
 Status = Appointment.Status
@@ -56,7 +66,7 @@ def _blocked_range(service: Service, starts_at: datetime) -> tuple[datetime, dat
 
 def _clash(*, practice, therapist_id, starts_at, blocked_until, room_id=None, exclude_id=None) -> bool:
     active = Appointment.objects.filter(
-        practice=practice, status__in=Appointment.ACTIVE, starts_at__lt=blocked_until, blocked_until__gt=starts_at
+        overlapping(starts_at, blocked_until), practice=practice, status__in=Appointment.ACTIVE
     ).exclude(pk=exclude_id)
     return active.filter(therapist_id=therapist_id).exists() or bool(
         room_id and active.filter(room_id=room_id).exists()
@@ -73,11 +83,7 @@ def _free_room_id(*, practice, starts_at, blocked_until, exclude_id=None):
         return None
     taken = set(
         Appointment.objects.filter(
-            practice=practice,
-            room_id__in=rooms,
-            status__in=Appointment.ACTIVE,
-            starts_at__lt=blocked_until,
-            blocked_until__gt=starts_at,
+            overlapping(starts_at, blocked_until), practice=practice, room_id__in=rooms, status__in=Appointment.ACTIVE
         )
         .exclude(pk=exclude_id)
         .values_list("room_id", flat=True)
