@@ -136,6 +136,32 @@ class TenantQuerySet(models.QuerySet):
         return collector.delete()
 
 
+class _PracticeOfTheScope(ForwardManyToOneDescriptor):
+    """`row.practice` inside that practice's scope is the scope's own Practice: pages follow it from
+    many rows (a visit, its client, a note), and each would otherwise fetch the same row again."""
+
+    def get_object(self, instance):
+        current = get_scope().get("practice")
+        if isinstance(current, Practice) and current.pk == instance.practice_id:
+            return current
+        return super().get_object(instance)
+
+
+class PracticeKey(models.ForeignKey):
+    """A tenant row's key to its practice. Migrations see a plain ForeignKey: only reading differs.
+    No index of its own: the primary key (practice_id, id) leads with it."""
+
+    forward_related_accessor_class = _PracticeOfTheScope
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("db_index", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ForeignKey", args, kwargs
+
+
 class TenantModel(models.Model):
     """Base of every tenant-owned model: a direct practice key, a UUID for URLs, and a manager that
     refuses to query outside a practice scope (django-scopes), so a forgotten filter fails closed.
@@ -145,7 +171,7 @@ class TenantModel(models.Model):
     reloads and deletes name the practice, and a row never moves to another practice."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE)
+    practice = PracticeKey(Practice, on_delete=models.CASCADE)
 
     objects = ScopedManager(_manager_class=models.Manager.from_queryset(TenantQuerySet), practice="practice")
 
@@ -247,6 +273,13 @@ class _ReverseOneToOne(_PrefetchInPractice, ReverseOneToOneDescriptor):
 
 class TenantForeignKey(TenantRelation, models.ForeignKey):
     forward_related_accessor_class = _ForwardManyToOne
+
+    def __init__(self, *args, **kwargs):
+        # The index is (practice_id, <column>), made by practice.schema: a single-column index has
+        # statistics over every practice, and the planner trusts it where one practice holds
+        # nearly all of a value's rows (a practice's only service is in 100,000 visits).
+        kwargs.setdefault("db_index", False)
+        super().__init__(*args, **kwargs)
 
 
 class TenantOneToOneField(TenantRelation, models.OneToOneField):

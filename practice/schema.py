@@ -66,6 +66,7 @@ class TenantKeys(Operation):
             _unique_constraints(schema_editor, model)
         for model in models_here:
             _foreign_keys(schema_editor, model)
+            _relation_indexes(schema_editor, model)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         pass  # composite keys serve the older state as well
@@ -131,3 +132,40 @@ def _foreign_keys(schema_editor, model) -> None:
             f"REFERENCES {quote(remote.db_table)} ({quote(PRACTICE_COLUMN)}, {quote(remote.pk.column)}) "
             "DEFERRABLE INITIALLY DEFERRED"
         )
+
+
+def _relation_indexes(schema_editor, model) -> None:
+    """Each relation to another tenant table is looked up by (practice_id, <column>): deleting or
+    protecting the row it points at, and reading the rows that point at one. An index that already
+    leads with those two columns (and covers every row) serves; otherwise one is made. The
+    single-column index Django used to make is dropped: its statistics span every practice, and the
+    planner trusted it where one practice holds nearly all of a value's rows."""
+    table, quote = model._meta.db_table, schema_editor.quote_name
+    indexes = _btree_indexes(schema_editor, table)
+    for field in tenant_relations(model):
+        for name, (columns, unique) in indexes.items():
+            if columns == [field.column] and not unique:
+                schema_editor.execute(f"DROP INDEX {quote(name)}")
+        columns = [PRACTICE_COLUMN, field.column]
+        if any(found[:2] == columns for found, _ in indexes.values()):
+            continue
+        name = schema_editor._create_index_name(table, columns, suffix="_idx")
+        listed = ", ".join(quote(column) for column in columns)
+        schema_editor.execute(f"CREATE INDEX {quote(name)} ON {quote(table)} ({listed})")
+
+
+def _btree_indexes(schema_editor, table: str) -> dict:
+    """{name: (columns, unique)} of the table's btree indexes that cover every row (not partial)."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, array_agg(a.attname ORDER BY k.position), i.indisunique OR i.indisprimary
+                 FROM pg_index i
+                 JOIN pg_class c ON c.oid = i.indexrelid
+                 JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+                 CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = %s::regclass AND i.indpred IS NULL
+                GROUP BY c.relname, i.indisunique, i.indisprimary""",
+            [table],
+        )
+        return {name: (columns, unique) for name, columns, unique in cursor.fetchall()}
