@@ -2,7 +2,6 @@ from django.urls import reverse
 
 from practice.navigation import NAV_ITEMS
 from practice.permissions import perms_for_role
-from practice.selectors import memberships_of
 
 
 def navigation(request):
@@ -30,5 +29,5 @@ def navigation(request):
         "nav_items": [item for item in items if not item["manage"]],
         "manage_items": [item for item in items if item["manage"]],
         "role_perms": perms_for_role(membership.role),
-        "switch_to": [m for m in memberships_of(user=request.user) if m.practice_id != membership.practice_id],
+        "switch_to": [m for m in request.memberships if m.practice_id != membership.practice_id],
     }

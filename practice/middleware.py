@@ -30,6 +30,7 @@ class AccessMiddleware:
     def __call__(self, request):
         request.practice = None
         request.membership = None
+        request.memberships = []
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -48,7 +49,7 @@ class AccessMiddleware:
         return self._within_practice(request, slug, permission)
 
     def _within_practice(self, request, slug, permission):
-        membership = membership_for(user=request.user, practice_slug=slug)
+        membership, request.memberships = membership_for(user=request.user, practice_slug=slug)
         if membership is None:
             raise Http404("No such practice.")
         # Set before the role check, so the 403 page still shows the practice's navigation.

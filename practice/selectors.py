@@ -6,10 +6,12 @@ from django.utils import timezone
 from practice.models import AuditEvent, Invitation, Membership, Practice
 
 
-def membership_for(*, user, practice_slug: str) -> Membership | None:
-    """The user's membership of the practice with this slug, or None when the practice does not
-    exist or the user is not a member: callers answer both the same way (404)."""
-    return Membership.objects.select_related("practice").filter(user=user, practice__slug=practice_slug).first()
+def membership_for(*, user, practice_slug: str) -> tuple[Membership | None, list[Membership]]:
+    """The user's membership of the practice with this slug (None when the practice does not exist
+    or the user is not a member: callers answer both the same way, 404), and all the user's
+    memberships, which the navigation's practice switcher shows: one query for both."""
+    memberships = list(memberships_of(user=user))
+    return next((m for m in memberships if m.practice.slug == practice_slug), None), memberships
 
 
 def memberships_of(*, user):

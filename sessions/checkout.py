@@ -40,10 +40,6 @@ def checkout_options(visit: Appointment) -> CheckoutOptions:
     local = timezone.localtime(visit.starts_at, zone)
     # Same wall-clock time `interval` days later, so "same time next week" survives a DST change.
     target = datetime.combine(local.date() + timedelta(days=interval), local.time()).replace(tzinfo=zone)
-    day_slots = open_slots(
-        practice=practice, service=service, therapist_id=visit.therapist_id, start=target.date(), end=target.date()
-    )
-    same_time = next((slot for slot in day_slots if slot.starts_at == target), None)
     later = open_slots(
         practice=practice,
         service=service,
@@ -51,6 +47,7 @@ def checkout_options(visit: Appointment) -> CheckoutOptions:
         start=target.date(),
         end=target.date() + timedelta(days=21),
     )
+    same_time = next((slot for slot in later if slot.starts_at == target), None)
     usual = [slot for slot in later if slot != same_time and _near(slot.starts_at.astimezone(zone), local)][:3]
     return CheckoutOptions(interval, advised_days is not None, source, service, same_time, target, usual)
 

@@ -259,6 +259,20 @@ def plan_progress(*, plan: TreatmentPlan, today: date | None = None, done: int |
     return PlanProgress(done, plan.sessions_planned, expected, done >= expected)
 
 
+def note_of(visit: Appointment) -> SessionNote | None:
+    """The visit's note, draft or signed, or None (no query when the visit was read with it)."""
+    try:
+        return visit.note
+    except SessionNote.DoesNotExist:
+        return None
+
+
+def approved_summary(visit: Appointment) -> str | None:
+    """The plain-words summary the therapist signed and approved for the client, if any."""
+    note = note_of(visit)
+    return note.client_summary if note and note.is_signed and note.summary_approved else None
+
+
 def active_plan(*, client: Client) -> TreatmentPlan | None:
     return (
         TreatmentPlan.objects.filter(practice=client.practice, client=client, status=TreatmentPlan.Status.ACTIVE)
@@ -271,7 +285,7 @@ def active_plan(*, client: Client) -> TreatmentPlan | None:
 def next_visit_advice(*, visit: Appointment) -> tuple[int | None, object, str]:
     """(interval in days, service, where it comes from) for the checkout screen: the signed note's
     plan, else the client's active treatment plan, else what was set when completing the visit."""
-    note = SessionNote.objects.filter(practice=visit.practice, visit=visit).first()
+    note = note_of(visit)
     if note and note.plan_interval_days:
         return note.plan_interval_days, visit.service, "the session note"
     plan = active_plan(client=visit.client)

@@ -41,12 +41,11 @@ from .models import (
     CarePhase,
     Room,
     Service,
-    SessionNote,
     Technique,
     TimeOff,
     WorkingHours,
 )
-from .notes import ensure_practice_lists
+from .notes import approved_summary, ensure_practice_lists
 
 
 def _day_param(request, practice) -> date:
@@ -314,7 +313,7 @@ def move(request, practice_slug, appointment_id):
 @requires("appointments.book")
 def checkout(request, practice_slug, appointment_id, series_form=None, conflicts=None):
     practice = request.practice
-    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     if visit.status != Appointment.Status.COMPLETED:
         messages.error(request, "Check out comes after the visit is completed.")
         return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
@@ -332,11 +331,7 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
             "conflicts": conflicts or [],
             "not_booked_form": NotBookedForm(),
             # The front desk sees the plain-words summary the therapist approved, never the clinical note.
-            "summary": SessionNote.objects.filter(
-                practice=practice, visit=visit, signed_at__isnull=False, summary_approved=True
-            )
-            .values_list("client_summary", flat=True)
-            .first(),
+            "summary": approved_summary(visit),
         },
         status=400 if conflicts or (series_form and series_form.errors) else 200,
     )
