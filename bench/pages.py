@@ -87,6 +87,7 @@ class Bench:
 
     def page(self, label, user, url, params=None, headers=None) -> dict:
         browser = self.browser(user)
+        browser.get(url, params or {}, headers=headers or {})  # compiles templates, fills caches
         walls, cpus = [], []
         for _ in range(self.runs):
             with CaptureQueriesContext(connection) as queries:

@@ -89,8 +89,12 @@ class Client(PhoneNumbersInE164, TenantModel):
 
     @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.first_name
-        return f"{first} {self.last_name}".strip()
+        return self.name_shown(self.preferred_name, self.first_name, self.last_name)
+
+    @staticmethod
+    def name_shown(preferred_name: str, first_name: str, last_name: str) -> str:
+        """The name staff see: the preferred name if given, and the last name (for rows read as values)."""
+        return f"{preferred_name or first_name} {last_name}".strip()
 
     @property
     def full_name(self) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from practice.models import Membership, Practice
+from practice.models import Membership, Practice, User
 
 from .models import Appointment, Room, Service, TimeOff, WorkingHours, overlapping
 
@@ -27,15 +27,16 @@ class Slot:
     room_id: object = None
 
 
-def therapist_ids(*, practice: Practice) -> list[int]:
-    """Who takes appointments: therapists, and any other member with working hours."""
+def bookable_people(*, practice: Practice):
+    """Who takes appointments, by name: therapists, and any other member with working hours."""
     with_hours = WorkingHours.objects.filter(practice=practice).values("therapist_id")
-    return list(
-        Membership.objects.filter(practice=practice)
-        .filter(Q(role=Membership.Role.THERAPIST) | Q(user_id__in=with_hours))
-        .order_by("user__first_name", "user__last_name")
-        .values_list("user_id", flat=True)
-    )
+    return User.objects.filter(
+        Q(memberships__practice=practice) & (Q(memberships__role=Membership.Role.THERAPIST) | Q(pk__in=with_hours))
+    ).order_by("first_name", "last_name", "pk")
+
+
+def therapist_ids(*, practice: Practice) -> list[int]:
+    return list(bookable_people(practice=practice).values_list("pk", flat=True))
 
 
 # With a limit, busy times are read a week at a time: the first week usually holds enough slots,
@@ -173,7 +174,7 @@ def _hours(practice, therapists) -> dict:
 
 
 def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
-    busy = {}
+    """Bookings and time off, in one query."""
     appointments = (
         Appointment.objects.filter(
             overlapping(*window), practice=practice, therapist_id__in=therapists, status__in=Appointment.ACTIVE
@@ -184,7 +185,8 @@ def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
     time_off = TimeOff.objects.filter(
         practice=practice, therapist_id__in=therapists, starts_at__lt=window[1], ends_at__gt=window[0]
     ).values_list("therapist_id", "starts_at", "ends_at")
-    for therapist, starts, ends in [*appointments, *time_off]:
+    busy = {}
+    for therapist, starts, ends in appointments.union(time_off, all=True):
         busy.setdefault(therapist, []).append((starts, ends))
     return {therapist: Busy(intervals) for therapist, intervals in busy.items()}
 

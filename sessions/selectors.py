@@ -8,10 +8,11 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from clients.models import Client
 from practice.models import Practice, User
 
-from .availability import therapist_ids
-from .models import Appointment, overlapping
+from .availability import bookable_people
+from .models import Appointment, Service, overlapping
 
 DAY_STARTS, DAY_ENDS = time(7), time(21)  # the day view's window
 ROW_MINUTES = 15
@@ -36,9 +37,7 @@ def checkout_visit(*, practice: Practice, appointment_id) -> Appointment:
 
 
 def therapists(*, practice: Practice) -> list[User]:
-    ids = therapist_ids(practice=practice)
-    by_id = User.objects.in_bulk(ids)
-    return [by_id[i] for i in ids]
+    return list(bookable_people(practice=practice))
 
 
 def _day_bounds(practice, day: date) -> tuple[datetime, datetime]:
@@ -49,33 +48,63 @@ def _day_bounds(practice, day: date) -> tuple[datetime, datetime]:
     )
 
 
-@dataclass
-class PlacedAppointment:
-    appointment: Appointment
-    row: int
-    span: int
+@dataclass(frozen=True)
+class Block:
+    """One appointment on the day grid, ready to print: what the page shows and nothing more."""
+
+    id: object
+    classes: str  # status, grid row and span
+    time: str
+    client: str
+    alert: str
+    service: str
+    status: str  # shown when not simply booked
 
 
 def day_columns(*, practice: Practice, day: date) -> list[dict]:
-    """One column per therapist with that day's appointments placed on a 15-minute grid."""
+    """One column per therapist with that day's appointments placed on a 15-minute grid. Reads
+    only what the grid shows; services come from their own small query, because joining them
+    lets the planner start from a practice's only service (every visit it ever had)."""
     start, end = _day_bounds(practice, day)
     people = therapists(practice=practice)
-    appointments = (
+    columns = {person.pk: {"therapist": person, "blocks": []} for person in people}
+    services = dict(Service.objects.filter(practice=practice).values_list("id", "name"))
+    statuses = dict(Appointment.Status.choices)
+    grid_start = datetime.combine(day, DAY_STARTS).replace(tzinfo=practice.zone)
+    rows = (
         Appointment.objects.filter(
             overlapping(start, end, until="ends_at"), practice=practice, status__in=Appointment.ACTIVE
         )
-        .select_related("client", "service")
         .order_by("starts_at")
+        .values_list(
+            "id",
+            "therapist_id",
+            "service_id",
+            "status",
+            "starts_at",
+            "ends_at",
+            "client__preferred_name",
+            "client__first_name",
+            "client__last_name",
+            "client__alerts",
+        )
     )
-    columns = {person.pk: {"therapist": person, "appointments": []} for person in people}
-    grid_start = datetime.combine(day, DAY_STARTS).replace(tzinfo=practice.zone)
-    for appointment in appointments:
-        minutes = (appointment.starts_at - grid_start).total_seconds() / 60
-        row = max(1, min(56, int(minutes // ROW_MINUTES) + 1))
-        span = max(1, min(16, int((appointment.ends_at - appointment.starts_at).total_seconds() // 60 // ROW_MINUTES)))
-        if appointment.therapist_id not in columns:  # a former therapist's remaining bookings
-            columns[appointment.therapist_id] = {"therapist": appointment.therapist, "appointments": []}
-        columns[appointment.therapist_id]["appointments"].append(PlacedAppointment(appointment, row, span))
+    for pk, therapist_id, service_id, status, starts_at, ends_at, preferred, first, last, alerts in rows:
+        row = max(1, min(56, int((starts_at - grid_start).total_seconds() // 60 // ROW_MINUTES) + 1))
+        span = max(1, min(16, int((ends_at - starts_at).total_seconds() // 60 // ROW_MINUTES)))
+        if therapist_id not in columns:  # a former therapist's remaining bookings
+            columns[therapist_id] = {"therapist": User.objects.get(pk=therapist_id), "blocks": []}
+        columns[therapist_id]["blocks"].append(
+            Block(
+                id=pk,
+                classes=f"{status} row-{row} span-{span}",
+                time=f"{timezone.localtime(starts_at, practice.zone):%H:%M}",
+                client=Client.name_shown(preferred, first, last),
+                alert=alerts,
+                service=services[service_id],
+                status="" if status == Appointment.Status.BOOKED else statuses[status],
+            )
+        )
     return list(columns.values())
 
 
