@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Func, Q
 
 from clients.models import BODY_AREA_LABELS, Client
-from practice.models import Practice, TenantForeignKey, TenantModel, TenantOneToOneField
+from practice.models import Practice, PracticeKey, TenantForeignKey, TenantModel, TenantOneToOneField
 
 # The longest time one appointment may hold: its duration plus the buffer after it (a check
 # constraint on services and on appointments). It bounds every overlap query from below, so the
@@ -398,7 +398,7 @@ class NoteTechnique(models.Model):
     table carries it; see practice.schema). Written through `note.techniques.set(...,
     through_defaults={"practice": ...})`."""
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    practice = PracticeKey(Practice, on_delete=models.CASCADE, related_name="+")
     sessionnote = TenantForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
     technique = TenantForeignKey(Technique, on_delete=models.CASCADE, related_name="+")
 

@@ -104,3 +104,36 @@ def test_relations_between_tenant_models_are_tenant_relations_and_no_global_tabl
         if kind == "f" and table not in tenants and referenced in tenants
     ]
     assert upward == []
+
+
+ALL_INDEXES = """
+    SELECT i.indrelid::regclass::text, ci.relname, i.indpred IS NOT NULL, i.indisunique,
+           ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a
+                 ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.pos)
+    FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
+    JOIN pg_namespace n ON n.oid = ci.relnamespace
+    WHERE n.nspname = 'public'
+"""
+
+
+def test_every_tenant_relation_is_indexed_by_practice_first_and_never_by_its_column_alone():
+    """A single-column index on a tenant relation has statistics over every practice: the planner
+    took the index of one practice's only service for the day calendar (every visit it ever had)."""
+    indexes = {}
+    for table, name, partial, unique, columns in _rows(ALL_INDEXES):
+        indexes.setdefault(table, []).append((name, partial or unique, columns))
+    missing, alone = [], []
+    for model in tenant_models(apps):
+        table = model._meta.db_table
+        for field in model._meta.local_fields:
+            if not isinstance(field, TenantRelation) and field.name != "practice":
+                continue
+            found = indexes.get(table, [])
+            alone += [
+                f"{table}.{name}" for name, special, columns in found if columns == [field.column] and not special
+            ]
+            if field.name != "practice" and not any(
+                columns[:2] == ["practice_id", field.column] for _, _, columns in found
+            ):
+                missing.append(f"{table}.{field.column}")
+    assert (alone, missing) == ([], [])
