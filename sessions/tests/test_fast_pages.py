@@ -213,10 +213,14 @@ def test_time_span_queries_range_scan_their_index(practice, large_history):
                 blocked_until=starts + timedelta(hours=1),
             )
         )
-    # Each index named here ends in starts_at, after the columns the query fixes.
-    assert _range_scans(calendar, TIME_INDEXES), calendar
-    assert _range_scans(availability, ["appointment_therapist_start"]), availability
-    assert _range_scans(clash, ["appointment_therapist_start"]), clash
+    # Each index named here ends in starts_at, after the columns the query fixes; which one the
+    # planner takes for one therapist's week depends on its statistics, and either is a range scan.
+    for scans in (calendar, availability, clash):
+        assert _range_scans(scans, TIME_INDEXES), _said(scans)
+
+
+def _said(scans) -> list:
+    return [(scan["Node Type"], scan.get("Index Name"), scan.get("Index Cond")) for scan in scans]
 
 
 TIME_INDEXES = ["appointment_practice_start", "appointment_therapist_start", "appointment_client_start"]
