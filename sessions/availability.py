@@ -55,10 +55,12 @@ def open_slots(
     not_before: datetime | None = None,
     limit: int | None = None,
     exclude_appointment_id=None,
+    between: tuple[time, time] | None = None,
 ) -> list[Slot]:
     """Bookable starts for `service` from day `start` to day `end` (inclusive, practice days), with
     one therapist or any. Not before `not_before` (default: now). A practice with rooms gets a free
-    room in every slot. `exclude_appointment_id` ignores one appointment (moving it)."""
+    room in every slot. `exclude_appointment_id` ignores one appointment (moving it). `between`
+    keeps only starts from one local time of day to another, both included."""
     therapists = [therapist_id] if therapist_id else therapist_ids(practice=practice)
     search = _Search(
         practice=practice,
@@ -70,6 +72,7 @@ def open_slots(
         step=step_minutes * 60,
         not_before=(not_before or timezone.now()).timestamp(),
         exclude_appointment_id=exclude_appointment_id,
+        between=between,
     )
     slots = []
     first = start
@@ -95,6 +98,7 @@ class _Search:
     step: int
     not_before: float
     exclude_appointment_id: object
+    between: tuple[time, time] | None
 
     def days(self, first: date, last: date, *, limit: int | None) -> list[Slot]:
         """The slots of the days `first` to `last`, stopping after the day that reaches `limit`."""
@@ -105,11 +109,15 @@ class _Search:
         slots = []
         day = first
         while day <= last and not (limit and len(slots) >= limit):
+            earliest, latest = self.not_before, float("inf")
+            if self.between:
+                earliest = max(earliest, _local(day, self.between[0], zone).timestamp())
+                latest = _local(day, self.between[1], zone).timestamp()
             for therapist in self.therapists:
                 taken = busy.get(therapist, NOTHING)
                 for opens, closes in self.hours.get((therapist, day.weekday()), ()):
                     for starts in _starts(day, opens, closes, zone, self.step, self.duration):
-                        if starts < self.not_before or taken.overlaps(starts, starts + self.block):
+                        if not earliest <= starts <= latest or taken.overlaps(starts, starts + self.block):
                             continue
                         room = _free_room(self.rooms, room_busy, starts, starts + self.block) if self.rooms else None
                         if self.rooms and room is None:

@@ -2,11 +2,11 @@
 the calendar, each one bookable as shown."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from .availability import Slot, open_slots
+from .availability import STEP_MINUTES, Slot, open_slots
 from .models import Appointment
 from .notes import next_visit_advice
 
@@ -40,18 +40,27 @@ def checkout_options(visit: Appointment) -> CheckoutOptions:
     local = timezone.localtime(visit.starts_at, zone)
     # Same wall-clock time `interval` days later, so "same time next week" survives a DST change.
     target = datetime.combine(local.date() + timedelta(days=interval), local.time()).replace(tzinfo=zone)
-    later = open_slots(
+    near = open_slots(
         practice=practice,
         service=service,
         therapist_id=visit.therapist_id,
         start=target.date(),
         end=target.date() + timedelta(days=21),
+        between=_around(local),
+        limit=NEAR_SLOTS_NEEDED,
     )
-    same_time = next((slot for slot in later if slot.starts_at == target), None)
-    usual = [slot for slot in later if slot != same_time and _near(slot.starts_at.astimezone(zone), local)][:3]
+    same_time = next((slot for slot in near if slot.starts_at == target), None)
+    usual = [slot for slot in near if slot != same_time][:3]
     return CheckoutOptions(interval, advised_days is not None, source, service, same_time, target, usual)
 
 
-def _near(candidate: datetime, usual: datetime) -> bool:
-    as_today = datetime.combine(usual.date(), candidate.time()).replace(tzinfo=usual.tzinfo)
-    return abs(as_today - usual) <= USUAL_TIME_WINDOW
+# Every start of the first day's window (so the same time is among them when it is free), and three.
+NEAR_SLOTS_NEEDED = 2 * USUAL_TIME_WINDOW // timedelta(minutes=STEP_MINUTES) + 1 + 3
+
+
+def _around(usual: datetime) -> tuple[time, time]:
+    """The local times of day within USUAL_TIME_WINDOW of the usual one (not past midnight)."""
+    day = usual.replace(tzinfo=None)
+    earliest = max(day - USUAL_TIME_WINDOW, datetime.combine(day.date(), time.min))
+    latest = min(day + USUAL_TIME_WINDOW, datetime.combine(day.date(), time.max))
+    return earliest.time(), latest.time()

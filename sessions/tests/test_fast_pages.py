@@ -66,10 +66,10 @@ def _pages(practice, full_day):
 
 # What each page costs: session, user and memberships (3), then the page's own reads.
 PINNED = [
-    ("front_desk", "day calendar", 7),  # people, services, the day's visits with their clients
-    ("front_desk", "week view", 6),
-    ("front_desk", "checkout", 10),
-    ("owner", "checkout", 10),
+    ("front_desk", "day calendar", 6),  # people, services, the day's visits with their clients
+    ("front_desk", "week view", 5),
+    ("front_desk", "checkout", 9),
+    ("owner", "checkout", 9),
     ("front_desk", "slot list", 9),
     ("therapist", "brief", 7),
 ]
