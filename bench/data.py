@@ -20,6 +20,7 @@ from django_scopes import scope
 from clients.models import Client
 from practice.models import Membership, Practice, User
 from sessions.models import Appointment, CheckoutOutcome, Service, WorkingHours
+from sessions.tests.factories import visit_row
 
 THERAPISTS, CLIENTS, APPOINTMENTS, DAYS_BACK, DAYS_AHEAD = 20, 10_000, 100_000, 3 * 365, 14
 GRID = [time(9), time(10, 15), time(11, 30), time(13, 30), time(14, 45), time(16), time(17, 15)]
@@ -162,16 +163,14 @@ def _weekday_hours(practice, user) -> None:
 
 
 def _visit(practice, rng, client, therapist, service, day, at) -> Appointment:
-    starts = datetime.combine(day, at).replace(tzinfo=practice.zone)
-    past = starts < timezone.now()
-    return Appointment(
+    starts_at = datetime.combine(day, at).replace(tzinfo=practice.zone)
+    past = starts_at < timezone.now()
+    return visit_row(
         practice=practice,
         client=client,
         therapist=therapist,
         service=service,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        blocked_until=starts + timedelta(hours=1, minutes=15),
+        starts_at=starts_at,
         status=rng.choices(["completed", "no_show", "cancelled"], [90, 4, 6])[0] if past else "booked",
         cancel_reason="late" if past and rng.random() < 0.3 else "",
         recommended_interval_days=rng.choice([7, 14, 28]) if past else None,

@@ -18,7 +18,7 @@ from sessions.availability import open_slots
 from sessions.models import Appointment
 from sessions.selectors import day_columns
 from sessions.services import appointment_book, appointment_complete
-from sessions.tests.factories import ServiceFactory, weekly_hours
+from sessions.tests.factories import ServiceFactory, visit_row, weekly_hours
 
 DAY = datetime(2030, 12, 9)  # a Monday
 
@@ -144,17 +144,8 @@ def large_history(practice, therapist):
 
 
 def _visit(practice, client, therapist, service, day, hour):
-    starts = datetime.combine(day.date(), time(hour)).replace(tzinfo=practice.zone)
-    return Appointment(
-        practice=practice,
-        client=client,
-        therapist=therapist,
-        service=service,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        blocked_until=starts + timedelta(hours=1, minutes=15),
-        status="completed",
-    )
+    starts_at = datetime.combine(day.date(), time(hour)).replace(tzinfo=practice.zone)
+    return visit_row(practice=practice, client=client, therapist=therapist, service=service, starts_at=starts_at)
 
 
 def _appointment_scans(call) -> list[dict]:
