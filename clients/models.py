@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import Value
+from django.db.models.functions import Concat, Replace, Upper
 from django.utils import timezone
 
 from practice.models import TenantForeignKey, TenantModel, TenantOneToOneField
@@ -25,6 +26,13 @@ BODY_AREAS = [
     ("feet", "Feet"),
 ]
 BODY_AREA_LABELS = dict(BODY_AREAS)
+
+
+def digits_of(expression):
+    """A phone number with the usual separators taken out, for comparing numbers."""
+    for separator in (" ", "-", "(", ")", ".", "+"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
 
 
 class Client(PhoneNumbersInE164, TenantModel):
@@ -70,18 +78,33 @@ class Client(PhoneNumbersInE164, TenantModel):
     last_visit_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the client list's search looks in, kept by the database: names, email and the phone's
+    # digits, separated by spaces (a search word has none, so it never matches across two fields).
+    search_text = models.GeneratedField(
+        expression=Concat(
+            "first_name",
+            Value(" "),
+            "last_name",
+            Value(" "),
+            "preferred_name",
+            Value(" "),
+            "email",
+            Value(" "),
+            digits_of("phone"),
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
             models.Index(fields=["practice", "last_name", "first_name"], name="client_practice_name"),
             models.Index(fields=["practice", "status", "created_at"], name="client_practice_status"),
-            # Trigram indexes serve the list's case-insensitive "contains" search by name and email
-            # (phone numbers are compared by their digits, see clients/selectors.py).
-            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="client_first_trgm"),
-            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_trgm"),
-            GinIndex(OpClass(Upper("preferred_name"), name="gin_trgm_ops"), name="client_preferred_trgm"),
-            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
+            # A trigram index serves the list's case-insensitive "contains" search (UPPER(...) LIKE,
+            # what `search_text__icontains` asks), for every word of three characters or more.
+            GinIndex(OpClass(Upper("search_text"), name="gin_trgm_ops"), name="client_search_trgm"),
         ]
 
     def __str__(self):

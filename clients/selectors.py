@@ -4,12 +4,11 @@ practice too, so another practice's client is 'not found' (404), never shown."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.models import Client, IntakeLink, IntakeVersion
+from clients.models import Client, IntakeLink, IntakeVersion, digits_of
 from practice.models import Practice
 
 SEGMENTS = {
@@ -43,25 +42,12 @@ def client_search(*, practice: Practice, query: str = "", segment: str = "active
     elif segment == "archived":
         clients = clients.filter(status=Client.Status.ARCHIVED)
     for term in query.split():
-        matches = (
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(preferred_name__icontains=term)
-            | Q(email__icontains=term)
-        )
+        matches = Q(search_text__icontains=term)
         digits = "".join(ch for ch in term if ch.isdigit())
-        if len(digits) >= 3:  # a phone number, typed with or without separators
-            clients = clients.annotate(phone_digits=_digits("phone"))
-            matches |= Q(phone_digits__contains=digits)
+        if len(digits) >= 3 and digits != term:  # a phone number typed with separators
+            matches |= Q(search_text__icontains=digits)
         clients = clients.filter(matches)
     return clients.order_by("last_name", "first_name")
-
-
-def _digits(expression):
-    """The phone number with the usual separators taken out, for comparing numbers."""
-    for separator in (" ", "-", "(", ")", ".", "+"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
 
 
 def possible_duplicates(*, practice: Practice, email: str = "", phone: str = "", exclude_id=None):
@@ -77,7 +63,7 @@ def possible_duplicates(*, practice: Practice, email: str = "", phone: str = "",
         conditions |= Q(phone_digits__endswith=digits[-9:])
     if not conditions:
         return Client.objects.none()
-    matches = Client.objects.filter(practice=practice).annotate(phone_digits=_digits("phone")).filter(conditions)
+    matches = Client.objects.filter(practice=practice).annotate(phone_digits=digits_of("phone")).filter(conditions)
     return matches.exclude(pk=exclude_id) if exclude_id else matches
 
 
