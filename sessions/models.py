@@ -156,7 +156,10 @@ class Appointment(TenantModel):
         ordering = ["starts_at"]
         indexes = [
             models.Index(fields=["practice", "starts_at"], name="appointment_practice_start"),
-            models.Index(fields=["practice", "client", "starts_at"], name="appointment_client_start"),
+            # Carries status and id: the due-back list walks it backwards for each client's latest visit.
+            models.Index(
+                fields=["practice", "client", "starts_at"], include=["status", "id"], name="appointment_client_start"
+            ),
             models.Index(fields=["practice", "therapist", "starts_at"], name="appointment_therapist_start"),
         ]
         constraints = [

@@ -4,7 +4,7 @@ scope; lookups by id name the practice, so another practice's appointment is 'no
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -152,22 +152,37 @@ def next_booked(*, practice: Practice, client_id, after: datetime) -> Appointmen
 
 def due_back(*, practice: Practice, limit: int = 100):
     """Clients whose recommended interval since their last completed visit has passed with
-    nothing booked since: the latest completed visit per client that carries a recommendation,
-    most overdue first."""
-    later_visit = Appointment.objects.filter(
-        practice=practice, client=OuterRef("client"), starts_at__gt=OuterRef("starts_at")
-    ).exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
-    return (
+    nothing booked since: each client's latest visit that was not cancelled or missed, when it is a
+    completed visit with a recommendation whose interval has run out; most overdue first. The
+    latest visits come from one backward walk of the (practice, client, starts_at) index, which
+    carries the status and id for it; clients and therapists are joined to the rows shown only."""
+    latest = (
+        Appointment.objects.filter(practice=practice)
+        .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
+        .order_by("-client_id", "-starts_at")
+        .distinct("client_id")
+        .values("id")
+    )
+    overdue = (
         Appointment.objects.filter(
-            practice=practice, status=Appointment.Status.COMPLETED, recommended_interval_days__isnull=False
+            practice=practice,
+            pk__in=latest,
+            status=Appointment.Status.COMPLETED,
+            recommended_interval_days__isnull=False,
         )
-        .exclude(Exists(later_visit))
-        .annotate(
-            due_on=ExpressionWrapper(
-                F("starts_at") + timedelta(days=1) * F("recommended_interval_days"), output_field=DateTimeField()
-            )
-        )
+        .annotate(due_on=_due_on())
         .filter(due_on__lt=timezone.now())
+        .order_by("due_on")
+    )
+    return (
+        Appointment.objects.filter(practice=practice, pk__in=overdue.values("pk")[:limit])
+        .annotate(due_on=_due_on())
         .select_related("client", "therapist")
-        .order_by("due_on")[:limit]
+        .order_by("due_on")
+    )
+
+
+def _due_on():
+    return ExpressionWrapper(
+        F("starts_at") + timedelta(days=1) * F("recommended_interval_days"), output_field=DateTimeField()
     )

@@ -91,3 +91,44 @@ def test_streams_count_new_clients_by_where_they_came_from(client_for, owner, pr
     assert row["counts"] == {"client": 1, "personal": 0, "medical": 1, "business": 1, "web": 1} and row["total"] == 4
     chart = client_for(owner).get(f"/p/{practice.slug}/partners/streams/chart.svg")
     assert chart.status_code == 200 and b"Medical professionals" in chart.content
+
+
+def test_within_a_week_counts_a_visit_whose_client_booked_again_within_seven_days_of_it(practice, therapist):
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        service = ServiceFactory(practice=practice)
+        now = timezone.now().astimezone(practice.zone).replace(minute=0, second=0, microsecond=0)
+
+        def completed(days_ago):
+            starts = now.replace(hour=9) - timedelta(days=days_ago)
+            return Appointment.objects.create(
+                practice=practice,
+                client=ClientFactory(practice=practice),
+                therapist=therapist,
+                service=service,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                blocked_until=starts + timedelta(hours=1, minutes=15),
+                status="completed",
+            )
+
+        def book_again(visit, days_ahead):
+            return appointment_book(
+                practice=practice,
+                client=visit.client,
+                therapist=therapist,
+                service=service,
+                starts_at=now.replace(hour=9) + timedelta(days=days_ahead),
+                notify=False,
+            )
+
+        booked_again = completed(3)  # booked now: within 7 days of its end
+        book_again(booked_again, 8)
+        cancelled_again = completed(4)  # booked now, then cancelled: does not count
+        appointment_cancel(appointment=book_again(cancelled_again, 9), reason="client")
+        too_late = completed(20)  # booked now: 20 days after its end
+        book_again(too_late, 10)
+        completed(5)  # never booked again
+        rows = rebooking_figures(practice=practice, since=(now - timedelta(days=62)).date())
+    assert sum(row["completed"] for row in rows) == 4
+    assert sum(row["within_week"] for row in rows) == 1
