@@ -3,6 +3,7 @@ type them, read in the practice's country unless they start with + and a country
 in E.164 (+16035550142), which text messages and tel: links need. Shown in the practice's national
 format (`{{ number|phone:practice }}`)."""
 
+import functools
 import re
 
 import phonenumbers
@@ -35,6 +36,7 @@ def validate_phone(value: str) -> None:
         raise ValidationError(NOT_A_NUMBER)
 
 
+@functools.lru_cache(maxsize=4096)  # lists show the same numbers page after page; parsing is slow
 def phone_display(value: str, region: str | None) -> str:
     """National format for a number of the practice's country, international for others."""
     if not value:

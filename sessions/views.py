@@ -2,7 +2,6 @@
 screen and schedule setup."""
 
 from datetime import date, timedelta
-from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -48,8 +47,6 @@ from .models import (
 )
 from .notes import approved_summary, ensure_practice_lists
 
-NO_ID = UUID(int=0)
-
 
 def _day_param(request, practice) -> date:
     return read_date(request.GET.get("date", "")) or timezone.localdate(timezone=practice.zone)
@@ -70,8 +67,6 @@ def day(request, practice_slug):
             "previous": shown - timedelta(days=1),
             "next": shown + timedelta(days=1),
             "columns": selectors.day_columns(practice=practice, day=shown),
-            # Every block links to its appointment: one reversed prefix, not a reversal per block.
-            "appointment_prefix": reverse("sessions:appointment", args=[practice.slug, NO_ID])[: -len(str(NO_ID)) - 1],
             "hours": [(f"{hour:02d}:00", (hour - 7) * 4 + 1) for hour in range(7, 21)],  # label, grid row
         },
     )

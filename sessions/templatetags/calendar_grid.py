@@ -10,7 +10,7 @@ ALERT = ' <span class="appt-alert" title="{}">⚠</span>'
 
 
 @register.simple_tag
-def day_blocks(blocks, appointment_prefix: str):
+def day_blocks(blocks, appointment_url: str):
     """Each Block (sessions.selectors) as a link to its appointment: time, client (with the alert
     mark), service, and the status unless simply booked."""
     return format_html_join(
@@ -19,7 +19,7 @@ def day_blocks(blocks, appointment_prefix: str):
         (
             (
                 block.classes,
-                appointment_prefix,
+                appointment_url,
                 block.id,
                 block.time,
                 block.client,
