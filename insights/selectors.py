@@ -18,19 +18,23 @@ def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
     another visit booked within 7 days, and the no-show and late-cancel rates. One grouped query
     per kind of figure: a condition on other rows inside a count is asked once per visit, while
     in a WHERE clause PostgreSQL joins it (rebooked at checkout) or semi-joins it (within a week)."""
+    first = datetime.combine(since, time.min).replace(tzinfo=practice.zone)
     visits = Appointment.objects.filter(  # visits that have taken place (or should have)
-        practice=practice,
-        starts_at__gte=datetime.combine(since, time.min).replace(tzinfo=practice.zone),
-        starts_at__lt=timezone.now(),
+        practice=practice, starts_at__gte=first, starts_at__lt=timezone.now()
     )
     completed = visits.filter(status=Appointment.Status.COMPLETED)
-    booked_within_week = Appointment.objects.filter(
-        practice=practice,
-        client=OuterRef("client"),
-        created_at__gte=OuterRef("ends_at"),
-        created_at__lt=OuterRef("ends_at") + timedelta(days=7),
-        starts_at__gt=OuterRef("starts_at"),
-    ).exclude(status=Appointment.Status.CANCELLED)
+    # Bounds implied by the conditions after them (another visit starts after one since `first`,
+    # and was booked after that one ended); said outright, they keep older history out of the join.
+    booked_within_week = (
+        Appointment.objects.filter(practice=practice, starts_at__gt=first, created_at__gt=first)
+        .filter(
+            client=OuterRef("client"),
+            created_at__gte=OuterRef("ends_at"),
+            created_at__lt=OuterRef("ends_at") + timedelta(days=7),
+            starts_at__gt=OuterRef("starts_at"),
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+    )
     at_checkout = _per_month_and_therapist(practice, completed.filter(checkout__booked=True))
     within_week = _per_month_and_therapist(practice, completed.filter(Exists(booked_within_week)))
     rows = (
