@@ -61,6 +61,7 @@ def _pages(practice, full_day):
         "checkout": (f"{base}/appointments/{visit.pk}/checkout/", {}),
         "slot list": (f"{base}/clients/{visit.client_id}/book/?{slots}", {"HX-Request": "true"}),
         "brief": (f"{base}/clients/{visit.client_id}/brief/", {}),
+        "figures": (f"{base}/figures/", {}),
     }
 
 
@@ -72,6 +73,7 @@ PINNED = [
     ("owner", "checkout", 9),
     ("front_desk", "slot list", 9),
     ("therapist", "brief", 7),
+    ("owner", "figures", 7),  # three grouped queries of figures, and the due-back list
 ]
 
 
