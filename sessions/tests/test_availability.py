@@ -149,3 +149,25 @@ def test_a_practice_in_a_far_time_zone(setup, practice):
     booked_local = datetime(2026, 12, 7, 9, 0)  # 03:15 UTC, still "Monday 9:00" for the practice
     _book(setup, booked_local)
     assert "09:00" not in _starts(_slots(setup), practice.zone)
+
+
+@pytest.mark.parametrize("zone_name", ["America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata"])
+def test_a_days_starts_are_the_wall_clock_times_that_exist_that_day(zone_name):
+    """The arithmetic kept for days whose clock does not change gives the same starts as converting
+    each wall-clock time, every day of a year (Lord Howe moves its clock by half an hour)."""
+    from zoneinfo import ZoneInfo
+
+    from sessions.availability import _existing, _starts
+
+    zone = ZoneInfo(zone_name)
+    opens, closes, step, duration = time(0, 30), time(23, 0), 15 * 60, 60 * 60
+    for offset in range(365):
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        expected = []
+        wall = datetime.combine(day, opens)
+        while wall.time() >= opens and wall < datetime.combine(day, closes):
+            aware = _existing(wall, zone)
+            if aware and aware.timestamp() + duration <= datetime.combine(day, closes, zone).timestamp():
+                expected.append(aware.timestamp())
+            wall += timedelta(seconds=step)
+        assert _starts(day, opens, closes, zone, step, duration) == expected, day
