@@ -20,6 +20,11 @@ if not env("REBOOK_CACHE_REDIS_URL", default=""):
         "Set REBOOK_CACHE_REDIS_URL (e.g. redis://host:6379/2): rate limits need a cache that every web process shares."
     )
 
+# Sessions are read from that cache and written through to the database: a signed-in page no
+# longer reads its session row. Code that ends sessions must delete them through the session store
+# (SessionStore(key).delete()), which empties the cache too; expired ones lapse in both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DATABASES = {"default": {**env.db("DATABASE_URL"), "ENGINE": "config.db"}}  # see config/db/base.py
 # A new PostgreSQL connection per request costs several times the page itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)

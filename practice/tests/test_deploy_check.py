@@ -1,6 +1,7 @@
 """Production settings, loaded in a process of their own with the environment README documents:
 `manage.py check --deploy` is clean, passwords are hashed with Argon2 (the test settings use a fast
-hasher, so only this test can tell), and the settings refuse to start without a shared cache."""
+hasher, so only this test can tell), sessions are read from the shared cache, and the settings
+refuse to start without that cache."""
 
 import os
 import socket
@@ -43,6 +44,8 @@ from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core.management import call_command
 call_command("check", deploy=True, fail_level="WARNING")
 print("hasher:", identify_hasher(make_password("a passphrase")).algorithm)
+from django.conf import settings
+print("sessions:", settings.SESSION_ENGINE)
 """
 
 
@@ -56,6 +59,7 @@ def test_production_settings_pass_the_deploy_check_hash_with_argon2_and_need_a_s
     assert result.returncode == 0, output
     assert "WARNINGS" not in output and "no issues" in output, output
     assert "hasher: argon2" in output, output
+    assert "sessions: django.contrib.sessions.backends.cached_db" in output, output
     assert "without a shared cache: ImproperlyConfigured Set REBOOK_CACHE_REDIS_URL" in output, output
 
 
