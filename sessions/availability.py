@@ -9,6 +9,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Q
 from django.utils import timezone
 
@@ -62,11 +63,12 @@ def open_slots(
     room in every slot. `exclude_appointment_id` ignores one appointment (moving it). `between`
     keeps only starts from one local time of day to another, both included."""
     therapists = [therapist_id] if therapist_id else therapist_ids(practice=practice)
+    hours, rooms = _hours_and_rooms(practice, therapists)
     search = _Search(
         practice=practice,
         therapists=therapists,
-        hours=_hours(practice, therapists),
-        rooms=list(Room.objects.filter(practice=practice, active=True).values_list("id", flat=True)),
+        hours=hours,
+        rooms=rooms,
         duration=service.duration_minutes * 60,
         block=(service.duration_minutes + service.buffer_after_minutes) * 60,
         step=step_minutes * 60,
@@ -169,16 +171,22 @@ def _existing(wall: datetime, zone) -> datetime | None:
     return aware if round_trip == wall else None
 
 
-def _hours(practice, therapists) -> dict:
-    hours = {}
+def _hours_and_rooms(practice, therapists) -> tuple[dict, list]:
+    """The therapists' working hours by (therapist, weekday), and the practice's active rooms by
+    name, in one query: each hours row carries the rooms (a subquery PostgreSQL runs once). With no
+    hours there is no slot, and the rooms do not matter."""
+    rooms = ArraySubquery(Room.objects.filter(practice=practice, active=True).order_by("name").values("id"))
     rows = (
         WorkingHours.objects.filter(practice=practice, therapist_id__in=therapists)
+        .annotate(rooms=rooms)
         .order_by("starts")
-        .values_list("therapist_id", "weekday", "starts", "ends")
+        .values_list("therapist_id", "weekday", "starts", "ends", "rooms")
     )
-    for therapist, weekday, starts, ends in rows:
+    hours, active_rooms = {}, []
+    for therapist, weekday, starts, ends, practice_rooms in rows:
         hours.setdefault((therapist, weekday), []).append((starts, ends))
-    return hours
+        active_rooms = practice_rooms  # the same on every row
+    return hours, active_rooms
 
 
 def _busy_by_therapist(practice, therapists, window, exclude_appointment_id):
