@@ -102,9 +102,12 @@ class Client(PhoneNumbersInE164, TenantModel):
         indexes = [
             models.Index(fields=["practice", "last_name", "first_name"], name="client_practice_name"),
             models.Index(fields=["practice", "status", "created_at"], name="client_practice_status"),
-            # A trigram index serves the list's case-insensitive "contains" search (UPPER(...) LIKE,
-            # what `search_text__icontains` asks), for every word of three characters or more.
-            GinIndex(OpClass(Upper("search_text"), name="gin_trgm_ops"), name="client_search_trgm"),
+            # A trigram index serves the list's case-insensitive search (UPPER(search_text) LIKE for
+            # names and email, ~ for the phone's digits; clients.selectors.client_search), for every
+            # word of three characters or more. Without GIN's pending list (fastupdate off): a new
+            # client is in the index at once, and the planner does not price a long list of rows
+            # not yet merged (after an import, until autovacuum runs) as a reason to scan the table.
+            GinIndex(OpClass(Upper("search_text"), name="gin_trgm_ops"), name="client_search_trgm", fastupdate=False),
         ]
 
     def __str__(self):

@@ -4,7 +4,9 @@ practice too, so another practice's client is 'not found' (404), never shown."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.db.models.lookups import IContains, Regex
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,7 +30,12 @@ def client_get(*, practice: Practice, client_id) -> Client:
 def client_search(*, practice: Practice, query: str = "", segment: str = "active"):
     """Clients matching `query` (name, preferred name, email or phone, any part, any case) in a
     segment: active, new (created in the last 30 days), lapsed (active, last visit longer ago than
-    REBOOK_LAPSED_AFTER_DAYS), archived, or all."""
+    REBOOK_LAPSED_AFTER_DAYS), archived, or all.
+
+    Every word must be in a name or the email, or, when it has three digits or more, its digits in
+    the phone number (typed with or without separators). Each condition reads the search text
+    through the trigram index `client_search_trgm`, which serves words of three characters or more;
+    a word of one or two characters is looked for in every client of the practice (a scan)."""
     clients = Client.objects.filter(practice=practice)
     now = timezone.now()
     if segment == "active":
@@ -42,12 +49,28 @@ def client_search(*, practice: Practice, query: str = "", segment: str = "active
     elif segment == "archived":
         clients = clients.filter(status=Client.Status.ARCHIVED)
     for term in query.split():
-        matches = Q(search_text__icontains=term)
         digits = "".join(ch for ch in term if ch.isdigit())
-        if len(digits) >= 3 and digits != term:  # a phone number typed with separators
-            matches |= Q(search_text__icontains=digits)
+        if len(digits) >= 3 and digits == term:
+            # Only digits: in a name, the email or the phone, that is anywhere in the search text.
+            matches = Q(search_text__icontains=term)
+        else:
+            matches = Q(_InNamesOrEmail(F("search_text"), term))
+            if len(digits) >= 3:  # a phone number typed with separators: its digits in the phone
+                # Upper() only to be the indexed expression (digits have no case, and need no
+                # escaping in a regular expression).
+                matches |= Q(Regex(Upper("search_text"), f"{digits}[^ ]*$"))
         clients = clients.filter(matches)
     return clients.order_by("last_name", "first_name")
+
+
+class _InNamesOrEmail(IContains):
+    """`search_text` is the first, last and preferred names, the email and, last, the phone's
+    digits, joined by spaces (Client.search_text). A search word has no space, so where it is
+    followed by a space somewhere after it, it lies in a name or the email, never in the phone:
+    UPPER(search_text) LIKE UPPER('%word% %'), which the trigram index serves as it serves
+    `icontains`. (The phone's digits are found with `[^ ]*$`: digits with no space after them.)"""
+
+    param_pattern = "%%%s%% %%"
 
 
 def possible_duplicates(*, practice: Practice, email: str = "", phone: str = "", exclude_id=None):

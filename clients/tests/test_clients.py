@@ -105,6 +105,30 @@ def test_search_by_name_email_or_phone_digits(client_for, therapist, practice, c
     assert found("nobody") == []
 
 
+def test_search_looks_in_each_field_as_itself(client_for, therapist, practice, clients_url):
+    """The search reads one search text (names, email, the phone's digits) but matches as the
+    fields would one by one: digits of a word with separators only in the phone, a word of one or
+    two characters only in names and email, never across two fields, wildcards taken literally."""
+    _client(practice, first_name="Dana", last_name="Okafor", email="dana.5550101@mail.example", phone="+16035550199")
+    _client(practice, first_name="Eli", last_name="van Marsh", email="eli@mail.example", phone="+16035550101")
+    _client(practice, first_name="Fern", last_name="Quist", preferred_name="Fee", email="", phone="")
+    as_therapist = client_for(therapist)
+
+    def found(q):
+        return sorted(c.first_name for c in as_therapist.get(clients_url, {"q": q}).context["page"])
+
+    assert found("555-0101") == ["Eli"]  # the digits in the phone, not in Dana's email
+    assert found("5550101") == ["Dana", "Eli"]  # as typed in the email, or digits in the phone
+    assert found("+1603") == ["Dana", "Eli"]
+    assert found("01") == ["Dana"]  # two digits: names and email only, as before
+    assert found("e") == ["Dana", "Eli", "Fern"]
+    assert found("FEE") == found("quist") == found("fe") == ["Fern"]
+    assert found("marsh 0101") == found("VAN") == found("eli@mail.example") == ["Eli"]
+    assert found("example") == ["Dana", "Eli"]  # the end of the email, the last field before the phone
+    assert found("dana okafor") == found("dana.55") == ["Dana"]
+    assert found("danaokafor") == found("marsheli") == found("ok_for") == found("o%r") == []
+
+
 def test_segments(client_for, owner, practice, clients_url):
     now = timezone.now()
     _client(practice, first_name="Fresh")
