@@ -39,7 +39,7 @@ def rebooking(request, practice_slug):
 @SVG_STYLES
 @requires("figures.view")
 def rebooking_chart(request, practice_slug):
-    rows = selectors.rebooking_figures(practice=request.practice, since=_since(request.practice))
+    rows = selectors.rebooked_at_checkout(practice=request.practice, since=_since(request.practice))
     return HttpResponse(charts.rebooked_by_month(rows), content_type="image/svg+xml")
 
 
