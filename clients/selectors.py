@@ -4,6 +4,7 @@ practice too, so another practice's client is 'not found' (404), never shown."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.db.models.lookups import IContains, Regex
@@ -25,6 +26,14 @@ SEGMENTS = {
 def client_get(*, practice: Practice, client_id) -> Client:
     """The practice's client, or 404 for a client of another practice or none at all."""
     return get_object_or_404(Client, practice=practice, pk=client_id)
+
+
+def client_get_or_none(*, practice: Practice, client_id) -> Client | None:
+    """The practice's client with that id (any text), or None."""
+    try:
+        return Client.objects.filter(practice=practice, pk=client_id).first()
+    except ValidationError:  # not a UUID
+        return None
 
 
 def client_search(*, practice: Practice, query: str = "", segment: str = "active"):

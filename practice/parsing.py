@@ -20,6 +20,17 @@ def read_datetime(value: str) -> datetime | None:
     return parsed if parsed is not None and timezone.is_aware(parsed) and parsed.year in YEARS else None
 
 
+def read_local_datetime(value: str, zone) -> datetime | None:
+    """A wall-clock time without an offset ("2030-12-09T10:15") in `zone`, or None."""
+    try:
+        parsed = parse_datetime((value or "")[:LONGEST])
+    except ValueError:
+        return None
+    if parsed is None or timezone.is_aware(parsed) or parsed.year not in YEARS:
+        return None
+    return parsed.replace(tzinfo=zone)
+
+
 def read_date(value: str) -> date | None:
     try:
         parsed = parse_date((value or "")[:LONGEST])

@@ -58,6 +58,28 @@ class MoveForm(forms.Form):
         return datetime.combine(self.cleaned_data["day"], self.cleaned_data["start"]).replace(tzinfo=zone)
 
 
+class BookAtForm(MoveForm):
+    """A booking from a free time on the calendar: the therapist and time come filled in; the
+    client is chosen from a search, the service from the list."""
+
+    client = forms.UUIDField(error_messages={"required": "Choose the client.", "invalid": "Choose the client."})
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label=None)
+    field_order = ["client", "service", "therapist", "day", "start"]
+
+    def __init__(self, *args, practice, therapists, **kwargs):
+        super().__init__(*args, therapists=therapists, **kwargs)
+        self.practice = practice
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+
+    def clean_client(self):
+        from clients.models import Client
+
+        client = Client.objects.filter(practice=self.practice, pk=self.cleaned_data["client"]).first()
+        if client is None:
+            raise forms.ValidationError("That client is not in this practice; search again.")
+        return client
+
+
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[*Appointment.CancelReason.choices, ("no_show", "No-show")], widget=forms.RadioSelect, label="Why"

@@ -1,21 +1,16 @@
 """Reads for the calendar, the checkout screen and the due-back list. Call inside the practice's
 scope; lookups by id name the practice, so another practice's appointment is 'not found'."""
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clients.models import Client
 from practice.models import Practice, User
 
 from .availability import bookable_people
-from .models import Appointment, Service, overlapping
-
-DAY_STARTS, DAY_ENDS = time(7), time(21)  # the day view's window
-ROW_MINUTES = 15
+from .models import Appointment
 
 
 def appointment_get(*, practice: Practice, appointment_id) -> Appointment:
@@ -46,89 +41,6 @@ def _day_bounds(practice, day: date) -> tuple[datetime, datetime]:
         datetime.combine(day, time.min).replace(tzinfo=zone),
         datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=zone),
     )
-
-
-@dataclass(frozen=True)
-class Block:
-    """One appointment on the day grid, ready to print: what the page shows and nothing more."""
-
-    id: object
-    classes: str  # status, grid row and span
-    time: str
-    client: str
-    alert: str
-    service: str
-    status: str  # shown when not simply booked
-
-
-def day_columns(*, practice: Practice, day: date) -> list[dict]:
-    """One column per therapist with that day's appointments placed on a 15-minute grid. Reads
-    only what the grid shows; services come from their own small query, because joining them
-    lets the planner start from a practice's only service (every visit it ever had)."""
-    start, end = _day_bounds(practice, day)
-    people = therapists(practice=practice)
-    columns = {person.pk: {"therapist": person, "blocks": []} for person in people}
-    services = dict(Service.objects.filter(practice=practice).values_list("id", "name"))
-    statuses = dict(Appointment.Status.choices)
-    grid_start = datetime.combine(day, DAY_STARTS).replace(tzinfo=practice.zone)
-    rows = (
-        Appointment.objects.filter(
-            overlapping(start, end, until="ends_at"), practice=practice, status__in=Appointment.ACTIVE
-        )
-        .order_by("starts_at")
-        .values_list(
-            "id",
-            "therapist_id",
-            "service_id",
-            "status",
-            "starts_at",
-            "ends_at",
-            "client__preferred_name",
-            "client__first_name",
-            "client__last_name",
-            "client__alerts",
-        )
-    )
-    for pk, therapist_id, service_id, status, starts_at, ends_at, preferred, first, last, alerts in rows:
-        row = max(1, min(56, int((starts_at - grid_start).total_seconds() // 60 // ROW_MINUTES) + 1))
-        span = max(1, min(16, int((ends_at - starts_at).total_seconds() // 60 // ROW_MINUTES)))
-        if therapist_id not in columns:  # a former therapist's remaining bookings
-            columns[therapist_id] = {"therapist": User.objects.get(pk=therapist_id), "blocks": []}
-        columns[therapist_id]["blocks"].append(
-            Block(
-                id=pk,
-                classes=f"{status} row-{row} span-{span}",
-                time=f"{timezone.localtime(starts_at, practice.zone):%H:%M}",
-                client=Client.name_shown(preferred, first, last),
-                alert=alerts,
-                service=services[service_id],
-                status="" if status == Appointment.Status.BOOKED else statuses[status],
-            )
-        )
-    return list(columns.values())
-
-
-def week_of(*, practice: Practice, therapist_id, monday: date) -> list[dict]:
-    """A therapist's week, day by day."""
-    start, _ = _day_bounds(practice, monday)
-    _, end = _day_bounds(practice, monday + timedelta(days=6))
-    appointments = list(
-        Appointment.objects.filter(
-            practice=practice, therapist_id=therapist_id, starts_at__gte=start, starts_at__lt=end
-        ).select_related("client", "service")
-    )
-    days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        days.append(
-            {
-                "day": day,
-                "appointments": [
-                    a for a in appointments if timezone.localtime(a.starts_at, practice.zone).date() == day
-                ],
-            }
-        )
-    return days
 
 
 def today_for(*, practice: Practice, therapist_id) -> list[Appointment]:

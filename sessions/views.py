@@ -1,26 +1,30 @@
 """The calendar, booking, the appointment's life (arrive, complete, move, cancel), the checkout
 screen and schedule setup."""
 
+import uuid
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
-from clients.selectors import client_get
+from clients.selectors import client_get, client_get_or_none, client_search
 from practice.access import PUBLIC, requires
 from practice.actions import attempt
-from practice.parsing import read_date, read_datetime
+from practice.models import User
+from practice.parsing import read_date, read_datetime, read_local_datetime
 
-from . import selectors, services
+from . import grid, selectors, services
 from .availability import open_slots
 from .checkout import checkout_options
 from .forms import (
+    BookAtForm,
     CancelForm,
     CarePhaseForm,
     CompleteForm,
@@ -57,29 +61,44 @@ def _day_param(request, practice) -> date:
 
 @requires("calendar.view")
 def day(request, practice_slug):
+    """The day as a grid: a column per therapist (book from a free time, move by dragging), or per
+    room with ?view=rooms."""
     practice = request.practice
     shown = _day_param(request, practice)
+    by_room = request.GET.get("view") == "rooms"
+    shown_grid = (grid.day_by_room if by_room else grid.day_by_therapist)(practice=practice, day=shown)
+    can_book = request.membership.has_perm("appointments.book")
     return render(
         request,
         "sessions/day.html",
         {
             "day": shown,
+            "today": timezone.localdate(timezone=practice.zone),
             "previous": shown - timedelta(days=1),
             "next": shown + timedelta(days=1),
-            "columns": selectors.day_columns(practice=practice, day=shown),
-            "hours": [(f"{hour:02d}:00", (hour - 7) * 4 + 1) for hour in range(7, 21)],  # label, grid row
+            "grid": shown_grid,
+            "by_room": by_room,
+            "view_param": "&view=rooms" if by_room else "",
+            "book_url": reverse("sessions:book-at", args=[practice.slug]) if can_book and not by_room else "",
+            "movable": can_book,
         },
     )
 
 
 @requires("calendar.view")
 def week(request, practice_slug):
+    """A person's week as a grid, a column per day."""
     practice = request.practice
-    people = selectors.therapists(practice=practice)
-    chosen = next((p for p in people if str(p.pk) == request.GET.get("therapist")), None)
-    chosen = chosen or (request.user if request.user in people else (people[0] if people else None))
     shown = _day_param(request, practice)
     monday = shown - timedelta(days=shown.weekday())
+
+    def choose(people):
+        """The person asked for, else the signed-in person if they take appointments, else the first."""
+        asked = next((p for p in people if str(p.pk) == request.GET.get("therapist")), None)
+        return asked or next((p for p in people if p.pk == request.user.pk), people[0] if people else None)
+
+    people, chosen, week_grid = grid.week_of_therapist(practice=practice, monday=monday, choose=choose)
+    can_book = request.membership.has_perm("appointments.book")
     return render(
         request,
         "sessions/week.html",
@@ -87,11 +106,105 @@ def week(request, practice_slug):
             "therapist": chosen,
             "therapists": people,
             "monday": monday,
+            "today": timezone.localdate(timezone=practice.zone),
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
-            "days": selectors.week_of(practice=practice, therapist_id=chosen.pk, monday=monday) if chosen else [],
+            "grid": week_grid,
+            "book_url": reverse("sessions:book-at", args=[practice.slug]) if can_book else "",
+            "movable": can_book,
         },
     )
+
+
+@requires("appointments.book")
+def book_at(request, practice_slug):
+    """Book from a free time on the calendar: the therapist and time come from the cell; the desk
+    finds the client and picks the service."""
+    practice = request.practice
+    people = selectors.therapists(practice=practice)
+    if request.htmx and request.method == "GET":
+        return render(request, "sessions/_client_choices.html", _client_choices(request, practice))
+    at = read_local_datetime(request.GET.get("at", ""), practice.zone) or timezone.now()
+    local = timezone.localtime(at, practice.zone)
+    initial = {"therapist": request.GET.get("therapist"), "day": local.date(), "start": local.time()}
+    form = BookAtForm(request.POST or None, practice=practice, therapists=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        therapist = next(p for p in people if p.pk == data["therapist"])
+        try:
+            booked = services.appointment_book(
+                practice=practice,
+                client=data["client"],
+                therapist=therapist,
+                service=data["service"],
+                starts_at=form.starts_at(practice.zone),
+                actor=request.user,
+            )
+        except services.SlotTaken as taken:
+            form.add_error(None, str(taken))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            when = timezone.localtime(booked.starts_at, practice.zone)
+            messages.success(request, f"Booked {data['client']} with {therapist.get_full_name()} at {when:%H:%M}.")
+            return redirect(f"{reverse('sessions:day', args=[practice.slug])}?date={when:%Y-%m-%d}")
+    context = {"form": form, **_client_choices(request, practice, chosen=form["client"].value())}
+    return render(request, "sessions/book_at.html", context, status=400 if form.errors else 200)
+
+
+def _client_choices(request, practice, chosen=None) -> dict:
+    """Up to eight clients matching the search, the chosen one first."""
+    query = request.GET.get("q", "").strip()
+    found = list(client_search(practice=practice, query=query)[:8]) if query else []
+    picked = client_get_or_none(practice=practice, client_id=chosen) if chosen else None
+    if picked and picked not in found:
+        found.insert(0, picked)
+    return {"query": query, "clients": found, "chosen": str(chosen or "")}
+
+
+@require_POST
+@requires("appointments.book")
+def calendar_move(request, practice_slug):
+    """A visit dragged (or moved by keyboard) on the calendar to another time or person. Answers
+    JSON {moved, message}: a refusal the desk must read (the time is taken, the visit is no longer
+    booked) is an answer like a move, not an error; 400 only for what cannot be read."""
+    practice = request.practice
+    visit = Appointment.objects.filter(practice=practice, pk=_uuid(request.POST.get("appointment"))).first()
+    if visit is None:
+        return JsonResponse({"message": "That visit no longer exists; reload the calendar."}, status=400)
+    form = MoveForm(request.POST, therapists=selectors.therapists(practice=practice))
+    if not form.is_valid():
+        return JsonResponse({"message": "That time could not be read; try again."}, status=400)
+    therapist = User.objects.get(pk=form.cleaned_data["therapist"])
+    try:
+        moved = services.appointment_move(
+            appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist, actor=request.user
+        )
+    except services.SlotTaken as taken:
+        return JsonResponse({"moved": False, "message": str(taken)})
+    except ValidationError as error:
+        return JsonResponse({"moved": False, "message": " ".join(error.messages)})
+    when = timezone.localtime(moved.starts_at, practice.zone)
+    message = f"Moved to {when:%A %-d %B} at {when:%H:%M} with {therapist.get_full_name() or therapist.email}."
+    return JsonResponse({"moved": True, "message": message})
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@requires("calendar.view")
+def quick_actions(request, practice_slug, appointment_id):
+    """The quick actions of a visit on the calendar (arrived, completed, no-show, late cancel, cancel
+    with a reason), shown in a dialog; each form comes back to the calendar it was opened from."""
+    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return render(request, "sessions/_quick_actions.html", {"visit": visit, "back": back})
 
 
 @requires("calendar.view")
@@ -247,7 +360,9 @@ def _act(request, practice_slug, appointment_id, action, done, **kwargs):
 @requires("appointments.book")
 def arrive(request, practice_slug, appointment_id):
     visit = _act(request, practice_slug, appointment_id, services.appointment_arrive, "Marked as arrived.")
-    return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    return _back_to_calendar(request) or redirect(
+        "sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk
+    )
 
 
 @require_POST
@@ -274,8 +389,19 @@ def complete(request, practice_slug, appointment_id):
 def cancel(request, practice_slug, appointment_id):
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    visit = _act(request, practice_slug, appointment_id, services.appointment_cancel, "Cancelled.", reason=reason)
-    return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    done = "Recorded as a no-show." if reason == "no_show" else "Cancelled."
+    visit = _act(request, practice_slug, appointment_id, services.appointment_cancel, done, reason=reason)
+    return _back_to_calendar(request) or redirect(
+        "sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk
+    )
+
+
+def _back_to_calendar(request):
+    """A redirect to the calendar page a quick action was taken from (`next`, a path on this site)."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        return redirect(back)
+    return None
 
 
 @requires("appointments.book")

@@ -46,7 +46,8 @@ def test_the_front_desk_rebooks_same_time_next_week_at_checkout(
 
     page.goto(f"{live_server.url}/p/{practice.slug}/calendar/?date={yesterday.isoformat()}")
     assert_accessible(page)
-    page.get_by_role("link", name="Rowan Birchwood").click()
+    page.get_by_role("link", name="Rowan Birchwood").click()  # the visit's quick actions
+    page.get_by_role("dialog", name="Rowan Birchwood").get_by_role("link", name="Open the visit").click()
     page.get_by_label("Next visit in").select_option("7")
     page.get_by_role("button", name="Complete and check out").click()
     page.get_by_role("heading", name="Checkout: Rowan Birchwood").wait_for()
