@@ -1,6 +1,7 @@
 """The calendar, booking, the appointment's life (arrive, complete, move, cancel), the checkout
 screen and schedule setup."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from practice.actions import attempt
 from practice.parsing import read_date, read_datetime
 
 from . import selectors, services
-from .availability import open_slots
+from .availability import Slot, open_slots
 from .checkout import checkout_options
 from .forms import (
     CancelForm,
@@ -46,6 +47,7 @@ from .models import (
     WorkingHours,
 )
 from .notes import approved_summary, ensure_practice_lists
+from .warnings import BookingWarning, booking_warnings, confirmation, confirmed
 
 
 def _day_param(request, practice) -> date:
@@ -160,7 +162,7 @@ def book(request, practice_slug, client_id):
     return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
 
 
-def _booking_page(request, client, search, *, lost: services.SlotTaken | None = None) -> dict:
+def _booking_page(request, client, search, *, lost: services.SlotTaken | None = None, warned=None) -> dict:
     practice = request.practice
     people = selectors.therapists(practice=practice)
     form = FindTimeForm(
@@ -178,7 +180,36 @@ def _booking_page(request, client, search, *, lost: services.SlotTaken | None = 
             limit=40,
         )
     names = {p.pk: p.get_full_name() or p.email for p in people}
-    return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost}
+    return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost, "warned": warned}
+
+
+def _warnings_to_confirm(request, confirm: str, *, client, therapist, service, starts_at, exclude_id=None):
+    """The warnings about this time that the person has not confirmed yet: none means save now."""
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    found = booking_warnings(
+        practice=request.practice,
+        client=client,
+        therapist=therapist,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        exclude_id=exclude_id,
+    )
+    return [] if confirmed(found, confirm) else found
+
+
+@dataclass(frozen=True)
+class Warned:
+    """A time not saved yet, with what to confirm first: the page shows the warnings and a button
+    that sends the same time again with `confirm`."""
+
+    slot: Slot
+    service: Service
+    therapist_name: str
+    warnings: list[BookingWarning]
+
+    @property
+    def confirm(self) -> str:
+        return confirmation(self.warnings)
 
 
 def _slot_from_post(request):
@@ -193,12 +224,38 @@ def _slot_from_post(request):
     return service, therapist, starts_at
 
 
+def _search_of(request, starts_at) -> dict:
+    """The booking page's search that offered the posted time: its service and therapist, from its day."""
+    day = timezone.localtime(starts_at, request.practice.zone).date()
+    return {
+        "service": request.POST.get("service", ""),
+        "therapist": request.POST.get("therapist", ""),
+        "day": day.isoformat(),
+    }
+
+
 @require_POST
 @requires("appointments.book")
 def book_slot(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
+        warnings = _warnings_to_confirm(
+            request,
+            request.POST.get("confirm", ""),
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+        )
+        if warnings:  # nothing is booked: the page asks first, with the same search below
+            slot = Slot(therapist.pk, starts_at, starts_at + timedelta(minutes=service.duration_minutes))
+            warned = Warned(slot, service, therapist.get_full_name() or therapist.email, warnings)
+            return render(
+                request,
+                "sessions/book.html",
+                _booking_page(request, client, _search_of(request, starts_at), warned=warned),
+            )
         appointment = services.appointment_book(
             practice=request.practice,
             client=client,
@@ -209,9 +266,7 @@ def book_slot(request, practice_slug, client_id):
         )
     except services.SlotTaken as taken:
         # The page again, from the day of the time that was lost, with the nearest free times first.
-        day = timezone.localtime(starts_at, request.practice.zone).date()
-        search = {"service": request.POST.get("service", ""), "therapist": request.POST.get("therapist", "")}
-        context = _booking_page(request, client, {**search, "day": day.isoformat()}, lost=taken)
+        context = _booking_page(request, client, _search_of(request, starts_at), lost=taken)
         return render(request, "sessions/book.html", context, status=409)
     except ValidationError as error:
         messages.error(request, error.messages[0])
@@ -280,6 +335,8 @@ def cancel(request, practice_slug, appointment_id):
 
 @requires("appointments.book")
 def move(request, practice_slug, appointment_id):
+    """Move to another time or therapist; what deserves a second look (the client's other visits
+    that day, the plan's rhythm) is shown first, and "Move anyway" moves."""
     practice = request.practice
     visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
     people = selectors.therapists(practice=practice)
@@ -289,29 +346,45 @@ def move(request, practice_slug, appointment_id):
         therapists=people,
         initial={"day": local.date(), "start": local.time(), "therapist": visit.therapist_id},
     )
-    alternatives = []
+    context = {"visit": visit, "form": form, "alternatives": [], "warnings": []}
     if request.method == "POST" and form.is_valid():
         therapist = next(p for p in people if p.pk == form.cleaned_data["therapist"])
-        try:
-            services.appointment_move(
-                appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist, actor=request.user
-            )
-        except services.SlotTaken as taken:
-            form.add_error(None, str(taken))
-            alternatives = taken.alternatives
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Moved; the client gets an updated calendar entry.")
-            return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
-    return render(request, "sessions/move.html", {"visit": visit, "form": form, "alternatives": alternatives})
+        starts_at = form.starts_at(practice.zone)
+        context["warnings"] = _warnings_to_confirm(
+            request,
+            form.cleaned_data["confirm"],
+            client=visit.client,
+            therapist=therapist,
+            service=visit.service,
+            starts_at=starts_at,
+            exclude_id=visit.pk,
+        )
+        if not context["warnings"]:
+            try:
+                services.appointment_move(
+                    appointment=visit, starts_at=starts_at, therapist=therapist, actor=request.user
+                )
+            except services.SlotTaken as taken:
+                form.add_error(None, str(taken))
+                context["alternatives"] = taken.alternatives
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Moved; the client gets an updated calendar entry.")
+                return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    context["confirm"] = confirmation(context["warnings"])
+    return render(request, "sessions/move.html", context)
 
 
 # --- Checkout -----------------------------------------------------------------------------------
 
 
 @requires("appointments.book")
-def checkout(request, practice_slug, appointment_id, series_form=None, conflicts=None):
+def checkout(
+    request, practice_slug, appointment_id, series_form=None, conflicts=None, more_slot=None, more_series=None
+):
+    """The checkout screen. `more_slot` (a Slot and its service) or `more_series` (start times) is
+    a booking not made yet because this checkout is already recorded, shown with "Book anyway"."""
     practice = request.practice
     visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     if visit.status != Appointment.Status.COMPLETED:
@@ -319,16 +392,20 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
         return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
     options = checkout_options(visit)
     local = timezone.localtime(options.same_time_at, practice.zone)
+    outcome = _recorded(visit)
     return render(
         request,
         "sessions/checkout.html",
         {
             "visit": visit,
             "options": options,
-            "outcome": getattr(visit, "checkout", None),
+            "outcome": outcome,
+            "booked_here": selectors.booked_at_checkout(practice=practice, visit=visit) if outcome else [],
             "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
             "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
             "conflicts": conflicts or [],
+            "more_slot": more_slot,
+            "more_series": more_series or [],
             "not_booked_form": NotBookedForm(),
             # The front desk sees the plain-words summary the therapist approved, never the clinical note.
             "summary": approved_summary(visit),
@@ -337,12 +414,24 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
     )
 
 
+def _recorded(visit: Appointment):
+    """The checkout outcome already recorded for the visit, or None (read with checkout_visit: no query)."""
+    return getattr(visit, "checkout", None)
+
+
+# The value of `confirm` that books more at a checkout already recorded (checkout.html's "Book anyway" buttons).
+MORE = "more"
+
+
 @require_POST
 @requires("appointments.book")
 def checkout_book(request, practice_slug, appointment_id):
-    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    visit = selectors.checkout_visit(practice=request.practice, appointment_id=appointment_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
+        if _recorded(visit) and request.POST.get("confirm") != MORE:  # ask before booking more
+            slot = Slot(therapist.pk, starts_at, starts_at + timedelta(minutes=service.duration_minutes))
+            return checkout(request, practice_slug, appointment_id, more_slot={"slot": slot, "service": service})
         booked = services.appointment_book(
             practice=request.practice,
             client=visit.client,
@@ -367,10 +456,13 @@ def checkout_book(request, practice_slug, appointment_id):
 @requires("appointments.book")
 def checkout_series(request, practice_slug, appointment_id):
     practice = request.practice
-    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     form = SeriesForm(request.POST)
     if not form.is_valid():
         return checkout(request, practice_slug, appointment_id, series_form=form)
+    starts = form.starts(practice.zone)
+    if _recorded(visit) and request.POST.get("confirm") != MORE:  # a second series is never booked unasked
+        return checkout(request, practice_slug, appointment_id, series_form=form, more_series=starts)
     service = visit.recommended_service or visit.service
     try:
         booked = services.appointment_book_series(
@@ -378,7 +470,7 @@ def checkout_series(request, practice_slug, appointment_id):
             client=visit.client,
             therapist=visit.therapist,
             service=service,
-            starts=form.starts(practice.zone),
+            starts=starts,
             actor=request.user,
             checkout_of=visit,
         )
