@@ -383,8 +383,9 @@ def move(request, practice_slug, appointment_id):
 def checkout(
     request, practice_slug, appointment_id, series_form=None, conflicts=None, more_slot=None, more_series=None
 ):
-    """The checkout screen. `more_slot` (a Slot and its service) or `more_series` (start times) is
-    a booking not made yet because this checkout is already recorded, shown with "Book anyway"."""
+    """The checkout screen. `more_slot` (Warned) or `more_series` (start times) is a booking not
+    made yet, because this checkout is already recorded or the time has warnings, shown with
+    "Book anyway"."""
     practice = request.practice
     visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     if visit.status != Appointment.Status.COMPLETED:
@@ -429,9 +430,14 @@ def checkout_book(request, practice_slug, appointment_id):
     visit = selectors.checkout_visit(practice=request.practice, appointment_id=appointment_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
-        if _recorded(visit) and request.POST.get("confirm") != MORE:  # ask before booking more
+        confirm = request.POST.get("confirm", "")
+        warnings = _warnings_to_confirm(
+            request, confirm, client=visit.client, therapist=therapist, service=service, starts_at=starts_at
+        )
+        if warnings or (_recorded(visit) and MORE not in confirm.split()):  # ask before booking (more)
             slot = Slot(therapist.pk, starts_at, starts_at + timedelta(minutes=service.duration_minutes))
-            return checkout(request, practice_slug, appointment_id, more_slot={"slot": slot, "service": service})
+            warned = Warned(slot, service, therapist.get_full_name() or therapist.email, warnings)
+            return checkout(request, practice_slug, appointment_id, more_slot=warned)
         booked = services.appointment_book(
             practice=request.practice,
             client=visit.client,

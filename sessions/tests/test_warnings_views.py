@@ -206,3 +206,27 @@ def test_booking_after_not_booked_shows_the_reason_and_asks_first(client_for, fr
     assert _rebooked(visit) == 1
     with scopes_disabled():
         assert CheckoutOutcome.objects.get(visit=visit).booked
+
+
+def test_a_checkout_option_on_a_day_the_client_already_comes_asks_first(client_for, front_desk, checked_out):
+    visit = checked_out
+    thursday = (MONDAY_TEN + timedelta(days=3)).replace(tzinfo=visit.practice.zone)
+    with scope(practice=visit.practice):  # booked by phone earlier, not at this checkout
+        appointment_book(
+            practice=visit.practice,
+            client=visit.client,
+            therapist=visit.therapist,
+            service=visit.service,
+            starts_at=thursday.replace(hour=15),
+            notify=False,
+        )
+    url = f"/p/{visit.practice.slug}/appointments/{visit.pk}/checkout/book/"
+    slot = {"service": visit.service_id, "therapist": visit.therapist_id, "starts_at": thursday.isoformat()}
+    as_desk = client_for(front_desk)
+    asked = as_desk.post(url, slot)
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Oakley Reed already has a visit that day: Deep tissue Thu 12 Dec 15:00–16:00" in page
+    assert "already recorded" not in page and _rebooked(visit) == 0
+    assert as_desk.post(url, {**slot, "confirm": _confirm_value(asked)}).status_code == 302
+    assert _rebooked(visit) == 1
