@@ -47,7 +47,7 @@ from .models import (
     WorkingHours,
 )
 from .notes import approved_summary, ensure_practice_lists
-from .warnings import BookingWarning, booking_warnings, confirmation, confirmed
+from .warnings import BookingWarning, confirmation, warnings_to_confirm
 
 
 def _day_param(request, practice) -> date:
@@ -183,20 +183,6 @@ def _booking_page(request, client, search, *, lost: services.SlotTaken | None = 
     return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost, "warned": warned}
 
 
-def _warnings_to_confirm(request, confirm: str, *, client, therapist, service, starts_at, exclude_id=None):
-    """The warnings about this time that the person has not confirmed yet: none means save now."""
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    found = booking_warnings(
-        practice=request.practice,
-        client=client,
-        therapist=therapist,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        exclude_id=exclude_id,
-    )
-    return [] if confirmed(found, confirm) else found
-
-
 @dataclass(frozen=True)
 class Warned:
     """A time not saved yet, with what to confirm first: the page shows the warnings and a button
@@ -206,6 +192,13 @@ class Warned:
     service: Service
     therapist_name: str
     warnings: list[BookingWarning]
+
+    @classmethod
+    def of(cls, *, service, therapist, starts_at, warnings) -> "Warned":
+        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+        return cls(
+            Slot(therapist.pk, starts_at, ends_at), service, therapist.get_full_name() or therapist.email, warnings
+        )
 
     @property
     def confirm(self) -> str:
@@ -240,17 +233,16 @@ def book_slot(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
-        warnings = _warnings_to_confirm(
-            request,
-            request.POST.get("confirm", ""),
+        warnings = warnings_to_confirm(
+            practice=request.practice,
             client=client,
             therapist=therapist,
             service=service,
             starts_at=starts_at,
+            confirm=request.POST.get("confirm", ""),
         )
         if warnings:  # nothing is booked: the page asks first, with the same search below
-            slot = Slot(therapist.pk, starts_at, starts_at + timedelta(minutes=service.duration_minutes))
-            warned = Warned(slot, service, therapist.get_full_name() or therapist.email, warnings)
+            warned = Warned.of(service=service, therapist=therapist, starts_at=starts_at, warnings=warnings)
             return render(
                 request,
                 "sessions/book.html",
@@ -350,13 +342,13 @@ def move(request, practice_slug, appointment_id):
     if request.method == "POST" and form.is_valid():
         therapist = next(p for p in people if p.pk == form.cleaned_data["therapist"])
         starts_at = form.starts_at(practice.zone)
-        context["warnings"] = _warnings_to_confirm(
-            request,
-            form.cleaned_data["confirm"],
+        context["warnings"] = warnings_to_confirm(
+            practice=practice,
             client=visit.client,
             therapist=therapist,
             service=visit.service,
             starts_at=starts_at,
+            confirm=form.cleaned_data["confirm"],
             exclude_id=visit.pk,
         )
         if not context["warnings"]:
@@ -431,12 +423,16 @@ def checkout_book(request, practice_slug, appointment_id):
     try:
         service, therapist, starts_at = _slot_from_post(request)
         confirm = request.POST.get("confirm", "")
-        warnings = _warnings_to_confirm(
-            request, confirm, client=visit.client, therapist=therapist, service=service, starts_at=starts_at
+        warnings = warnings_to_confirm(
+            practice=request.practice,
+            client=visit.client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            confirm=confirm,
         )
         if warnings or (_recorded(visit) and MORE not in confirm.split()):  # ask before booking (more)
-            slot = Slot(therapist.pk, starts_at, starts_at + timedelta(minutes=service.duration_minutes))
-            warned = Warned(slot, service, therapist.get_full_name() or therapist.email, warnings)
+            warned = Warned.of(service=service, therapist=therapist, starts_at=starts_at, warnings=warnings)
             return checkout(request, practice_slug, appointment_id, more_slot=warned)
         booked = services.appointment_book(
             practice=request.practice,

@@ -9,6 +9,10 @@ Use it from any page that books (the booking page, the move page, a calendar cel
     if not confirmed(found, request.POST.get("confirm", "")):
         ...  # show `found` and a button that posts the same time again with confirm=confirmation(found)
 
+or, with a service instead of an end, `warnings_to_confirm(..., service=..., confirm=...)`, which
+returns only what is still to confirm (an empty list: save now). templates/sessions/_warnings.html
+lists them.
+
 What is warned about (codes are stable, messages are for the desk):
 
 - ``overlap``: the client already has a visit at that time with another therapist (a clash with
@@ -64,6 +68,22 @@ def confirmed(warnings: list[BookingWarning], confirm: str) -> bool:
     warning that appeared since (another desk booked meanwhile) is shown before anything is saved."""
     accepted = set(confirm.split())
     return all(warning.key in accepted for warning in warnings)
+
+
+def warnings_to_confirm(
+    *, practice, client, therapist, service, starts_at: datetime, confirm: str, exclude_id=None
+) -> list[BookingWarning]:
+    """booking_warnings for `service` at `starts_at`, unless `confirm` (the posted field) accepts
+    them all: an empty list means save now, anything else is what to show before saving."""
+    found = booking_warnings(
+        practice=practice,
+        client=client,
+        therapist=therapist,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+        exclude_id=exclude_id,
+    )
+    return [] if confirmed(found, confirm) else found
 
 
 # What each neighbouring visit is read with: its time, therapist, service and the advice it carries.

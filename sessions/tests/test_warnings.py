@@ -12,7 +12,7 @@ from practice.models import Membership
 from practice.tests.factories import MembershipFactory
 from sessions.models import Appointment, CarePhase, SessionNote, TreatmentPlan
 from sessions.tests.factories import ServiceFactory, visit_row
-from sessions.warnings import booking_warnings, confirmation, confirmed
+from sessions.warnings import booking_warnings, confirmation, confirmed, warnings_to_confirm
 
 MONDAY = date(2030, 12, 2)  # comfortably in the future, so "too late" can still be helped
 
@@ -168,3 +168,17 @@ def test_a_confirmation_accepts_the_warnings_shown_and_no_others(desk):
     assert confirmed([], "") and not confirmed(shown, "") and confirmed(shown, confirmation(shown))
     _visit(desk, MONDAY, 12, therapist=desk["other"])  # another desk books meanwhile
     assert not confirmed(_warnings(desk, MONDAY, 14), confirmation(shown))
+
+
+def test_warnings_to_confirm_reads_the_end_from_the_service_and_drops_what_was_confirmed(desk):
+    _visit(desk, MONDAY, 9)
+    asked = {
+        "practice": desk["practice"],
+        "client": desk["client"],
+        "therapist": desk["other"],
+        "service": desk["service"],  # an hour: 9:30 to 10:30 overlaps the 9:00 visit
+        "starts_at": _at(desk, MONDAY, 9, 30),
+    }
+    [warning] = warnings_to_confirm(**asked, confirm="")
+    assert warning.code == "overlap"
+    assert warnings_to_confirm(**asked, confirm=confirmation([warning])) == []
