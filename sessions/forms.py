@@ -49,6 +49,8 @@ class MoveForm(forms.Form):
     day = forms.DateField(widget=DATE)
     start = forms.TimeField(widget=TIME, label="Time")
     therapist = forms.TypedChoiceField(coerce=int, label="With")
+    # Sent by the "Move anyway" button: the warnings it accepts (sessions.warnings.confirmation).
+    confirm = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(self, *args, therapists, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,11 +23,22 @@ def appointment_get(*, practice: Practice, appointment_id) -> Appointment:
 
 def checkout_visit(*, practice: Practice, appointment_id) -> Appointment:
     """The visit as the checkout screen reads it: with its client, therapist, service, room, the
-    checkout already recorded and the note, in one query."""
+    checkout already recorded (and who recorded it) and the note, in one query."""
     return get_object_or_404(
-        Appointment.objects.select_related("client", "therapist", "service", "room", "checkout", "note"),
+        Appointment.objects.select_related(
+            "client", "therapist", "service", "room", "checkout", "checkout__recorded_by", "note"
+        ),
         practice=practice,
         pk=appointment_id,
+    )
+
+
+def booked_at_checkout(*, practice: Practice, visit: Appointment) -> list[Appointment]:
+    """The visits booked at `visit`'s checkout that still stand (not cancelled or missed), in order."""
+    return list(
+        Appointment.objects.filter(practice=practice, booked_at_checkout_of=visit, status__in=Appointment.ACTIVE)
+        .select_related("therapist")
+        .order_by("starts_at")
     )
 
 

@@ -2,6 +2,7 @@
 screen and schedule setup."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from practice.models import User
 from practice.parsing import read_date, read_datetime, read_local_datetime
 
 from . import grid, selectors, services
-from .availability import open_slots
+from .availability import Slot, open_slots
 from .checkout import checkout_options
 from .forms import (
     BookAtForm,
@@ -50,6 +51,7 @@ from .models import (
     WorkingHours,
 )
 from .notes import approved_summary, ensure_practice_lists
+from .warnings import BookingWarning, confirmation, warnings_to_confirm
 
 
 def _day_param(request, practice) -> date:
@@ -128,27 +130,41 @@ def book_at(request, practice_slug):
     local = timezone.localtime(at, practice.zone)
     initial = {"therapist": request.GET.get("therapist"), "day": local.date(), "start": local.time()}
     form = BookAtForm(request.POST or None, practice=practice, therapists=people, initial=initial)
+    warnings = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         therapist = next(p for p in people if p.pk == data["therapist"])
+        starts_at = form.starts_at(practice.zone)
+        warnings = warnings_to_confirm(
+            practice=practice,
+            client=data["client"],
+            therapist=therapist,
+            service=data["service"],
+            starts_at=starts_at,
+            confirm=data["confirm"],
+        )
+        booked = None
         try:
-            booked = services.appointment_book(
-                practice=practice,
-                client=data["client"],
-                therapist=therapist,
-                service=data["service"],
-                starts_at=form.starts_at(practice.zone),
-                actor=request.user,
-            )
+            if not warnings:
+                booked = services.appointment_book(
+                    practice=practice,
+                    client=data["client"],
+                    therapist=therapist,
+                    service=data["service"],
+                    starts_at=starts_at,
+                    actor=request.user,
+                )
         except services.SlotTaken as taken:
             form.add_error(None, str(taken))
         except ValidationError as error:
             form.add_error(None, error)
-        else:
+        if booked:
             when = timezone.localtime(booked.starts_at, practice.zone)
             messages.success(request, f"Booked {data['client']} with {therapist.get_full_name()} at {when:%H:%M}.")
             return redirect(f"{reverse('sessions:day', args=[practice.slug])}?date={when:%Y-%m-%d}")
-    context = {"form": form, **_client_choices(request, practice, chosen=form["client"].value())}
+    # With warnings, the page shows them and a "Book anyway" button that posts the same booking confirmed.
+    context = {"form": form, "warnings": warnings, "confirm": confirmation(warnings)}
+    context |= _client_choices(request, practice, chosen=form["client"].value())
     return render(request, "sessions/book_at.html", context, status=400 if form.errors else 200)
 
 
@@ -176,6 +192,19 @@ def calendar_move(request, practice_slug):
     if not form.is_valid():
         return JsonResponse({"message": "That time could not be read; try again."}, status=400)
     therapist = User.objects.get(pk=form.cleaned_data["therapist"])
+    pending = warnings_to_confirm(
+        practice=practice,
+        client=visit.client,
+        therapist=therapist,
+        service=visit.service,
+        starts_at=form.starts_at(practice.zone),
+        confirm=form.cleaned_data["confirm"],
+        exclude_id=visit.pk,
+    )
+    if pending:  # the calendar asks, and sends the move again with `confirm`
+        return JsonResponse(
+            {"moved": False, "warnings": [w.message for w in pending], "confirm": confirmation(pending)}
+        )
     try:
         moved = services.appointment_move(
             appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist, actor=request.user
@@ -273,7 +302,7 @@ def book(request, practice_slug, client_id):
     return render(request, "sessions/_slots.html" if request.htmx else "sessions/book.html", context)
 
 
-def _booking_page(request, client, search, *, lost: services.SlotTaken | None = None) -> dict:
+def _booking_page(request, client, search, *, lost: services.SlotTaken | None = None, warned=None) -> dict:
     practice = request.practice
     people = selectors.therapists(practice=practice)
     form = FindTimeForm(
@@ -291,7 +320,29 @@ def _booking_page(request, client, search, *, lost: services.SlotTaken | None = 
             limit=40,
         )
     names = {p.pk: p.get_full_name() or p.email for p in people}
-    return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost}
+    return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost, "warned": warned}
+
+
+@dataclass(frozen=True)
+class Warned:
+    """A time not saved yet, with what to confirm first: the page shows the warnings and a button
+    that sends the same time again with `confirm`."""
+
+    slot: Slot
+    service: Service
+    therapist_name: str
+    warnings: list[BookingWarning]
+
+    @classmethod
+    def of(cls, *, service, therapist, starts_at, warnings) -> "Warned":
+        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+        return cls(
+            Slot(therapist.pk, starts_at, ends_at), service, therapist.get_full_name() or therapist.email, warnings
+        )
+
+    @property
+    def confirm(self) -> str:
+        return confirmation(self.warnings)
 
 
 def _slot_from_post(request):
@@ -306,12 +357,37 @@ def _slot_from_post(request):
     return service, therapist, starts_at
 
 
+def _search_of(request, starts_at) -> dict:
+    """The booking page's search that offered the posted time: its service and therapist, from its day."""
+    day = timezone.localtime(starts_at, request.practice.zone).date()
+    return {
+        "service": request.POST.get("service", ""),
+        "therapist": request.POST.get("therapist", ""),
+        "day": day.isoformat(),
+    }
+
+
 @require_POST
 @requires("appointments.book")
 def book_slot(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
+        warnings = warnings_to_confirm(
+            practice=request.practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            confirm=request.POST.get("confirm", ""),
+        )
+        if warnings:  # nothing is booked: the page asks first, with the same search below
+            warned = Warned.of(service=service, therapist=therapist, starts_at=starts_at, warnings=warnings)
+            return render(
+                request,
+                "sessions/book.html",
+                _booking_page(request, client, _search_of(request, starts_at), warned=warned),
+            )
         appointment = services.appointment_book(
             practice=request.practice,
             client=client,
@@ -322,9 +398,7 @@ def book_slot(request, practice_slug, client_id):
         )
     except services.SlotTaken as taken:
         # The page again, from the day of the time that was lost, with the nearest free times first.
-        day = timezone.localtime(starts_at, request.practice.zone).date()
-        search = {"service": request.POST.get("service", ""), "therapist": request.POST.get("therapist", "")}
-        context = _booking_page(request, client, {**search, "day": day.isoformat()}, lost=taken)
+        context = _booking_page(request, client, _search_of(request, starts_at), lost=taken)
         return render(request, "sessions/book.html", context, status=409)
     except ValidationError as error:
         messages.error(request, error.messages[0])
@@ -406,6 +480,8 @@ def _back_to_calendar(request):
 
 @requires("appointments.book")
 def move(request, practice_slug, appointment_id):
+    """Move to another time or therapist; what deserves a second look (the client's other visits
+    that day, the plan's rhythm) is shown first, and "Move anyway" moves."""
     practice = request.practice
     visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
     people = selectors.therapists(practice=practice)
@@ -415,29 +491,46 @@ def move(request, practice_slug, appointment_id):
         therapists=people,
         initial={"day": local.date(), "start": local.time(), "therapist": visit.therapist_id},
     )
-    alternatives = []
+    context = {"visit": visit, "form": form, "alternatives": [], "warnings": []}
     if request.method == "POST" and form.is_valid():
         therapist = next(p for p in people if p.pk == form.cleaned_data["therapist"])
-        try:
-            services.appointment_move(
-                appointment=visit, starts_at=form.starts_at(practice.zone), therapist=therapist, actor=request.user
-            )
-        except services.SlotTaken as taken:
-            form.add_error(None, str(taken))
-            alternatives = taken.alternatives
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Moved; the client gets an updated calendar entry.")
-            return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
-    return render(request, "sessions/move.html", {"visit": visit, "form": form, "alternatives": alternatives})
+        starts_at = form.starts_at(practice.zone)
+        context["warnings"] = warnings_to_confirm(
+            practice=practice,
+            client=visit.client,
+            therapist=therapist,
+            service=visit.service,
+            starts_at=starts_at,
+            confirm=form.cleaned_data["confirm"],
+            exclude_id=visit.pk,
+        )
+        if not context["warnings"]:
+            try:
+                services.appointment_move(
+                    appointment=visit, starts_at=starts_at, therapist=therapist, actor=request.user
+                )
+            except services.SlotTaken as taken:
+                form.add_error(None, str(taken))
+                context["alternatives"] = taken.alternatives
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Moved; the client gets an updated calendar entry.")
+                return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
+    context["confirm"] = confirmation(context["warnings"])
+    return render(request, "sessions/move.html", context)
 
 
 # --- Checkout -----------------------------------------------------------------------------------
 
 
 @requires("appointments.book")
-def checkout(request, practice_slug, appointment_id, series_form=None, conflicts=None):
+def checkout(
+    request, practice_slug, appointment_id, series_form=None, conflicts=None, more_slot=None, more_series=None
+):
+    """The checkout screen. `more_slot` (Warned) or `more_series` (start times) is a booking not
+    made yet, because this checkout is already recorded or the time has warnings, shown with
+    "Book anyway"."""
     practice = request.practice
     visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     if visit.status != Appointment.Status.COMPLETED:
@@ -445,16 +538,20 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
         return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=visit.pk)
     options = checkout_options(visit)
     local = timezone.localtime(options.same_time_at, practice.zone)
+    outcome = _recorded(visit)
     return render(
         request,
         "sessions/checkout.html",
         {
             "visit": visit,
             "options": options,
-            "outcome": getattr(visit, "checkout", None),
+            "outcome": outcome,
+            "booked_here": selectors.booked_at_checkout(practice=practice, visit=visit) if outcome else [],
             "next_visit": selectors.next_booked(practice=practice, client_id=visit.client_id, after=visit.starts_at),
             "series_form": series_form or SeriesForm(initial={"first_day": local.date(), "start": local.time()}),
             "conflicts": conflicts or [],
+            "more_slot": more_slot,
+            "more_series": more_series or [],
             "not_booked_form": NotBookedForm(),
             # The front desk sees the plain-words summary the therapist approved, never the clinical note.
             "summary": approved_summary(visit),
@@ -463,12 +560,33 @@ def checkout(request, practice_slug, appointment_id, series_form=None, conflicts
     )
 
 
+def _recorded(visit: Appointment):
+    """The checkout outcome already recorded for the visit, or None (read with checkout_visit: no query)."""
+    return getattr(visit, "checkout", None)
+
+
+# The value of `confirm` that books more at a checkout already recorded (checkout.html's "Book anyway" buttons).
+MORE = "more"
+
+
 @require_POST
 @requires("appointments.book")
 def checkout_book(request, practice_slug, appointment_id):
-    visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
+    visit = selectors.checkout_visit(practice=request.practice, appointment_id=appointment_id)
     try:
         service, therapist, starts_at = _slot_from_post(request)
+        confirm = request.POST.get("confirm", "")
+        warnings = warnings_to_confirm(
+            practice=request.practice,
+            client=visit.client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            confirm=confirm,
+        )
+        if warnings or (_recorded(visit) and MORE not in confirm.split()):  # ask before booking (more)
+            warned = Warned.of(service=service, therapist=therapist, starts_at=starts_at, warnings=warnings)
+            return checkout(request, practice_slug, appointment_id, more_slot=warned)
         booked = services.appointment_book(
             practice=request.practice,
             client=visit.client,
@@ -493,10 +611,13 @@ def checkout_book(request, practice_slug, appointment_id):
 @requires("appointments.book")
 def checkout_series(request, practice_slug, appointment_id):
     practice = request.practice
-    visit = selectors.appointment_get(practice=practice, appointment_id=appointment_id)
+    visit = selectors.checkout_visit(practice=practice, appointment_id=appointment_id)
     form = SeriesForm(request.POST)
     if not form.is_valid():
         return checkout(request, practice_slug, appointment_id, series_form=form)
+    starts = form.starts(practice.zone)
+    if _recorded(visit) and request.POST.get("confirm") != MORE:  # a second series is never booked unasked
+        return checkout(request, practice_slug, appointment_id, series_form=form, more_series=starts)
     service = visit.recommended_service or visit.service
     try:
         booked = services.appointment_book_series(
@@ -504,7 +625,7 @@ def checkout_series(request, practice_slug, appointment_id):
             client=visit.client,
             therapist=visit.therapist,
             service=service,
-            starts=form.starts(practice.zone),
+            starts=starts,
             actor=request.user,
             checkout_of=visit,
         )

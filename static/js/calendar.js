@@ -242,12 +242,13 @@
 
     // --- Asking the server ------------------------------------------------------------------------
 
-    send(block, column, row) {
+    send(block, column, row, confirm = "") {
       const body = new FormData();
       body.append("appointment", block.dataset.id);
       body.append("therapist", column.dataset.therapist);
       body.append("day", column.dataset.day);
       body.append("start", this.timeOf(row));
+      body.append("confirm", confirm);
       this.announce("Moving…");
       fetch(this.moveUrl, {
         method: "POST",
@@ -261,8 +262,11 @@
             this.show(answer.message, "success");
             return refresh(block.dataset.id);
           }
+          if (answer.warnings && window.confirm(`${answer.warnings.join("\n")}\n\nMove anyway?`)) {
+            return this.send(block, column, row, answer.confirm);
+          }
           block.style.transform = ""; // snaps back
-          this.show(answer.message || "The visit could not be moved.", "danger");
+          this.show(answer.message || "Not moved.", answer.warnings ? "warning" : "danger");
           block.focus();
           return null;
         })
