@@ -357,7 +357,7 @@ class WaitlistEntryForm(forms.Form):
         choices=WEEKDAYS,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Days that suit",
         help_text="None ticked: any day.",
     )
