@@ -35,6 +35,7 @@ def waitlist_list(request, practice_slug):
             "query": query,
             "found": found,
             "now": timezone.now(),
+            "today": timezone.localdate(timezone=practice.zone),
         },
     )
 

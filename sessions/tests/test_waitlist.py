@@ -373,3 +373,32 @@ def test_another_practices_waitlist_is_not_there(desk, client_for, outsider, oth
     assert stranger.post(reverse("sessions:waitlist-remove", args=[other_practice.slug, entry.pk])).status_code == 404
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.ACTIVE
+
+
+def test_the_waitlist_page_reads_many_entries_and_offers_in_a_few_queries(
+    desk, client_for, front_desk, django_assert_max_num_queries
+):
+    practice = desk["practice"]
+    for _ in range(12):
+        _wait(desk)
+    _wait(desk, until=SLOT_DAY)
+    _cancel(desk)
+    for hour in (13, 15):
+        visit = appointment_book(
+            practice=practice,
+            client=ClientFactory(practice=practice),
+            therapist=desk["therapist"],
+            service=desk["service"],
+            starts_at=datetime.combine(SLOT_DAY, time(hour)).replace(tzinfo=practice.zone),
+            notify=False,
+        )
+        appointment_cancel(appointment=visit, reason="client")
+    assert WaitlistOffer.objects.filter(practice=practice).count() == 3 * waitlist.OFFERS_PER_SLOT
+
+    as_desk = client_for(front_desk)
+    with django_assert_max_num_queries(5):  # session, user, membership; then the offers and the entries
+        page = as_desk.get(reverse("sessions:waitlist", args=[practice.slug]))
+    assert page.status_code == 200 and page.content.decode().count("Remove</button>") == 13
+    with time_machine.travel(datetime.combine(SLOT_DAY + timedelta(days=1), time(12)).replace(tzinfo=practice.zone)):
+        later = client_for(front_desk).get(reverse("sessions:waitlist", args=[practice.slug])).content.decode()
+    assert later.count(">Over</span>") == 1 and later.count("Expired unclaimed") == 3 * waitlist.OFFERS_PER_SLOT
