@@ -113,3 +113,8 @@ def test_two_waiting_clients_claim_one_freed_time_one_books_the_other_is_told_ta
     expect(waiting.get_by_role("row").filter(has_text="Ben Reed")).to_have_count(0)
     desk.set_viewport_size({"width": 1280, "height": 900})
     _shot(desk, "waitlist-1280.png")
+
+    waiting.get_by_role("link", name="Ada Lark").click()
+    expect(desk.get_by_role("heading", name="Ada Lark on the waitlist")).to_be_visible()
+    expect(desk.get_by_role("row").filter(has_text="Swedish massage")).to_contain_text("Taken by someone else")
+    _shot(desk, "waitlist-entry-1280.png")
