@@ -101,7 +101,7 @@ class FreedSlot:
         return int((self.blocked_until - self.starts_at).total_seconds() // 60)
 
 
-def matching_entries(slot: FreedSlot, *, now=None):
+def matching_entries(slot: FreedSlot, *, now=None) -> list[WaitlistEntry]:
     """Active entries the freed slot suits, longest waiting first (not yet checked against the
     calendar, nor bounded): the service fits in the freed time, the therapist is the slot's or
     anyone, the weekday and the hours suit, the last day is not past, the client is not the one
@@ -109,7 +109,7 @@ def matching_entries(slot: FreedSlot, *, now=None):
     suits when the slot starts sooner than OFFER_NOTICE from `now`."""
     practice, now = slot.practice, now or timezone.now()
     if slot.starts_at < now + OFFER_NOTICE:
-        return WaitlistEntry.objects.none()
+        return []
     local = timezone.localtime(slot.starts_at, practice.zone)
     entries = (
         WaitlistEntry.objects.filter(
