@@ -16,15 +16,20 @@ class SessionsConfig(AppConfig):
         from sessions import notifications  # noqa: F401  (declares the appointment messages' kinds)
         from sessions.notes import last_signed_note
         from sessions.panels import my_day
+        from sessions.signals import slot_freed
+        from sessions.waitlist import offer_freed_time
 
         register_panel(my_day)
+        slot_freed.connect(offer_freed_time, dispatch_uid="waitlist-offers-freed-time")
         provide_last_signed_note(last_signed_note)
         register_nav(
             NavItem("Calendar", "sessions:day", "calendar.view", position=10),
             NavItem("My day", "sessions:today", "calendar.view", position=20),
+            NavItem("Waitlist", "sessions:waitlist", "appointments.book", position=35),
             NavItem("Schedule", "sessions:setup", "schedule.manage", position=120, manage=True),
         )
         register_client_links(
             ClientLink("Book", "sessions:book", "appointments.book", position=10, style="primary"),
+            ClientLink("Add to waitlist", "sessions:waitlist-add", "appointments.book", position=15),
             ClientLink("Progress and plans", "sessions:progress", "notes.view", position=30),
         )

@@ -11,7 +11,7 @@ from clients.models import Client
 from practice.models import Practice
 
 from .availability import therapist_ids
-from .models import Appointment, CheckoutOutcome, Room, Service, WorkingHours
+from .models import Appointment, CheckoutOutcome, Room, Service, WaitlistEntry, WorkingHours
 
 SERVICES = [
     ("Swedish massage", 60, 90),
@@ -43,6 +43,7 @@ def seed_practice(practice: Practice) -> None:
                     practice=practice, therapist_id=therapist, weekday=weekday, starts=time(13, 30), ends=time(18)
                 )
         _appointments(practice, services, therapists)
+        _waitlist(practice, services, therapists)
 
 
 def _appointments(practice, services, therapists):
@@ -148,3 +149,36 @@ def _notes(practice, appointments, rng):
             starts_on=today - timedelta(days=35),
             goals="Turn my head freely",
         )
+
+
+# Who waits, and for what: cancel an upcoming visit in the demo and the time is offered to those it suits.
+WAITING = [
+    ([], time(9), time(18)),  # any weekday, any time in opening hours
+    ([0, 2, 4], time(9), time(12, 30)),  # Monday, Wednesday or Friday mornings
+    ([1, 3], time(13, 30), time(18)),  # Tuesday or Thursday afternoons
+    ([], time(15), time(18)),  # after school, any day
+]
+
+
+def _waitlist(practice, services, therapists):
+    rng = random.Random(f"{practice.slug}-waitlist")
+    clients = [client for client in Client.objects.filter(practice=practice).order_by("last_name") if client.email]
+    if len(clients) < len(WAITING):
+        return
+    today = timezone.localdate(timezone=practice.zone)
+    entries = []
+    for index, client in enumerate(rng.sample(clients, len(WAITING))):
+        weekdays, earliest, latest = WAITING[index]
+        entries.append(
+            WaitlistEntry(
+                practice=practice,
+                client=client,
+                service=services[index % 2],
+                therapist_id=therapists[0] if index == 1 and therapists else None,  # one waits for a favourite
+                weekdays=weekdays,
+                earliest=earliest,
+                latest=latest,
+                until=today + timedelta(days=rng.choice([14, 21, 28])),
+            )
+        )
+    WaitlistEntry.objects.bulk_create(entries)

@@ -1,6 +1,6 @@
 """Forms for booking, moving, cancelling, completing and checking out, and for schedule setup."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -9,6 +9,7 @@ from clients.models import BODY_AREAS
 from practice.models import User
 
 from .models import (
+    WEEKDAYS,
     Appointment,
     CarePhase,
     CheckoutOutcome,
@@ -369,3 +370,47 @@ class PlanForm(forms.ModelForm):
         if review and starts and review < starts:
             self.add_error("review_on", "The review comes after the start.")
         return cleaned
+
+
+class WaitlistEntryForm(forms.Form):
+    """What a waiting client would take: the service, with whom, which days and hours, until when."""
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none())
+    therapist = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="With")
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label="Days that suit",
+        help_text="None ticked: any day.",
+    )
+    earliest = forms.TimeField(widget=TIME, initial=time(8), label="Starting from")
+    latest = forms.TimeField(widget=TIME, initial=time(20), label="Finished by")
+    until = forms.DateField(widget=DATE, label="Waiting until", help_text="The last day a visit is still wanted.")
+    note = forms.CharField(max_length=300, required=False, label="Note for the desk")
+
+    def __init__(self, *args, practice, therapists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = practice.zone
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+        self.fields["therapist"].choices = [("", "Anyone"), *[(t.pk, t.get_full_name() or t.email) for t in therapists]]
+        self.therapists = {t.pk: t for t in therapists}
+        self.fields["until"].initial = timezone.localdate(timezone=self.zone) + timedelta(days=28)
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until < timezone.localdate(timezone=self.zone):
+            raise forms.ValidationError("Choose today or a later day.")
+        return until
+
+    def clean(self):
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["latest"] <= data["earliest"]:
+            self.add_error("latest", "The end of the hours must come after their start.")
+        return data
+
+    def entry_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["therapist"] = self.therapists.get(data["therapist"])
+        return data

@@ -3,15 +3,17 @@
 Double booking is impossible at the database: exclusion constraints (btree_gist) forbid two active
 appointments whose blocked time overlaps for the same therapist, or for the same room."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
+from django.utils import timezone
 
 from clients.models import BODY_AREA_LABELS, Client
+from outbox.models import OutboxMessage
 from practice.models import Practice, PracticeKey, TenantForeignKey, TenantModel, TenantOneToOneField
 
 # The longest time one appointment may hold: its duration plus the buffer after it (a check
@@ -449,3 +451,123 @@ class NoteTemplate(TenantModel):
 
     def __str__(self):
         return f"Note template of {self.therapist}"
+
+
+# --- Waitlist ------------------------------------------------------------------------------------
+
+# An offer's link books until this long before the offered time (then the therapist should know
+# who comes, and the client could hardly get there).
+WAITLIST_CLAIM_CLOSES = timedelta(hours=1)
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class WaitlistEntry(TenantModel):
+    """A client waiting for a time that suits better than what was free: a service, a therapist or
+    anyone, the weekdays and the hours of the day that suit (local time), and the last day that is
+    still worth it. A freed slot that matches is offered to them by email (WaitlistOffer)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Waiting"
+        BOOKED = "booked", "Booked from the list"
+        REMOVED = "removed", "Removed"
+
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="waitlist_entries")
+    service = TenantForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: anyone.",
+    )
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAYS), default=list, blank=True, help_text="Empty: any day."
+    )
+    earliest = models.TimeField(default=time(0), help_text="The visit starts at this time of day or later.")
+    latest = models.TimeField(default=time(23, 59), help_text="The visit is over by this time of day.")
+    until = models.DateField(help_text="The last day a visit is still wanted.")
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    booked = TenantForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Booked by an offer."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [
+            # Matching a freed slot reads the practice's active entries, longest waiting first.
+            models.Index(fields=["practice", "created_at"], condition=Q(status="active"), name="waitlist_active_since"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(latest__gt=models.F("earliest")), name="waitlist_window_ends_after")
+        ]
+
+    def __str__(self):
+        return f"{self.client} waiting for {self.service.name}"
+
+    @property
+    def days_label(self) -> str:
+        names = dict(WEEKDAYS)
+        return ", ".join(names[day] for day in sorted(self.weekdays)) if self.weekdays else "Any day"
+
+
+class WaitlistOffer(TenantModel):
+    """A freed slot offered to one waiting client, by an email with a signed link. The first client
+    to claim the slot books it (through the booking service, so the database decides a race); the
+    others learn it is taken and stay on the list. One offer per slot per client."""
+
+    class Outcome(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        CLAIMED = "claimed", "Claimed"
+        TAKEN = "taken", "Taken by someone else"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "No longer waiting"
+
+    entry = TenantForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="+")  # the entry's; for the constraint
+    # The freed slot, and the service the client would be booked for (the entry's).
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    service = TenantForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    freed_by = TenantForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Cancelled or moved."
+    )
+    message = TenantForeignKey(OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.OFFERED)
+    booked = TenantForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["practice", "therapist", "starts_at"], name="waitlist_offer_slot"),
+            models.Index(fields=["practice", "-created_at"], name="waitlist_offer_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "client", "therapist", "starts_at"], name="one_waitlist_offer_per_slot_and_client"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M} offered to {self.client}"
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.starts_at - WAITLIST_CLAIM_CLOSES
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome as staff read it: an open offer whose link has closed has expired unclaimed."""
+        if self.outcome == self.Outcome.OFFERED and self.closes_at <= timezone.now():
+            return "Expired unclaimed"
+        return self.get_outcome_display()

@@ -3,14 +3,14 @@ scope; lookups by id name the practice, so another practice's appointment is 'no
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from practice.models import Practice, User
 
 from .availability import bookable_people
-from .models import Appointment
+from .models import Appointment, WaitlistEntry, WaitlistOffer
 
 
 def appointment_get(*, practice: Practice, appointment_id) -> Appointment:
@@ -108,4 +108,44 @@ def due_back(*, practice: Practice, limit: int = 100):
 def _due_on():
     return ExpressionWrapper(
         F("starts_at") + timedelta(days=1) * F("recommended_interval_days"), output_field=DateTimeField()
+    )
+
+
+# --- Waitlist -----------------------------------------------------------------------------------
+
+WAITLIST_OFFERS_SHOWN = 60  # the latest offers on the waitlist page (older ones on each entry's page)
+
+
+def waitlist_entries(*, practice: Practice):
+    """The practice's waiting clients, longest waiting first, each with how many offers it had and
+    how many are still open."""
+    return (
+        WaitlistEntry.objects.filter(practice=practice, status=WaitlistEntry.Status.ACTIVE)
+        .select_related("client", "service", "therapist")
+        .annotate(
+            offer_count=Count("offers"),
+            open_count=Count("offers", filter=Q(offers__outcome=WaitlistOffer.Outcome.OFFERED)),
+        )
+        .order_by("created_at")
+    )
+
+
+def waitlist_recent_offers(*, practice: Practice, limit: int = WAITLIST_OFFERS_SHOWN) -> list[WaitlistOffer]:
+    """The latest offers, newest first: who was offered which time, its email's status, the outcome."""
+    return list(
+        WaitlistOffer.objects.filter(practice=practice)
+        .select_related("client", "therapist", "service", "message")
+        .order_by("-created_at", "starts_at")[:limit]
+    )
+
+
+def waitlist_entry_get(*, practice: Practice, entry_id) -> WaitlistEntry:
+    """One entry (any status) with its offers; another practice's entry is 'not found'."""
+    offers = WaitlistOffer.objects.filter(practice=practice).select_related("therapist", "service", "message")
+    return get_object_or_404(
+        WaitlistEntry.objects.select_related("client", "service", "therapist", "booked", "created_by").prefetch_related(
+            Prefetch("offers", queryset=offers)
+        ),
+        practice=practice,
+        pk=entry_id,
     )

@@ -30,7 +30,7 @@ from .models import (
     WorkingHours,
     overlapping,
 )
-from .signals import visit_completed
+from .signals import slot_freed, visit_completed
 
 Status = Appointment.Status
 
@@ -280,6 +280,7 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
             if appointment.status != Status.BOOKED:  # cancelled or checked in meanwhile
                 raise ValidationError("Only a booked appointment can be moved.")
             previous_sequence = appointment.sequence
+            freed = appointment.therapist_id, appointment.starts_at, appointment.blocked_until
             appointment.room_id = _free_room_id(
                 practice=practice, starts_at=starts_at, blocked_until=blocked_until, exclude_id=appointment.pk
             )
@@ -288,6 +289,7 @@ def appointment_move(*, appointment: Appointment, starts_at: datetime, therapist
             appointment.sequence += 1
             appointment.save()
             notifications.notify_moved(appointment, previous_sequence=previous_sequence, actor=actor)
+            _tell_freed(appointment, *freed, actor=actor)
             return appointment
 
     return through_races(move, lost=lost)
@@ -319,7 +321,23 @@ def appointment_cancel(*, appointment: Appointment, reason: str, actor=None) -> 
         appointment.save()
         if appointment.status == Status.CANCELLED:
             notifications.notify_cancelled(appointment, previous_sequence=previous_sequence, actor=actor)
+            _tell_freed(
+                appointment, appointment.therapist_id, appointment.starts_at, appointment.blocked_until, actor=actor
+            )
     return appointment
+
+
+def _tell_freed(appointment, therapist_id, starts_at, blocked_until, *, actor=None) -> None:
+    """In the transaction that freed the time: whatever is offered from it (the waitlist's offers
+    and their emails) exists exactly when the cancellation or move does."""
+    slot_freed.send(
+        sender=Appointment,
+        visit=appointment,
+        therapist_id=therapist_id,
+        starts_at=starts_at,
+        blocked_until=blocked_until,
+        actor=actor,
+    )
 
 
 def appointment_arrive(*, appointment: Appointment) -> Appointment:

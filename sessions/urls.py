@@ -1,12 +1,13 @@
 from django.urls import path
 
 from practice.routing import under_practice
-from sessions import note_views, views
+from sessions import note_views, views, waitlist_views
 
 app_name = "sessions"
 
 urlpatterns = [
     path("calendar-feed/<str:token>.ics", views.feed, name="feed"),
+    path("waitlist/offer/<str:token>/", waitlist_views.waitlist_claim, name="waitlist-claim"),
 ]
 
 # Below /p/<practice_slug>/ (practice.routing): these run inside that practice's scope.
@@ -78,6 +79,10 @@ practice_urlpatterns = [
     path("clients/<uuid:client_id>/progress/pain.svg", note_views.pain_chart, name="pain-chart"),
     path("clients/<uuid:client_id>/plans/new/", note_views.plan_create, name="plan-create"),
     path("plans/<uuid:plan_id>/status/", note_views.plan_status, name="plan-status"),
+    path("waitlist/", waitlist_views.waitlist_list, name="waitlist"),
+    path("waitlist/<uuid:entry_id>/", waitlist_views.waitlist_entry, name="waitlist-entry"),
+    path("waitlist/<uuid:entry_id>/remove/", waitlist_views.waitlist_remove, name="waitlist-remove"),
+    path("clients/<uuid:client_id>/waitlist/", waitlist_views.waitlist_add, name="waitlist-add"),
     path("schedule/", views.setup, name="setup"),
     path("schedule/<str:kind>/<uuid:item_id>/remove/", views.setup_remove, name="setup-remove"),
 ]

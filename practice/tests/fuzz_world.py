@@ -38,10 +38,11 @@ from practice.models import Membership
 from practice.tests.factories import MembershipFactory, PracticeFactory
 from referrals.links import referral_url
 from referrals.services import ensure_questions
-from sessions.models import Appointment, CarePhase, SessionNote, TreatmentPlan
+from sessions.models import Appointment, CarePhase, SessionNote, TreatmentPlan, WaitlistOffer
 from sessions.notes import ensure_practice_lists, note_for_visit, note_template_save
 from sessions.services import calendar_feed_renew
 from sessions.tests.factories import weekly_hours
+from sessions.waitlist import offer_url, waitlist_entry_add
 
 Role = Membership.Role
 
@@ -186,6 +187,7 @@ def _objects(practice, people) -> SimpleNamespace:
     )
     # A subscription for the front desk too: the sweep posts as them, and only a subscriber sees "revoke".
     calendar_feed_renew(practice=practice, therapist=made.front_desk)
+    made.offer = _waitlist_offer(practice, made.therapist, made.upcoming)
     return made
 
 
@@ -210,6 +212,7 @@ def _by_param(made) -> dict:
         ).pk,
         "task_id": _call_task(made.practice, made.client, made.front_desk).pk,
         "plan_id": _plan(made.practice, made.client, made.therapist).pk,
+        "entry_id": made.offer.entry_id,
         "uidb64": urlsafe_base64_encode(force_bytes(made.owner.pk)),
     }
 
@@ -280,6 +283,7 @@ TOKEN_MINTERS: dict[str, Callable] = {
     "outreach:unsubscribe": lambda made: unsubscribe_token(
         practice_id=made.practice.pk, channel=Channel.EMAIL, address=made.client.email, purpose=Purpose.MARKETING
     ),
+    "sessions:waitlist-claim": lambda made: _last_segment(offer_url(made.offer)),
     "sessions:feed": lambda made: calendar_feed_renew(practice=made.practice, therapist=made.therapist),
     "practice:invitation-accept": lambda made: _last_segment(
         _outbox_url(made.practice, f"staff-invitation:{made.invitation.pk}")
@@ -317,6 +321,26 @@ def _upcoming_visit(practice, client, therapist, past_visit) -> Appointment:
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         blocked_until=starts + timedelta(hours=1, minutes=15),
+    )
+
+
+def _waitlist_offer(practice, therapist, upcoming) -> WaitlistOffer:
+    """A client waiting for the upcoming visit's service, offered a free time the day after it."""
+    entry = waitlist_entry_add(
+        practice=practice,
+        client=ClientFactory(practice=practice, first_name="Waiting"),
+        service=upcoming.service,
+        earliest=time(8),
+        latest=time(18),
+        until=timezone.localdate(timezone=practice.zone) + timedelta(days=28),
+    )
+    return WaitlistOffer.objects.create(
+        practice=practice,
+        entry=entry,
+        client=entry.client,
+        therapist=therapist,
+        starts_at=upcoming.starts_at + timedelta(days=1),
+        service=upcoming.service,
     )
 
 
