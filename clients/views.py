@@ -108,6 +108,7 @@ def _timeline(request, client) -> dict:
         "timeline_kinds": sources,
         "kind": kind,
         "before": before,
+        "this_year": str(timezone.localdate(timezone=request.practice.zone).year),  # the year shown only when another
         "older_query": urlencode({k: v for k, v in older.items() if v}) if older else "",
     }
 

@@ -194,6 +194,7 @@ def _due_on():
 
 # --- The client's timeline (clients/timeline.py) ----------------------------------------------
 
+CHECKOUT_STAYS_OPEN = timedelta(days=7)
 VISIT_TONES = {"booked": "primary", "arrived": "info", "completed": "success", "no_show": "danger"}
 
 
@@ -209,9 +210,21 @@ def visits_timeline(query) -> list[Entry]:
 
 
 def _visit_entry(query, visit: Appointment, may_book: bool) -> Entry:
-    Status = Appointment.Status
-    slug = query.practice.slug
-    url = reverse("sessions:appointment", kwargs={"practice_slug": slug, "appointment_id": visit.pk})
+    url = reverse("sessions:appointment", kwargs={"practice_slug": query.practice.slug, "appointment_id": visit.pk})
+    outcome = _checkout_of(visit)
+    return Entry(
+        when=visit.starts_at,
+        title=visit.service.name,
+        detail=" · ".join(_visit_details(query, visit, outcome)),
+        status=visit.get_status_display(),
+        tone=VISIT_TONES.get(visit.status, "secondary"),
+        url=url,
+        actions=_visit_actions(query, visit, outcome, url) if may_book else (),
+    )
+
+
+def _visit_details(query, visit: Appointment, outcome: CheckoutOutcome | None) -> list[str]:
+    """Who, where, and how it ended: cancelled why, rebooked at checkout or why not, the advice."""
     details = [f"with {visit.therapist.get_full_name() or visit.therapist.email}"]
     if visit.room:
         details.append(str(visit.room))
@@ -219,44 +232,45 @@ def _visit_entry(query, visit: Appointment, may_book: bool) -> Entry:
         details.append("booked at checkout")
     if visit.cancel_reason:
         details.append(visit.get_cancel_reason_display())
-    outcome = _checkout_of(visit)
-    if outcome is not None:
-        details.append(
-            "next visit booked at checkout"
-            if outcome.booked
-            else f"not rebooked: {outcome.get_reason_display() or 'no reason given'}"
-            + (f" ({outcome.note})" if outcome.note else "")
-        )
-    elif visit.status == Status.COMPLETED:
+    if outcome is not None and outcome.booked:
+        details.append("next visit booked at checkout")
+    elif outcome is not None:
+        reason = outcome.get_reason_display() or "no reason given"
+        details.append(f"not rebooked: {reason}" + (f" ({outcome.note})" if outcome.note else ""))
+    elif visit.status == Appointment.Status.COMPLETED and _checkout_open(query, visit):
         details.append("not checked out yet")
-    if visit.status == Status.COMPLETED and visit.recommended_interval_days:
+    if visit.status == Appointment.Status.COMPLETED and visit.recommended_interval_days:
         details.append(f"advised: next visit in {visit.recommended_interval_days} days")
-    actions = []
-    if may_book:
-        visit_kwargs = {"practice_slug": slug, "appointment_id": visit.pk}
-        book = Action(
-            "Book again", reverse("sessions:book", kwargs={"practice_slug": slug, "client_id": visit.client_id})
+    return details
+
+
+def _visit_actions(query, visit: Appointment, outcome: CheckoutOutcome | None, url: str) -> tuple[Action, ...]:
+    """What the desk does next with this visit: move or cancel a coming one, mark one that has
+    begun, check out a recent one, book again after a cancellation or a checkout without a booking.
+    Older visits are history and offer nothing."""
+    Status = Appointment.Status
+    slug = query.practice.slug
+    visit_kwargs = {"practice_slug": slug, "appointment_id": visit.pk}
+    book = Action("Book again", reverse("sessions:book", kwargs={"practice_slug": slug, "client_id": visit.client_id}))
+    if visit.status == Status.BOOKED and visit.starts_at > query.now:
+        return (
+            Action("Move", reverse("sessions:move", kwargs=visit_kwargs)),
+            Action("Cancel…", f"{url}#cancel", "outline-danger"),
         )
-        if visit.status == Status.BOOKED and visit.starts_at > query.now:
-            actions = [
-                Action("Move", reverse("sessions:move", kwargs=visit_kwargs)),
-                Action("Cancel…", f"{url}#cancel", "outline-danger"),
-            ]
-        elif visit.status in (Status.BOOKED, Status.ARRIVED):
-            actions = [Action("Arrived or completed…", url, "outline-primary")]
-        elif visit.status == Status.COMPLETED and outcome is None:
-            actions = [Action("Check out", reverse("sessions:checkout", kwargs=visit_kwargs), "primary")]
-        else:
-            actions = [book]
-    return Entry(
-        when=visit.starts_at,
-        title=visit.service.name,
-        detail=" · ".join(details),
-        status=visit.get_status_display(),
-        tone=VISIT_TONES.get(visit.status, "secondary"),
-        url=url,
-        actions=tuple(actions),
-    )
+    if visit.status in (Status.BOOKED, Status.ARRIVED):
+        return (Action("Mark arrived or completed", url, "outline-primary"),)
+    if visit.status in (Status.CANCELLED, Status.NO_SHOW):
+        return (book,)
+    if not _checkout_open(query, visit):
+        return ()
+    if outcome is None:
+        return (Action("Check out", reverse("sessions:checkout", kwargs=visit_kwargs), "outline-primary"),)
+    return () if outcome.booked else (book,)
+
+
+def _checkout_open(query, visit: Appointment) -> bool:
+    """A checkout is still worth offering for a visit of the last week; older ones are history."""
+    return visit.starts_at > query.now - CHECKOUT_STAYS_OPEN
 
 
 def _checkout_of(visit: Appointment) -> CheckoutOutcome | None:
@@ -281,7 +295,7 @@ def notes_timeline(query) -> list[Entry]:
         entries.append(
             Entry(
                 when=note.at,
-                title=f"Session note · {note.visit.service.name}, {_local(query, note.visit.starts_at):%-d %b %Y}",
+                title=f"Session note · {note.visit.service.name}",
                 detail=_excerpt(note.assessment or note.subjective or note.tissue_quality),
                 status="Signed" if note.is_signed else "Draft",
                 tone="success" if note.is_signed else "warning",

@@ -3,7 +3,7 @@ messages, calls, releases, reports, referrals), what each role sees, paging, the
 practice's data, and the page's query count for a long history."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import pytest
 from django.utils import timezone
@@ -11,16 +11,13 @@ from django_scopes import scope
 
 from clients.models import Client
 from clients.tests.factories import ClientFactory
+from clients.tests.timeline_data import at, client_with_everything
 from clients.timeline import TIMELINE_SOURCES, client_timeline
 from outbox.models import Channel, OutboxMessage
 from outbox.tests.factories import OutboxMessageFactory
-from outreach.models import CallTask, ReleaseRequest
-from outreach.reports import default_period, report_create
-from outreach.tests.factories import client_with_history
+from outreach.models import CallTask
 from practice.models import AuditEvent, Membership
-from referrals.models import OutgoingReferral, Referral
-from sessions.models import Appointment, CarePhase, CheckoutOutcome, NoteAddendum, SessionNote, TreatmentPlan
-from sessions.notes import ensure_practice_lists
+from sessions.models import Appointment, CheckoutOutcome
 from sessions.tests.factories import ServiceFactory, visit_row
 
 
@@ -28,69 +25,9 @@ def _url(client: Client) -> str:
     return f"/p/{client.practice.slug}/clients/{client.pk}/"
 
 
-def _at(practice, days: int, hour: int = 10) -> datetime:
-    """`hour` o'clock `days` days from today (negative: ago) in the practice's zone."""
-    day = timezone.localdate(timezone=practice.zone) + timedelta(days=days)
-    return datetime.combine(day, time(hour), tzinfo=practice.zone)
-
-
 @pytest.fixture
-def history(practice, therapist, owner):
-    """A client with something of every kind: six completed visits with signed notes (the last
-    with an addendum and a checkout that did not rebook), a visit booked next week, a plan, an
-    intake, a release and a release request, a draft report, two emails (one sent, one due), a
-    follow-up call, and the referral that brought them."""
-    with scope(practice=practice):
-        client, partner = client_with_history(practice, therapist)
-        visits = list(Appointment.objects.filter(practice=practice, client=client).order_by("starts_at"))
-        last = visits[-1]
-        CheckoutOutcome.objects.create(practice=practice, visit=last, booked=False, reason="cost", note="after payday")
-        note = SessionNote.objects.get(practice=practice, visit=last)
-        NoteAddendum.objects.create(practice=practice, note=note, author=therapist, text="Forgot: left hip too.")
-        coming = Appointment.objects.create(
-            practice=practice,
-            client=client,
-            therapist=therapist,
-            service=last.service,
-            starts_at=_at(practice, 7),
-            ends_at=_at(practice, 7, 11),
-            blocked_until=_at(practice, 7, 11),
-        )
-        ensure_practice_lists(practice)
-        TreatmentPlan.objects.create(
-            practice=practice,
-            client=client,
-            phase=CarePhase.objects.filter(practice=practice).first(),
-            goals="Turn the head freely",
-            sessions_planned=8,
-            every_days=7,
-            starts_on=visits[0].starts_at.date(),
-        )
-        ReleaseRequest.objects.create(practice=practice, client=client, partner=partner, expires_on=date(2030, 1, 1))
-        start, end = default_period(practice)
-        report_create(client=client, partner=partner, period_start=start, period_end=end, actor=therapist)
-        OutboxMessageFactory(
-            practice=practice,
-            client_ref=client.pk,
-            subject="How are you feeling today?",
-            status=OutboxMessage.Status.SENT,
-            sent_at=_at(practice, -2, 11),
-        )
-        OutboxMessageFactory(practice=practice, client_ref=client.pk, subject="", due_at=_at(practice, 6))
-        CallTask.objects.create(
-            practice=practice,
-            client_ref=client.pk,
-            reason="follow-up",
-            client_name=client.full_name,
-            due_on=timezone.localdate(timezone=practice.zone),
-            status=CallTask.Status.LEFT_MESSAGE,
-            tries=1,
-        )
-        Referral.objects.create(practice=practice, client=client, partner=partner, stream="medical")
-        OutgoingReferral.objects.create(
-            practice=practice, partner=partner, client=client, on=date.today() - timedelta(days=3), note="Orthotics"
-        )
-    return {"client": client, "partner": partner, "coming": coming, "last": last}
+def history(practice, therapist):
+    return client_with_everything(practice, therapist)
 
 
 def _timeline_reads(practice) -> list[AuditEvent]:
@@ -115,6 +52,9 @@ def test_it_gathers_every_kind_for_the_owner_coming_first_then_the_past_newest_f
     visit = next(entry for entry in timeline.past if entry.kind == "visits")
     assert visit.status == "Completed" and "not rebooked: Cost (after payday)" in visit.detail
     assert [action.label for action in visit.actions] == ["Book again"]
+    # Visits older than a week ask for nothing more (no checkout, no booking): they are history.
+    older = [entry for entry in timeline.past if entry.kind == "visits"][1:]
+    assert older and all(entry.actions == () for entry in older)
     coming = timeline.upcoming[1]
     assert [action.label for action in coming.actions] == ["Move", "Cancel…"]
     assert coming.actions[0].url.endswith(f"/appointments/{history['coming'].pk}/move/")
@@ -175,7 +115,7 @@ def test_another_practices_records_never_appear(client_for, practice, other_prac
                     client=stranger,
                     therapist=outsider,
                     service=service,
-                    starts_at=_at(other_practice, -1),
+                    starts_at=at(other_practice, -1),
                 )
             ]
         )
@@ -197,7 +137,7 @@ def long_history(practice, owner, therapist):
                     client=client,
                     therapist=therapist,
                     service=service,
-                    starts_at=_at(practice, -1 - 7 * n),
+                    starts_at=at(practice, -1 - 7 * n),
                     recommended_interval_days=14,
                 )
                 for n in range(50)
@@ -219,7 +159,7 @@ def long_history(practice, owner, therapist):
                     idempotency_key=f"followup:{n}",
                     subject=f"Follow-up {n}",
                     status=OutboxMessage.Status.SENT,
-                    sent_at=_at(practice, -1 - 7 * n, 15),
+                    sent_at=at(practice, -1 - 7 * n, 15),
                 )
                 for n in range(30)
             ]
