@@ -6,7 +6,8 @@ names the permission it needs: a role without it sees neither its entries nor it
 A source is read in a bounded number of queries whatever the client's history: it returns the
 upcoming entries (soonest first) and one page of the past (newest first, older than a cursor), each
 at most `limit + 1`, and this module merges them. Paging is by time (keyset), so a page costs the same
-at the start of a long history and at its end."""
+at the start of a long history and at its end; a page ends only between two different times, so
+entries of the same moment (a cancelled visit and the one booked in its place) are never split."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -33,7 +34,7 @@ class Entry:
     title: str
     detail: str = ""
     status: str = ""  # a short label, e.g. "Completed", "Sent"
-    tone: str = "secondary"  # the status badge's colour: a Bootstrap text-bg-* name
+    tone: str = "secondary"  # the status badge's colour: primary, success, info, warning, danger, secondary
     url: str = ""
     actions: tuple[Action, ...] = ()
     all_day: bool = False  # a date without a time (a plan's start, a referral made on a day)
@@ -145,6 +146,8 @@ def client_timeline(
     upcoming.sort(key=lambda entry: entry.when)
     past.sort(key=lambda entry: entry.when, reverse=True)
     page = past[: query.limit]
+    while len(past) > len(page) and past[len(page)].when == page[-1].when:
+        page.append(past[len(page)])  # a page never ends between two entries of the same moment
     shown = {entry.kind for entry in upcoming[:UPCOMING_LIMIT] + page}
     return Timeline(
         upcoming=upcoming[:UPCOMING_LIMIT],

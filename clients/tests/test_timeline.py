@@ -188,3 +188,27 @@ def test_a_bad_cursor_shows_the_first_page(client_for, owner, long_history):
     for bad in ("yesterday", "2026-13-45T10:00:00+00:00", "2026-01-01T10:00:00"):
         response = client_for(owner).get(_url(long_history), {"before": bad, "kind": "nonsense"})
         assert response.status_code == 200 and b"Coming up" in response.content
+
+
+def test_entries_of_the_same_moment_are_never_split_between_pages(client_for, practice, owner, therapist):
+    """The 30th and 31st visits are at the same time (one cancelled, the other booked in its place
+    with someone else): both show on the first page, and the next page holds the rest."""
+    with scope(practice=practice):
+        client = ClientFactory(practice=practice)
+        service = ServiceFactory(practice=practice)
+        times = [at(practice, -1 - n) for n in range(30)] + [at(practice, -30), at(practice, -31)]
+        Appointment.objects.bulk_create(
+            visit_row(
+                practice=practice,
+                client=client,
+                therapist=therapist if n != 30 else owner,
+                service=service,
+                starts_at=when,
+                status="cancelled" if n == 29 else "completed",
+            )
+            for n, when in enumerate(times)
+        )
+    first = _timeline(practice, owner, client)
+    assert len(first.past) == 31 and first.past[-1].when == first.past[-2].when == at(practice, -30)
+    second = _timeline(practice, owner, client, before=first.older_than)
+    assert [entry.when for entry in second.past] == [at(practice, -31)] and second.older_than is None
