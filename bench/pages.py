@@ -138,6 +138,8 @@ class Bench:
         )
         self.page("client search (10,000 clients)", self.desk, f"{base}/clients/", {"q": "bench42"})
         self.page("pre-session brief", self.therapist, f"{base}/clients/{self.client_id}/brief/")
+        self.page("client's page and timeline (front desk)", self.desk, f"{base}/clients/{self.client_id}/")
+        self.page("client's page and timeline (therapist)", self.therapist, f"{base}/clients/{self.client_id}/")
         self.page("rebooking figures (12 months)", self.owner, f"{base}/figures/")
         self.page(f"therapist's calendar feed (.ics, {self.feed_events()} events)", self.owner, self.feed_url())
         with scope(practice=self.practice):

@@ -14,3 +14,11 @@ class ClientsConfig(AppConfig):
 
         register_nav(NavItem("Clients", "clients:client-list", "clients.view", position=30))
         register_client_links(ClientLink("Pre-session brief", "clients:brief", "intake.view", position=20))
+        self._add_to_the_timeline()
+
+    @staticmethod
+    def _add_to_the_timeline():
+        from clients.selectors import intake_timeline
+        from clients.timeline import register_timeline_source
+
+        register_timeline_source("intake", "Intake", "intake.view", intake_timeline, entry_label="Intake", position=50)

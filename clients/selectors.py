@@ -9,9 +9,11 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.db.models.lookups import IContains, Regex
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, IntakeLink, IntakeVersion, digits_of
+from clients.timeline import Entry
 from practice.models import Practice
 
 SEGMENTS = {
@@ -119,3 +121,33 @@ def pending_intake_link(*, client: Client) -> IntakeLink | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- The client's timeline (clients/timeline.py) ----------------------------------------------
+
+
+def intake_timeline(query) -> list:
+    """The client's intake versions, newest first: one query. What the versions say is not shown
+    here (it is read, and audited, on the intake's own page)."""
+    versions = query.past(
+        IntakeVersion.objects.filter(practice=query.practice, client=query.client).select_related("created_by"),
+        "created_at",
+    )
+    return [
+        Entry(
+            when=version.created_at,
+            title=f"Intake version {version.number}",
+            detail=(
+                "Filled in by the client through their link"
+                if version.source == IntakeVersion.Source.CLIENT_LINK
+                else f"Recorded by {version.created_by or 'staff'}"
+            ),
+            status="Consent signed" if version.consent_to_treatment else "No consent to treatment",
+            tone="success" if version.consent_to_treatment else "warning",
+            url=reverse(
+                "clients:intake-version",
+                kwargs={"practice_slug": query.practice.slug, "client_id": query.client.pk, "version_id": version.pk},
+            ),
+        )
+        for version in versions
+    ]

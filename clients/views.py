@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_scopes import scope
@@ -19,6 +21,7 @@ from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
 from clients.page import client_links, last_signed_note
 from clients.selectors import SEGMENTS
+from clients.timeline import client_timeline, visible_sources
 from outbox.models import ConsentEvent
 from practice.access import PUBLIC, requires
 from practice.actions import attempt
@@ -63,6 +66,9 @@ def client_create(request, practice_slug):
 @requires("clients.view")
 def client_detail(request, practice_slug, client_id):
     client = selectors.client_get(practice=request.practice, client_id=client_id)
+    timeline = _timeline(request, client)
+    if request.htmx and timeline["before"]:  # "Show older" in place
+        return render(request, "clients/_timeline_past.html", {"client": client, **timeline})
     latest = selectors.latest_intake(client=client)
     return render(
         request,
@@ -73,8 +79,38 @@ def client_detail(request, practice_slug, client_id):
             "pending_link": selectors.pending_intake_link(client=client),
             "actions": client_links(membership=request.membership, client=client, place="actions"),
             "source_links": client_links(membership=request.membership, client=client, place="source"),
+            **timeline,
         },
     )
+
+
+def _timeline(request, client) -> dict:
+    """The client's timeline as the member's role may see it: ?kind= one of the kinds it may read
+    (anything else shows them all), ?before= the cursor of an older page (a bad one: the first page)."""
+    sources = visible_sources(request.membership)
+    kind = request.GET.get("kind", "")
+    kind = kind if any(source.kind == kind for source in sources) else ""
+    before = _cursor(request.GET.get("before", ""))
+    timeline = client_timeline(
+        practice=request.practice,
+        client=client,
+        membership=request.membership,
+        now=timezone.now(),
+        kind=kind,
+        before=before,
+    )
+    if timeline.audited_kinds:  # notes and plans are health information: record who read them
+        kinds = ", ".join(sorted(timeline.audited_kinds))
+        audit_request(request, action=Action.VIEW, record=client, label=f"{client} · timeline ({kinds})")
+    older = {"kind": kind, "before": timeline.older_than.isoformat()} if timeline.older_than else None
+    return {
+        "timeline": timeline,
+        "timeline_kinds": sources,
+        "kind": kind,
+        "before": before,
+        "this_year": str(timezone.localdate(timezone=request.practice.zone).year),  # the year shown only when another
+        "older_query": urlencode({k: v for k, v in older.items() if v}) if older else "",
+    }
 
 
 @requires("clients.edit")
@@ -100,6 +136,15 @@ def client_archive(request, practice_slug, client_id):
     )
     messages.success(request, f"{client} is {'active again' if archived else 'archived'}.")
     return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
+
+
+def _cursor(value: str):
+    """An aware time from ?before=, or None for a missing, malformed or impossible one."""
+    try:
+        moment = parse_datetime(value[:40])
+    except ValueError:  # well formed but impossible, e.g. month 13
+        return None
+    return moment if moment and timezone.is_aware(moment) else None
 
 
 # --- Intake (health information: every read and change is audited) ------------------------------

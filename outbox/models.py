@@ -86,6 +86,10 @@ class OutboxMessage(TenantModel):
             models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="outbox_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="outbox_leased"),
             models.Index(fields=["practice", "-created_at"], name="outbox_practice_recent"),
+            # A client's messages, for their timeline (a practice may have sent hundreds of thousands).
+            models.Index(
+                fields=["practice", "client_ref"], condition=Q(client_ref__isnull=False), name="outbox_client"
+            ),
         ]
 
     def __str__(self):

@@ -40,3 +40,15 @@ class OutreachConfig(AppConfig):
             ClientLink("Progress reports", "outreach:client-reports", "reports.manage", position=40),
             ClientLink("Releases", "outreach:releases", "releases.manage", position=50, style="outline-secondary"),
         )
+        # The outbox is an engine below clients and knows no clients' pages: its messages join the
+        # client's timeline from here, where its pages are.
+        from clients.timeline import register_timeline_source
+        from outreach import selectors
+
+        for kind, label, entry_label, permission, fetch, position in (
+            ("messages", "Messages", "Message", "outbox.view", selectors.messages_timeline, 60),
+            ("calls", "Calls", "Call", "calls.work", selectors.calls_timeline, 70),
+            ("releases", "Releases", "Release", "releases.manage", selectors.releases_timeline, 80),
+            ("reports", "Reports", "Report", "reports.manage", selectors.reports_timeline, 90),
+        ):
+            register_timeline_source(kind, label, permission, fetch, entry_label=entry_label, position=position)

@@ -64,7 +64,10 @@ class CallTask(TenantModel):
 
     class Meta:
         ordering = ["due_on", "created_at"]
-        indexes = [models.Index(fields=["practice", "status", "due_on"], name="call_task_open_due")]
+        indexes = [
+            models.Index(fields=["practice", "status", "due_on"], name="call_task_open_due"),
+            models.Index(fields=["practice", "client_ref"], name="call_task_client"),  # the client's timeline
+        ]
 
     def __str__(self):
         return f"Call {self.client_name} ({self.reason})"

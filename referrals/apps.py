@@ -30,3 +30,9 @@ class ReferralsConfig(AppConfig):
                 client_kwarg="item_id",
             ),
         )
+        from clients.timeline import register_timeline_source
+        from referrals.selectors import referrals_timeline
+
+        register_timeline_source(
+            "referrals", "Referrals", "referrals.attribute", referrals_timeline, entry_label="Referral", position=100
+        )

@@ -4,11 +4,13 @@ from datetime import timedelta
 
 from django.db.models import Count, DecimalField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
+from clients.timeline import Entry
 from sessions.models import Appointment
 
-from .models import Partner, Referral
+from .models import OutgoingReferral, Partner, Referral
 
 
 def partners_with_figures(*, practice, stage: str = "", kind: str = "", query: str = ""):
@@ -52,3 +54,45 @@ def contacts_due(*, practice, within_days: int = 7):
 
 def referrals_of(*, partner: Partner):
     return Referral.objects.filter(practice=partner.practice, partner=partner).select_related("client")
+
+
+# --- The client's timeline (clients/timeline.py) ----------------------------------------------
+
+
+def referrals_timeline(query) -> list[Entry]:
+    """Where the client came from, and the partners we referred them to (when they agreed to be
+    named): two queries."""
+    came = Referral.objects.filter(practice=query.practice, client=query.client).select_related(
+        "partner", "referring_client"
+    )
+    sent = OutgoingReferral.objects.filter(practice=query.practice, client=query.client).select_related("partner")
+    url = reverse(
+        "referrals:client-referral", kwargs={"practice_slug": query.practice.slug, "client_id": query.client.pk}
+    )
+    entries = [
+        Entry(
+            when=referral.created_at,
+            title=_came_through(referral),
+            detail=referral.request_message,
+            url=url,
+        )
+        for referral in query.past(came, "created_at")
+    ]
+    entries += [
+        Entry(
+            when=query.day_start(outgoing.on),
+            title=f"Referred to {outgoing.partner}",
+            detail=outgoing.note,
+            all_day=True,
+        )
+        for outgoing in query.past(sent, "on", days=True)
+    ]
+    return entries
+
+
+def _came_through(referral: Referral) -> str:
+    if referral.partner:
+        return f"Referred by {referral.partner}"
+    if referral.referring_client:
+        return f"Referred by {referral.referring_client.display_name}, a client"
+    return f"Came to us through {referral.get_stream_display().lower()}"

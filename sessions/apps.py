@@ -33,3 +33,18 @@ class SessionsConfig(AppConfig):
             ClientLink("Add to waitlist", "sessions:waitlist-add", "appointments.book", position=15),
             ClientLink("Progress and plans", "sessions:progress", "notes.view", position=30),
         )
+        self._add_to_the_timeline()
+
+    @staticmethod
+    def _add_to_the_timeline():
+        from clients.timeline import register_timeline_source
+        from sessions.selectors import notes_timeline, plans_timeline, visits_timeline
+
+        register_timeline_source("visits", "Visits", "calendar.view", visits_timeline, entry_label="Visit", position=10)
+        # Clinical: the front desk sees neither (the visits carry what it needs at checkout).
+        register_timeline_source(
+            "notes", "Notes", "notes.view", notes_timeline, entry_label="Note", position=20, audited=True
+        )
+        register_timeline_source(
+            "plans", "Plans", "notes.view", plans_timeline, entry_label="Plan", position=30, audited=True
+        )
