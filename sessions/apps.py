@@ -38,9 +38,12 @@ class SessionsConfig(AppConfig):
     @staticmethod
     def _add_to_the_timeline():
         from clients.timeline import register_timeline_source
-        from sessions.selectors import notes_timeline, plans_timeline, visits_timeline
+        from sessions.selectors import notes_timeline, plans_timeline, visits_timeline, waitlist_timeline
 
         register_timeline_source("visits", "Visits", "calendar.view", visits_timeline, entry_label="Visit", position=10)
+        register_timeline_source(
+            "waitlist", "Waitlist", "appointments.book", waitlist_timeline, entry_label="Waitlist", position=15
+        )
         # Clinical: the front desk sees neither (the visits carry what it needs at checkout).
         register_timeline_source(
             "notes", "Notes", "notes.view", notes_timeline, entry_label="Note", position=20, audited=True

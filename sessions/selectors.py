@@ -332,6 +332,47 @@ def plans_timeline(query) -> list[Entry]:
     return entries
 
 
+WAITLIST_TONES = {"active": "info", "booked": "success", "removed": "secondary"}
+OFFER_TONES = {"offered": "info", "claimed": "success", "taken": "warning"}
+
+
+def waitlist_timeline(query) -> list[Entry]:
+    """The client's waitlist entries (when added, for what, where they stand) and the times offered
+    to them (and how each ended): two queries."""
+    slug = query.practice.slug
+    entries = WaitlistEntry.objects.filter(practice=query.practice, client=query.client).select_related(
+        "service", "therapist"
+    )
+    offers = WaitlistOffer.objects.filter(practice=query.practice, client=query.client).select_related(
+        "service", "therapist"
+    )
+    found = []
+    for entry in query.past(entries, "created_at"):
+        person = entry.therapist.get_full_name() if entry.therapist else "anyone"
+        found.append(
+            Entry(
+                when=entry.created_at,
+                title=f"On the waitlist · {entry.service.name}",
+                detail=f"with {person}, until {entry.until:%-d %b %Y}" + (f" · {entry.note}" if entry.note else ""),
+                status=entry.get_status_display(),
+                tone=WAITLIST_TONES.get(entry.status, "secondary"),
+                url=reverse("sessions:waitlist-entry", kwargs={"practice_slug": slug, "entry_id": entry.pk}),
+            )
+        )
+    for offer in query.past(offers, "created_at"):
+        found.append(
+            Entry(
+                when=offer.created_at,
+                title=f"Offered {_local(query, offer.starts_at):%a %-d %b, %H:%M} · {offer.service.name}",
+                detail=f"with {offer.therapist.get_full_name() or offer.therapist.email}",
+                status=offer.get_outcome_display(),
+                tone=OFFER_TONES.get(offer.outcome, "secondary"),
+                url=reverse("sessions:waitlist-entry", kwargs={"practice_slug": slug, "entry_id": offer.entry_id}),
+            )
+        )
+    return found
+
+
 def _local(query, moment: datetime) -> datetime:
     return timezone.localtime(moment, query.practice.zone)
 

@@ -79,7 +79,8 @@ def test_each_role_sees_its_own_timeline_filters_it_and_acts_from_it(
     past = timeline.get_by_role("list", name="Past")
     expect(past.locator(".timeline-entry")).to_have_count(30)
     timeline.get_by_role("link", name="Show older").click()
-    expect(past.locator(".timeline-entry")).to_have_count(36 + 1 + 1 + 2)  # visits, the sent email, the call, referrals
+    # Visits, the sent email, the call, referrals, the waitlist entry.
+    expect(past.locator(".timeline-entry")).to_have_count(36 + 1 + 1 + 2 + 1)
     expect(timeline.get_by_role("link", name="Show older")).to_have_count(0)
     assert page.url == url
 

@@ -64,9 +64,16 @@ def test_it_gathers_every_kind_for_the_owner_coming_first_then_the_past_newest_f
 
 def test_each_role_sees_only_the_kinds_its_permissions_allow(practice, therapist, front_desk, history):
     desk = {entry.kind for entry in _timeline(practice, front_desk, history["client"]).past}
-    assert desk == {"visits", "messages", "calls", "referrals"}  # no notes, plans, intake, releases, reports
+    assert desk == {
+        "visits",
+        "waitlist",
+        "messages",
+        "calls",
+        "referrals",
+    }  # no notes, plans, intake, releases, reports
     clinical = {entry.kind for entry in _timeline(practice, therapist, history["client"]).past}
-    assert clinical == {"visits", "notes", "plans", "intake", "calls", "releases", "reports", "referrals"}
+    clinical_kinds = {"visits", "waitlist", "notes", "plans", "intake", "calls", "releases", "reports", "referrals"}
+    assert clinical == clinical_kinds
 
 
 def test_the_front_desk_page_shows_visits_and_messages_but_no_notes_nor_their_filter(
@@ -172,13 +179,13 @@ def test_a_long_history_is_read_in_a_bounded_number_of_queries_and_paged_to_its_
 ):
     browser = client_for(owner)
     browser.get(_url(long_history))  # the session and the practice's lists, made once
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(23):  # two queries per kind at most (the owner reads all ten)
         page = browser.get(_url(long_history)).content.decode()
     assert page.count("timeline-entry kind-") == 30 and "Show older" in page
     seen = re.findall(r"<time datetime=\"([^\"]+)\"", page)
     while "Show older" in page:
         older = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(18):
             page = browser.get(older, headers={"HX-Request": "true"}).content.decode()
         seen += re.findall(r"<time datetime=\"([^\"]+)\"", page)
     assert len(seen) == len(set(seen)) == 50 + 30  # every visit and message once, nothing twice

@@ -11,7 +11,15 @@ from outreach.models import CallTask, ReleaseRequest
 from outreach.reports import default_period, report_create
 from outreach.tests.factories import client_with_history
 from referrals.models import OutgoingReferral, Referral
-from sessions.models import Appointment, CarePhase, CheckoutOutcome, NoteAddendum, SessionNote, TreatmentPlan
+from sessions.models import (
+    Appointment,
+    CarePhase,
+    CheckoutOutcome,
+    NoteAddendum,
+    SessionNote,
+    TreatmentPlan,
+    WaitlistEntry,
+)
 from sessions.notes import ensure_practice_lists
 
 
@@ -25,7 +33,7 @@ def client_with_everything(practice, therapist) -> dict:
     """A client with something of every kind: six completed visits with signed notes (the last
     with an addendum and a checkout that did not rebook), a visit booked next week, a plan, an
     intake, a release and a release request, a draft report, two emails (one sent, one due), a
-    follow-up call, and the referral that brought them."""
+    follow-up call, the referral that brought them, and a place on the waitlist."""
     with scope(practice=practice):
         client, partner = client_with_history(practice, therapist)
         visits = list(Appointment.objects.filter(practice=practice, client=client).order_by("starts_at"))
@@ -79,5 +87,8 @@ def client_with_everything(practice, therapist) -> dict:
             client=client,
             on=timezone.localdate(timezone=practice.zone) - timedelta(days=3),
             note="Orthotics",
+        )
+        WaitlistEntry.objects.create(
+            practice=practice, client=client, service=last.service, until=at(practice, 30).date(), note="Any morning"
         )
     return {"client": client, "partner": partner, "coming": coming, "last": last}

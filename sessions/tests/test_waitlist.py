@@ -402,3 +402,15 @@ def test_the_waitlist_page_reads_many_entries_and_offers_in_a_few_queries(
     with time_machine.travel(datetime.combine(SLOT_DAY + timedelta(days=1), time(12)).replace(tzinfo=practice.zone)):
         later = client_for(front_desk).get(reverse("sessions:waitlist", args=[practice.slug])).content.decode()
     assert later.count(">Over</span>") == 1 and later.count("Expired unclaimed") == 3 * waitlist.OFFERS_PER_SLOT
+
+
+def test_the_clients_timeline_shows_their_waitlist_entry_and_the_times_offered(desk, client_for, front_desk):
+    practice = desk["practice"]
+    person = ClientFactory(practice=practice, first_name="Wren", last_name="Hollis")
+    entry = _wait(desk, client=person, note="Prefers mornings")
+    _cancel(desk)
+    page = reverse("clients:client-detail", args=[practice.slug, person.pk])
+    shown = client_for(front_desk).get(page, {"kind": "waitlist"}).content.decode()
+    assert "On the waitlist · Swedish" in shown and "Prefers mornings" in shown and "Waiting" in shown
+    assert "Offered Wed 5 Mar, 10:00 · Swedish" in shown
+    assert reverse("sessions:waitlist-entry", args=[practice.slug, entry.pk]) in shown
