@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.selectors import client_get
+from clients.selectors import client_get, latest_intake
 from practice.access import requires
 from practice.actions import attempt
 from practice.audit import Action, audit_request
@@ -62,6 +62,7 @@ def _note_page(request, note, form, status=200):
             "form": form,
             "body_chart": BODY_CHART,
             "last": notes.last_signed_note(client=note.client, before=note),
+            "intake": latest_intake(client=note.client),  # its cautions, beside the client's alerts
         },
         status=status,
     )

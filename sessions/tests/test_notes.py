@@ -2,12 +2,13 @@
 the view, addenda keep their order, pressure feedback becomes a new intake version, plan progress
 arithmetic, privacy, and the progress view's query count."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.models import IntakeVersion
@@ -292,3 +293,57 @@ def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(
     checkout = client_for(front_desk).get(f"/p/{visit.practice.slug}/appointments/{visit.pk}/checkout/")
     assert b"try the chin tuck" in checkout.content and b"Neck stiff after long drives" not in checkout.content
     assert b"from the session note" in checkout.content  # the note's 14 days feed the recommendation
+
+
+def test_the_brief_starts_the_visits_note_and_the_note_form_shows_alerts_and_cautions(client_for, therapist, visit):
+    practice = visit.practice
+    with scope(practice=practice):
+        visit.client.alerts = "Latex allergy"
+        visit.client.save(update_fields=["alerts"])
+        intake_record(
+            client=visit.client,
+            source="client_link",
+            answers=intake_answers(cautions=["blood_clots"], caution_details="On warfarin since March"),
+        )
+        other = ClientFactory(practice=practice)
+    brief_url = f"/p/{practice.slug}/clients/{visit.client.pk}/brief/"
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Start note"
+    assert f'href="{_url(visit, "edit/")}"' in brief.content.decode()
+    # Another client's visit, or a made-up id, offers none.
+    other_brief = f"/p/{practice.slug}/clients/{other.pk}/brief/"
+    assert client_for(therapist).get(other_brief, {"visit": visit.pk}).context["note_link"] is None
+    assert client_for(therapist).get(brief_url, {"visit": "not-a-uuid"}).context["note_link"] is None
+    form = client_for(therapist).get(_url(visit, "edit/")).content.decode()
+    assert "Latex allergy" in form and "Blood clots" in form and "On warfarin since March" in form
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Continue the note"  # the draft exists now
+    client_for(therapist).post(_url(visit, "edit/"), {**_form(), "sign": "1"})
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Open the signed note"
+    assert f'href="{_url(visit, "")}"' in brief.content.decode()
+
+
+def test_the_brief_without_a_visit_offers_the_note_of_the_clients_visit_today(client_for, therapist, practice):
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        client = ClientFactory(practice=practice)
+        service = ServiceFactory(practice=practice)
+        today = timezone.localdate(timezone=practice.zone)
+        soon = datetime.combine(today + timedelta(days=1), time(10)).replace(tzinfo=practice.zone)
+        appointment_book(practice=practice, client=client, therapist=therapist, service=service, starts_at=soon)
+    brief_url = f"/p/{practice.slug}/clients/{client.pk}/brief/"
+    assert client_for(therapist).get(brief_url).context["note_link"] is None  # tomorrow's is not today's
+    with scope(practice=practice):
+        now = timezone.now().replace(second=0, microsecond=0)
+        visit = Appointment.objects.create(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            blocked_until=now + timedelta(hours=1),
+        )
+    link = client_for(therapist).get(brief_url).context["note_link"]
+    assert link["visit"] == visit and link["label"] == "Start note"
