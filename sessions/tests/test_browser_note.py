@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from playwright.sync_api import expect
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
@@ -51,7 +52,7 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     assert page.locator("#areas-list").get_by_label("Shoulders").is_checked()
     assert page.locator("#areas-list").get_by_label("Upper back").is_checked()
     page.get_by_label("How the client responded").fill("Released well")
-    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # htmx autosave
+    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # autosave
     with scopes_disabled():
         assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulders", "upper_back"]
 
@@ -67,3 +68,60 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     with scopes_disabled():
         note = SessionNote.objects.get(visit=visit)
     assert note.is_signed and note.subjective == "Tight between the shoulder blades"
+
+
+def test_an_autosave_that_fails_says_so_keeps_trying_and_saves_when_back_online(
+    live_server, sign_in, browser, browser_page, therapist, practice
+):
+    starts = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+    with scope(practice=practice):
+        visit = Appointment.objects.create(
+            practice=practice,
+            client=ClientFactory(practice=practice, first_name="Rowan"),
+            therapist=therapist,
+            service=ServiceFactory(practice=practice),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            blocked_until=starts + timedelta(hours=1),
+        )
+
+    def saved_subjective():
+        with scopes_disabled():
+            return SessionNote.objects.get(visit=visit).subjective
+
+    page = browser_page
+    sign_in(page, therapist.email, practice_slug=practice.slug)
+    page.goto(f"{live_server.url}/p/{practice.slug}/appointments/{visit.pk}/note/edit/")
+    status = page.locator("#autosave-status")
+    assert status.get_attribute("aria-live") == "polite"
+    reports = page.get_by_label("What the client reports")
+    reports.fill("Sore left shoulder")
+    status.get_by_text("Draft saved").wait_for()
+
+    page.context.set_offline(True)  # the tablet loses the wi-fi mid-sentence
+    reports.fill("Sore left shoulder, worse when reaching up")
+    alert = status.get_by_role("alert")
+    expect(alert).to_contain_text("Not saved")
+    expect(alert).to_contain_text("kept on this device")
+    assert saved_subjective() == "Sore left shoulder"
+    page.get_by_role("button", name="Save draft").click()  # nothing is sent, nothing is lost
+    expect(alert).to_contain_text("nothing was sent")
+    assert reports.input_value() == "Sore left shoulder, worse when reaching up"
+
+    page.context.set_offline(False)  # back: saved at once, not at the next keystroke
+    status.get_by_text("Draft saved").wait_for()
+    assert saved_subjective() == "Sore left shoulder, worse when reaching up"
+
+    # The server fails for a while: the page says so, and the next retry saves.
+    autosave = f"**/appointments/{visit.pk}/note/autosave/"
+    page.route(autosave, lambda route: route.fulfill(status=500, body="Server error"))
+    reports.fill("Sore left shoulder; eased after stretching")
+    expect(status.get_by_role("alert")).to_contain_text("the server answered with an error (500)")
+    page.unroute(autosave)
+    status.get_by_text("Draft saved").wait_for()
+    assert saved_subjective() == "Sore left shoulder; eased after stretching"
+    page.reload()  # what the server has is what was typed
+    assert page.get_by_label("What the client reports").input_value() == "Sore left shoulder; eased after stretching"
+    # Chromium reports the failed requests in the console: these, made on purpose, are expected.
+    expected = ("net::ERR_INTERNET_DISCONNECTED", "status of 500")
+    browser.problems[:] = [p for p in browser.problems if not any(text in p for text in expected)]

@@ -68,6 +68,7 @@ def test_autosave_keeps_one_draft_however_often_it_runs(client_for, therapist, v
     for text in ("Neck", "Neck stiff", "Neck stiff after long drives"):
         response = as_therapist.post(_url(visit, "autosave/"), _form(subjective=text), HTTP_HX_REQUEST="true")
         assert response.status_code == 200 and b"Draft saved" in response.content
+        assert response["X-Autosave"] == "saved"
     with scopes_disabled():
         assert SessionNote.objects.filter(visit=visit).count() == 1
     note = _note(visit)
@@ -82,6 +83,7 @@ def test_a_bad_autosave_says_what_to_check_and_keeps_the_last_good_draft(client_
         _url(visit, "autosave/"), _form(pain_neck="12", subjective="changed"), HTTP_HX_REQUEST="true"
     )
     assert b"Not saved yet" in response.content and b"Neck" in response.content
+    assert response["X-Autosave"] == "invalid"
     assert _note(visit).subjective == "Neck stiff after long drives"
 
 
@@ -101,6 +103,7 @@ def test_signing_locks_the_note_at_the_service_and_the_view(client_for, therapis
     assert edit.status_code == 302 and edit["Location"].endswith("/note/")  # the edit page sends you to the record
     autosave = as_therapist.post(_url(visit, "autosave/"), _form(assessment="rewritten"), HTTP_HX_REQUEST="true")
     assert autosave.status_code == 200 and b"no longer saved" in autosave.content
+    assert autosave["X-Autosave"] == "signed"  # an answer the page counts as having reached the note
     assert _note(visit).assessment == "Eased well"
     with scopes_disabled():
         assert AuditEvent.objects.filter(action="sign", record_id=str(note.pk)).exists()
