@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import Func, Q
 
-from clients.models import BODY_AREA_LABELS, Client
+from clients.models import Client, area_label
 from practice.models import Practice, PracticeKey, TenantForeignKey, TenantModel, TenantOneToOneField
 
 # The longest time one appointment may hold: its duration plus the buffer after it (a check
@@ -379,12 +379,12 @@ class SessionNote(TenantModel):
 
     @property
     def areas_worked_labels(self) -> list[str]:
-        return [BODY_AREA_LABELS.get(area, area) for area in self.areas_worked]
+        return [area_label(area) for area in self.areas_worked]
 
     @property
     def pain_list(self) -> list[tuple[str, int]]:
         """(area label, rating) in the order the therapist rated them."""
-        return [(BODY_AREA_LABELS.get(area, area), rating) for area, rating in self.pain_ratings.items()]
+        return [(area_label(area), rating) for area, rating in self.pain_ratings.items()]
 
     @property
     def is_signed(self) -> bool:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.intake import intake_values
-from clients.models import Client, IntakeVersion
+from clients.models import Client, IntakeVersion, note_areas
 from clients.services import intake_record
 from practice.audit import Action, audit_record
 
@@ -67,6 +67,8 @@ def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> Sess
     """Save what the therapist has typed so far (autosave and the Save button alike)."""
     if note.is_signed:
         raise ValidationError(SIGNED)
+    if "areas_worked" in fields:  # taken over from an earlier note or a template: the chart's regions now
+        fields = {**fields, "areas_worked": note_areas(fields["areas_worked"])}
     for name, value in fields.items():
         setattr(note, name, value)
     note.save()

@@ -47,20 +47,26 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     page.get_by_label("What the client reports").fill("Tight between the shoulder blades")
     page.get_by_label("Neck", exact=True).first.fill("5")
     page.get_by_role("radio", name="Firm").check()
-    page.locator(".body-chart svg").first.locator('[data-area="shoulders"]').click()  # the body chart
-    page.locator(".body-chart svg").nth(1).locator('[data-area="upper_back"]').click()
-    assert page.locator("#areas-list").get_by_label("Shoulders").is_checked()
-    assert page.locator("#areas-list").get_by_label("Upper back").is_checked()
+    front, back = page.locator(".body-chart svg").first, page.locator(".body-chart svg").nth(1)
+    # Seen from the front, the client's left shoulder is on the viewer's right.
+    left_shoulder = front.locator('[data-area="shoulder_left"]')
+    assert left_shoulder.bounding_box()["x"] > front.locator('[data-area="shoulder_right"]').bounding_box()["x"]
+    left_shoulder.click()  # the body chart
+    back.locator('[data-area="upper_back_right"]').click()
+    areas = page.locator("#areas-list")
+    assert areas.get_by_label("Left shoulder").is_checked() and not areas.get_by_label("Right shoulder").is_checked()
+    assert areas.get_by_label("Right upper back").is_checked()
+    expect(left_shoulder).to_have_class("area on")
     page.get_by_label("How the client responded").fill("Released well")
     page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # autosave
     with scopes_disabled():
-        assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulders", "upper_back"]
+        assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulder_left", "upper_back_right"]
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Sign the note").click()
     page.get_by_text("It can no longer be edited").wait_for()
     assert "Tight between the shoulder blades" in page.content()
-    assert "Shoulders, Upper back" in page.content() and "Neck 5" in page.content()  # labels, not keys
+    assert "Left shoulder, Right upper back" in page.content() and "Neck 5" in page.content()  # labels, not keys
 
     page.goto(f"{live_server.url}/p/{practice.slug}/appointments/{visit.pk}/note/edit/")
     assert page.url.endswith("/note/")  # the editor is gone: the record shows instead

@@ -49,7 +49,7 @@ def _form(**overrides):
         "subjective": "Neck stiff after long drives",
         "assessment": "Eased well",
         "pressure_used": "firm",
-        "areas_worked": ["neck", "shoulders"],
+        "areas_worked": ["neck_left", "shoulder_left", "shoulder_right"],
         "pain_neck": "6",
         "pressure_feedback": "right",
         "plan_focus": "Left trapezius",
@@ -73,7 +73,7 @@ def test_autosave_keeps_one_draft_however_often_it_runs(client_for, therapist, v
         assert SessionNote.objects.filter(visit=visit).count() == 1
     note = _note(visit)
     assert note.subjective == "Neck stiff after long drives" and note.pain_ratings == {"neck": 6}
-    assert note.areas_worked == ["neck", "shoulders"] and not note.is_signed
+    assert note.areas_worked == ["neck_left", "shoulder_left", "shoulder_right"] and not note.is_signed
 
 
 def test_a_bad_autosave_says_what_to_check_and_keeps_the_last_good_draft(client_for, therapist, visit):
@@ -278,7 +278,7 @@ def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, pr
     with scopes_disabled():
         draft = SessionNote.objects.get(visit=later)
     assert (draft.plan_focus, draft.home_care, draft.pressure_used) == ("Hips and glutes", "Pigeon stretch", "firm")
-    assert draft.areas_worked == ["neck", "shoulders"] and draft.subjective == ""
+    assert draft.areas_worked == ["neck_left", "shoulder_left", "shoulder_right"] and draft.subjective == ""
 
 
 def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(
