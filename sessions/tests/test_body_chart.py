@@ -3,10 +3,13 @@ signed, and what a new draft takes over from them becomes the regions they cover
 
 from datetime import timedelta
 
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.models import AREA_LABELS, BODY_AREAS, EARLIER_NOTE_AREAS, NOTE_AREAS, area_label, note_areas
-from outreach.reports import gather_facts
+from outreach.models import ProgressReport
+from outreach.reports import gather_facts, report_html
+from referrals.models import Partner
 from sessions.bodychart import BODY_CHART
 from sessions.models import Appointment, SessionNote
 from sessions.tests.test_notes import _form, _url, visit  # noqa: F401  (the fixture)
@@ -88,7 +91,7 @@ def test_a_signed_note_of_the_earlier_chart_reads_as_signed_and_the_next_draft_t
     assert 'value="neck_left" id="area-neck_left">' in form  # not worked
 
 
-def test_a_note_with_sides_reads_with_them_in_the_note_and_the_progress_report(client_for, therapist, visit):  # noqa: F811
+def test_a_note_with_sides_reads_with_them_in_the_note_the_brief_and_the_progress_report(client_for, therapist, visit):  # noqa: F811
     as_therapist = client_for(therapist)
     made_up = as_therapist.post(_url(visit, "autosave/"), _form(areas_worked=["shoulder_middle"]))
     assert made_up["X-Autosave"] == "invalid" and b"Areas worked" in made_up.content
@@ -96,7 +99,15 @@ def test_a_note_with_sides_reads_with_them_in_the_note_and_the_progress_report(c
     as_therapist.post(_url(visit, "edit/"), {**signed, "sign": "1"})
     page = as_therapist.get(_url(visit, "")).content.decode()
     assert "Left shoulder, Right hamstring" in page and "shoulder_left" not in page
+    brief = as_therapist.get(f"/p/{visit.practice.slug}/clients/{visit.client.pk}/brief/").content.decode()
+    assert "areas worked: Left shoulder, Right hamstring" in brief  # the last session, as signed
     with scope(practice=visit.practice):
         day = visit.starts_at.astimezone(visit.practice.zone).date()
         facts = gather_facts(client=visit.client, start=day, end=day)
+        partner = Partner.objects.create(practice=visit.practice, organisation="Quayside", kind="chiropractor")
+        report = ProgressReport(
+            practice=visit.practice, client=visit.client, partner=partner, facts=facts, signed_at=timezone.now()
+        )
+        pdf_html = report_html(report)
     assert facts["visits"][0]["areas"] == ["Left shoulder", "Right hamstring"]
+    assert "<td>Left shoulder, Right hamstring</td>" in pdf_html and "shoulder_left" not in pdf_html
