@@ -69,11 +69,16 @@
   let retryIn = FIRST_RETRY;
 
   function say(text, failed) {
+    status.removeAttribute("aria-busy");
     const span = document.createElement("span");
     span.className = failed ? "text-danger fw-semibold" : "text-body-secondary";
     if (failed) span.setAttribute("role", "alert");  // announced at once, not when the reader is idle
     span.textContent = (failed ? "⚠ " : "") + text;
     status.replaceChildren(span);
+  }
+  function pending() {
+    say("Changes not saved yet…", false);
+    status.setAttribute("aria-busy", "true");
   }
   function schedule(delay) {
     clearTimeout(timer);
@@ -82,6 +87,9 @@
   function edited(delay) {
     edits += 1;
     snapshot();
+    // Never "saved" while there is something unsaved; a failure stays said until a save succeeds.
+    // Busy: screen readers wait for the outcome instead of hearing this at every pause in typing.
+    if (!status.querySelector('[role="alert"]')) pending();
     schedule(delay);
   }
   function failed(reason) {
@@ -112,10 +120,14 @@
         return;
       }
       status.innerHTML = await response.text();  // the view's own short message
+      status.removeAttribute("aria-busy");
       retryIn = FIRST_RETRY;
       savedEdits = sending;  // "invalid" and "signed" are answers too: the next edit tries again
       if (outcome === "saved" && savedEdits === edits) localStorage.removeItem(key);
-      if (savedEdits !== edits) schedule(300);  // typed while it was being saved
+      if (savedEdits !== edits) {  // typed while it was being saved
+        pending();
+        schedule(300);
+      }
     } catch (error) {
       failed(navigator.onLine ? "the server could not be reached." : "no connection.");
     } finally {
