@@ -41,8 +41,9 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     row.get_by_role("link", name="Brief").click()
     brief = page.locator("article.brief").inner_text()
     assert "Latex allergy" in brief and "Firm" in brief and "Quiet" in brief
-    page.go_back()
-    row.get_by_role("link", name="Note").click()
+    page.get_by_role("link", name="Start note").click()  # the note of this visit, from the brief
+    page.wait_for_url(f"**/appointments/{visit.pk}/note/edit/")
+    expect(page.get_by_role("region", name="Alerts and cautions")).to_contain_text("Latex allergy")
 
     page.get_by_label("What the client reports").fill("Tight between the shoulder blades")
     page.get_by_label("Neck", exact=True).first.fill("5")
