@@ -9,7 +9,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
-from clients.models import BODY_AREA_LABELS, BODY_AREAS, IntakeVersion
+from clients.models import BODY_AREAS, IntakeVersion, area_label
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,9 @@ def display_value(name: str, value) -> str:
         labels = dict(IntakeVersion.Caution.choices)
         return ", ".join(labels.get(key, key) for key in value) or "none"
     if name in ("focus_areas", "avoid_areas"):
-        return ", ".join(BODY_AREA_LABELS.get(key, key) for key in value) or "none"
+        return ", ".join(area_label(key) for key in value) or "none"
     if name == "pain_ratings":
-        return ", ".join(f"{BODY_AREA_LABELS.get(area, area)} {rating}/10" for area, rating in value.items()) or "none"
+        return ", ".join(f"{area_label(area)} {rating}/10" for area, rating in value.items()) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field.choices:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from practice.models import TenantForeignKey, TenantModel, TenantOneToOneField
 from practice.phones import PhoneNumbersInE164, validate_phone
 
-# Body areas for pain ratings, focus and avoid lists (and, later, the session notes' body chart).
+# Body areas for pain ratings, focus and avoid lists (the intake's, and pain ratings in session notes).
 BODY_AREAS = [
     ("head_jaw", "Head and jaw"),
     ("neck", "Neck"),
@@ -26,6 +26,78 @@ BODY_AREAS = [
     ("feet", "Feet"),
 ]
 BODY_AREA_LABELS = dict(BODY_AREAS)
+
+# The session notes' body chart is finer and knows sides (a sore left shoulder is not a sore right
+# one): (region, label, sided). A sided region's keys are "<region>_left" and "<region>_right".
+# "abdomen" keeps the intake's key, with the same meaning; no other key is an intake area's.
+BODY_REGIONS = [
+    ("head", "Head", False),
+    ("jaw", "Jaw", True),
+    ("neck", "Neck", True),
+    ("shoulder", "Shoulder", True),
+    ("upper_arm", "Upper arm", True),
+    ("forearm", "Forearm", True),
+    ("hand", "Hand and wrist", True),
+    ("chest", "Chest", True),
+    ("abdomen", "Abdomen", False),
+    ("upper_back", "Upper back", True),
+    ("lower_back", "Lower back", True),
+    ("hip", "Hip (front)", True),
+    ("glute", "Glute", True),
+    ("thigh", "Thigh (front)", True),
+    ("hamstring", "Hamstring", True),
+    ("shin", "Shin", True),
+    ("calf", "Calf", True),
+    ("foot", "Foot", True),
+]
+SIDES = [("left", "Left"), ("right", "Right")]
+
+
+def _region_areas() -> list[tuple[str, str]]:
+    areas = []
+    for region, label, sided in BODY_REGIONS:
+        if sided:
+            areas += [(f"{region}_{side}", f"{side_label} {label[0].lower()}{label[1:]}") for side, side_label in SIDES]
+        else:
+            areas.append((region, label))
+    return areas
+
+
+NOTE_AREAS = _region_areas()  # ("shoulder_left", "Left shoulder"), ...
+# Notes written before the chart had sides keep the intake's keys ("shoulders": both of them); they
+# stay readable under their old labels, and a draft or a template taking them over gets these.
+EARLIER_NOTE_AREAS = {
+    "head_jaw": ["head", "jaw_left", "jaw_right"],
+    "neck": ["neck_left", "neck_right"],
+    "shoulders": ["shoulder_left", "shoulder_right"],
+    "upper_back": ["upper_back_left", "upper_back_right"],
+    "lower_back": ["lower_back_left", "lower_back_right"],
+    "chest": ["chest_left", "chest_right"],
+    "arms": ["upper_arm_left", "upper_arm_right", "forearm_left", "forearm_right"],
+    "hands": ["hand_left", "hand_right"],
+    "abdomen": ["abdomen"],
+    "hips_glutes": ["hip_left", "hip_right", "glute_left", "glute_right"],
+    "legs": [f"{part}_{side}" for part in ("thigh", "hamstring", "shin", "calf") for side in ("left", "right")],
+    "feet": ["foot_left", "foot_right"],
+}
+AREA_LABELS = {**BODY_AREA_LABELS, **dict(NOTE_AREAS)}
+
+
+def area_label(key: str) -> str:
+    """What a body-area key reads as, wherever one is shown: the chart's sided regions and the
+    intake's (and earlier notes') areas alike; an unknown key as it is rather than nothing."""
+    return AREA_LABELS.get(key, key)
+
+
+def note_areas(keys: list[str]) -> list[str]:
+    """Body-area keys as the chart has them now: earlier notes' keys become the regions they
+    covered (both sides), in order, each once."""
+    areas = []
+    for key in keys:
+        for area in EARLIER_NOTE_AREAS.get(key, [key]):
+            if area not in areas:
+                areas.append(area)
+    return areas
 
 
 def digits_of(expression):
@@ -223,16 +295,16 @@ class IntakeVersion(TenantModel):
     @property
     def pain_list(self) -> list[tuple[str, int]]:
         """(area label, rating) for rated areas, worst first."""
-        rated = [(BODY_AREA_LABELS.get(area, area), rating) for area, rating in self.pain_ratings.items()]
+        rated = [(area_label(area), rating) for area, rating in self.pain_ratings.items()]
         return sorted(rated, key=lambda pair: -pair[1])
 
     @property
     def focus_labels(self) -> list[str]:
-        return [BODY_AREA_LABELS.get(area, area) for area in self.focus_areas]
+        return [area_label(area) for area in self.focus_areas]
 
     @property
     def avoid_labels(self) -> list[str]:
-        return [BODY_AREA_LABELS.get(area, area) for area in self.avoid_areas]
+        return [area_label(area) for area in self.avoid_areas]
 
 
 class IntakeLink(TenantModel):

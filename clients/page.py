@@ -59,3 +59,17 @@ def provide_last_signed_note(lookup) -> None:
 def last_signed_note(client):
     """The client's newest signed session note, or None (also when no layer above provides notes)."""
     return LAST_SIGNED_NOTE[0](client=client) if LAST_SIGNED_NOTE else None
+
+
+# The brief offers to start the note of the visit it is read for; notes live in sessions, a layer
+# above, which provides the lookup: (client, visit id or None) -> {label, url, visit} or None.
+BRIEF_NOTE = []
+
+
+def provide_brief_note(lookup) -> None:
+    BRIEF_NOTE[:] = [lookup]
+
+
+def brief_note(*, client, visit_id):
+    """The note the brief offers to start or open ({label, url, visit}), or None."""
+    return BRIEF_NOTE[0](client=client, visit_id=visit_id) if BRIEF_NOTE else None

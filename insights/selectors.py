@@ -38,7 +38,7 @@ def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
             "month": months[number - 1],
             "therapist__first_name": first_name,
             "therapist__last_name": last_name,
-            "within_week": within_week.get((number, row["therapist_id"]), 0),
+            "within_week": row["at_checkout"] + within_week.get((number, row["therapist_id"]), 0),
         }
         figures.append({**row, **_rates(row)})
     return figures
@@ -90,22 +90,27 @@ WEEK = Cast(Value("168 hours"), output_field=DurationField())
 
 
 def _booked_within_week(practice, first, visits, months) -> dict:
-    """(month number, therapist id) -> completed visits after which the client booked another
-    visit (not cancelled since) within 7 days of the visit's end."""
-    # Bounds implied by the conditions after them (another visit starts after one in the period,
-    # and was booked after that one ended); said outright, they keep older history out of the join.
+    """(month number, therapist id) -> completed visits not rebooked at checkout after which the
+    client booked another visit (not cancelled since) within 7 days of the visit's end; the caller
+    adds those rebooked at checkout, which count in both figures."""
+    # From the visit's start, not its end: a visit checked out early is rebooked before its scheduled
+    # end. Bounds implied by the conditions after them (another visit starts after one in the period,
+    # and was booked after that one started); said outright, they keep older history out of the join.
     later = (
         Appointment.objects.filter(practice=practice, starts_at__gt=first, created_at__gt=first)
         .filter(
             client=OuterRef("client"),
-            created_at__gte=OuterRef("ends_at"),
+            created_at__gte=OuterRef("starts_at"),
             created_at__lt=OuterRef("ends_at") + WEEK,
             starts_at__gt=OuterRef("starts_at"),
         )
         .exclude(status=Appointment.Status.CANCELLED)
     )
+    # Those rebooked at checkout are left out here (a join to their outcome, not a condition OR-ed
+    # with the EXISTS, which PostgreSQL would ask once per visit) and counted from the first query.
+    not_rebooked_at_checkout = Q(checkout__isnull=True) | Q(checkout__booked=False)
     rows = (
-        visits.filter(COMPLETED, Exists(later))
+        visits.filter(COMPLETED, not_rebooked_at_checkout, Exists(later))
         .annotate(month=_MonthNumber("starts_at", months))
         .values("month", "therapist_id")
         .annotate(count=Count("id"))

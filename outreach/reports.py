@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_scopes import scope, scopes_disabled
 
-from clients.models import BODY_AREA_LABELS, Client
+from clients.models import Client, area_label
 from clients.selectors import latest_intake
 from practice.audit import Action, audit_record
 from practice.models import Practice
@@ -103,7 +103,7 @@ def gather_facts(*, client: Client, start: date, end: date) -> dict:
                     signed.duration_minutes if signed and signed.duration_minutes else visit.service.duration_minutes
                 ),
                 "pressure": signed.get_pressure_used_display() if signed else "",
-                "areas": [BODY_AREA_LABELS.get(area, area) for area in signed.areas_worked] if signed else [],
+                "areas": [area_label(area) for area in signed.areas_worked] if signed else [],
                 "signed": signed is not None,
             }
         )
@@ -125,10 +125,7 @@ def _pain_change(ratings: list[dict]) -> list[dict]:
         for area, value in rated.items():
             first.setdefault(area, value)
             latest[area] = value
-    return [
-        {"area": BODY_AREA_LABELS.get(area, area), "first": first[area], "latest": latest[area]}
-        for area in sorted(first)
-    ]
+    return [{"area": area_label(area), "first": first[area], "latest": latest[area]} for area in sorted(first)]
 
 
 def _signed_notes(client: Client, start: date, end: date) -> list[SessionNote]:

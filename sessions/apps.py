@@ -10,11 +10,11 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from clients.page import ClientLink, provide_last_signed_note, register_client_links
+        from clients.page import ClientLink, provide_brief_note, provide_last_signed_note, register_client_links
         from practice.home import register_panel
         from practice.navigation import NavItem, register_nav
         from sessions import notifications  # noqa: F401  (declares the appointment messages' kinds)
-        from sessions.notes import last_signed_note
+        from sessions.notes import brief_note_link, last_signed_note
         from sessions.panels import my_day
         from sessions.signals import slot_freed
         from sessions.waitlist import offer_freed_time
@@ -22,6 +22,7 @@ class SessionsConfig(AppConfig):
         register_panel(my_day)
         slot_freed.connect(offer_freed_time, dispatch_uid="waitlist-offers-freed-time")
         provide_last_signed_note(last_signed_note)
+        provide_brief_note(brief_note_link)
         register_nav(
             NavItem("Calendar", "sessions:day", "calendar.view", position=10),
             NavItem("My day", "sessions:today", "calendar.view", position=20),

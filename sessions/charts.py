@@ -17,7 +17,7 @@ def pain_over_time(notes, zone) -> str:
 def pain_chart(labels: list[str], ratings: list[dict], *, width: int = 760, height: int = 300) -> str:
     """One line per body area over the visits labelled `labels`; `ratings` holds each visit's
     {area: 0-10}. Also drawn into progress-report PDFs, where it stays vector graphics."""
-    from clients.models import BODY_AREA_LABELS
+    from clients.models import area_label
 
     areas = sorted({area for rated in ratings for area in rated})
     chart = pygal.Line(
@@ -35,5 +35,5 @@ def pain_chart(labels: list[str], ratings: list[dict], *, width: int = 760, heig
     )  # dates stay whole
     chart.x_labels = labels
     for area in areas:
-        chart.add(BODY_AREA_LABELS.get(area, area), [rated.get(area) for rated in ratings])
+        chart.add(area_label(area), [rated.get(area) for rated in ratings])
     return chart.render(is_unicode=True)

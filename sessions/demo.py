@@ -125,7 +125,7 @@ def _notes(practice, appointments, rng):
                 assessment="Responded well; tissue softened.",
                 pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
                 pressure_used=rng.choice(["medium", "firm"]),
-                areas_worked=["neck", "shoulders", "upper_back"],
+                areas_worked=["neck_left", "neck_right", "shoulder_left", "shoulder_right", "upper_back_right"],
                 pressure_feedback="right",
                 plan_focus="Upper trapezius and levator scapulae",
                 plan_interval_days=14,

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from clients.models import BODY_AREAS
+from clients.models import BODY_AREAS, BODY_REGIONS, NOTE_AREAS, SIDES, area_label, note_areas
 from practice.models import User
 
 from .models import (
@@ -242,10 +242,11 @@ class AddendumForm(forms.Form):
 
 
 class NoteForm(forms.ModelForm):
-    """The SOAP note. Pain ratings per body area and the areas worked use the intake's body areas."""
+    """The SOAP note. Pain ratings per body area use the intake's body areas (so they compare with
+    its ratings and with each other over time); the areas worked are the body chart's, sides apart."""
 
     areas_worked = forms.MultipleChoiceField(
-        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas worked"
+        choices=NOTE_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Areas worked"
     )
     techniques = forms.ModelMultipleChoiceField(
         queryset=Technique.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -295,6 +296,8 @@ class NoteForm(forms.ModelForm):
         self.fields["pressure_used"].widget = forms.RadioSelect(choices=SessionNote.Pressure.choices)
         self.fields["pressure_feedback"].widget = forms.RadioSelect(choices=SessionNote.Feedback.choices)
         ratings = self.instance.pain_ratings if self.instance.pk else {}
+        if self.instance.pk:  # a draft begun before the chart had sides shows the regions it meant
+            self.initial["areas_worked"] = note_areas(self.instance.areas_worked)
         for area, label in BODY_AREAS:
             self.fields[f"pain_{area}"] = forms.IntegerField(
                 min_value=0,
@@ -311,6 +314,21 @@ class NoteForm(forms.ModelForm):
         if cleaned.get("summary_approved") and not cleaned.get("client_summary", "").strip():
             self.add_error("client_summary", "Write the summary before approving it.")
         return cleaned
+
+    def area_rows(self) -> list[dict]:
+        """The areas worked as the form lays them out: a row per region, its left and right apart."""
+        chosen = set(self["areas_worked"].value() or [])  # as posted, or as the draft has them
+
+        def box(key, shown):
+            return {"key": key, "shown": shown, "label": area_label(key), "checked": key in chosen}
+
+        return [
+            {
+                "region": label,
+                "boxes": [box(f"{region}_{side}", shown) for side, shown in SIDES] if sided else [box(region, "")],
+            }
+            for region, label, sided in BODY_REGIONS
+        ]
 
     def note_fields(self) -> dict:
         """Cleaned data as SessionNote fields (techniques apart)."""

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django.utils import timezone
 
-from clients.models import BODY_AREA_LABELS, Client
+from clients.models import Client, area_label
 from outbox.models import OutboxMessage
 from practice.models import Practice, PracticeKey, TenantForeignKey, TenantModel, TenantOneToOneField
 
@@ -381,12 +381,12 @@ class SessionNote(TenantModel):
 
     @property
     def areas_worked_labels(self) -> list[str]:
-        return [BODY_AREA_LABELS.get(area, area) for area in self.areas_worked]
+        return [area_label(area) for area in self.areas_worked]
 
     @property
     def pain_list(self) -> list[tuple[str, int]]:
         """(area label, rating) in the order the therapist rated them."""
-        return [(BODY_AREA_LABELS.get(area, area), rating) for area, rating in self.pain_ratings.items()]
+        return [(area_label(area), rating) for area, rating in self.pain_ratings.items()]
 
     @property
     def is_signed(self) -> bool:

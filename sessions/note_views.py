@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from clients.selectors import client_get
+from clients.selectors import client_get, latest_intake
 from practice.access import requires
 from practice.actions import attempt
 from practice.audit import Action, audit_request
@@ -62,26 +63,38 @@ def _note_page(request, note, form, status=200):
             "form": form,
             "body_chart": BODY_CHART,
             "last": notes.last_signed_note(client=note.client, before=note),
+            "intake": latest_intake(client=note.client),  # its cautions, beside the client's alerts
         },
         status=status,
     )
 
 
+def _autosave_answer(outcome: str, html: str) -> HttpResponse:
+    """The status line's new text, marked with what happened: the page's script counts only answers
+    so marked as having reached the note (a sign-in page after a redirect is not one)."""
+    response = HttpResponse(html)
+    response["X-Autosave"] = outcome
+    return response
+
+
 @require_POST
 @requires("notes.write")
 def note_autosave(request, practice_slug, appointment_id):
-    """htmx, every few seconds while typing: keep the draft; never a second note."""
+    """notes.js, a moment after typing stops: keep the draft; never a second note."""
     note = _note(request, appointment_id)
     form = NoteForm(request.POST, instance=note, practice=request.practice)
     if note.is_signed:
         # Usually the last keystrokes' autosave arriving just after "Sign the note", which posted the
         # same fields: nothing is lost, so this is an answer (200), not an error for the browser.
-        return HttpResponse('<span class="text-danger">Signed: changes are no longer saved.</span>')
+        return _autosave_answer("signed", '<span class="text-danger">Signed: changes are no longer saved.</span>')
     if not form.is_valid():
         fields = ", ".join(str(form.fields[name].label or name) for name in form.errors if name in form.fields)
-        return HttpResponse(f'<span class="text-danger" role="alert">Not saved yet: check {fields}.</span>')
+        return _autosave_answer(
+            "invalid", format_html('<span class="text-danger" role="alert">Not saved yet: check {}.</span>', fields)
+        )
     notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
-    return HttpResponse(f'<span class="text-success">Draft saved at {timezone.localtime():%H:%M:%S}</span>')
+    saved_at = f"{timezone.localtime():%H:%M:%S}"
+    return _autosave_answer("saved", f'<span class="text-success">Draft saved at {saved_at}</span>')
 
 
 @require_POST

@@ -2,14 +2,14 @@
 a signed note is never changed, and corrections are addenda. Call inside the practice's scope."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.intake import intake_values
-from clients.models import Client, IntakeVersion
+from clients.models import Client, IntakeVersion, note_areas
 from clients.services import intake_record
 from practice.audit import Action, audit_record
 
@@ -67,6 +67,8 @@ def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> Sess
     """Save what the therapist has typed so far (autosave and the Save button alike)."""
     if note.is_signed:
         raise ValidationError(SIGNED)
+    if "areas_worked" in fields:  # taken over from an earlier note or a template: the chart's regions now
+        fields = {**fields, "areas_worked": note_areas(fields["areas_worked"])}
     for name, value in fields.items():
         setattr(note, name, value)
     note.save()
@@ -155,6 +157,43 @@ def last_signed_note(*, client: Client, before: SessionNote | None = None) -> Se
     if before is not None:
         notes = notes.exclude(pk=before.pk)
     return notes.select_related("visit").order_by("-visit__starts_at").first()
+
+
+NOT_NOTED = [Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW]
+
+
+def brief_visit(*, client: Client, visit_id=None) -> Appointment | None:
+    """The visit a brief is read for: the one named, if it is this client's and took or takes place;
+    else the client's visit today nearest to now. Another client's or practice's visit is none."""
+    visits = (
+        Appointment.objects.filter(practice=client.practice, client=client)
+        .exclude(status__in=NOT_NOTED)
+        .select_related("note")
+    )
+    if visit_id:
+        try:
+            return visits.filter(pk=visit_id).first()
+        except ValidationError:  # not a UUID: a link typed by hand
+            return None
+    now, zone = timezone.now(), client.practice.zone
+    today = datetime.combine(timezone.localdate(now, timezone=zone), time.min).replace(tzinfo=zone)
+    today_visits = visits.filter(starts_at__gte=today, starts_at__lt=today + timedelta(days=1))
+    return min(today_visits, key=lambda visit: abs(visit.starts_at - now), default=None)
+
+
+def brief_note_link(*, client: Client, visit_id=None) -> dict | None:
+    """What the brief offers for the visit's note: start it, continue the draft, or read it signed."""
+    from django.urls import reverse
+
+    visit = brief_visit(client=client, visit_id=visit_id)
+    if visit is None:
+        return None
+    note = getattr(visit, "note", None)
+    kwargs = {"practice_slug": client.practice.slug, "appointment_id": visit.pk}
+    if note is not None and note.is_signed:
+        return {"label": "Open the signed note", "url": reverse("sessions:note", kwargs=kwargs), "visit": visit}
+    label = "Continue the note" if note is not None else "Start note"
+    return {"label": label, "url": reverse("sessions:note-edit", kwargs=kwargs), "visit": visit}
 
 
 def unsigned_overdue(*, practice, therapist) -> list[Appointment]:

@@ -4,6 +4,7 @@ screen and schedule setup."""
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -357,20 +358,23 @@ def _slot_from_post(request):
     return service, therapist, starts_at
 
 
-def _search_of(request, starts_at) -> dict:
-    """The booking page's search that offered the posted time: its service and therapist, from its day."""
-    day = timezone.localtime(starts_at, request.practice.zone).date()
-    return {
-        "service": request.POST.get("service", ""),
-        "therapist": request.POST.get("therapist", ""),
-        "day": day.isoformat(),
-    }
+def _search_from_post(request, starts_at) -> dict:
+    """The search the slot was picked from (service, "with" and "from" as the desk chose them, sent
+    along by each slot's button), so the page shown again after a refusal is the one they left; the
+    slot's own therapist and day when the button did not say."""
+    post = request.POST
+    day = read_date(post.get("search_day", ""))
+    if day is None and starts_at is not None:
+        day = timezone.localtime(starts_at, request.practice.zone).date()
+    therapist = post["search_therapist"] if "search_therapist" in post else post.get("therapist", "")
+    return {"service": post.get("service", ""), "therapist": therapist, "day": day.isoformat() if day else ""}
 
 
 @require_POST
 @requires("appointments.book")
 def book_slot(request, practice_slug, client_id):
     client = client_get(practice=request.practice, client_id=client_id)
+    search = _search_from_post(request, read_datetime(request.POST.get("starts_at", "")))
     try:
         service, therapist, starts_at = _slot_from_post(request)
         warnings = warnings_to_confirm(
@@ -386,7 +390,7 @@ def book_slot(request, practice_slug, client_id):
             return render(
                 request,
                 "sessions/book.html",
-                _booking_page(request, client, _search_of(request, starts_at), warned=warned),
+                _booking_page(request, client, search, warned=warned),
             )
         appointment = services.appointment_book(
             practice=request.practice,
@@ -397,12 +401,13 @@ def book_slot(request, practice_slug, client_id):
             actor=request.user,
         )
     except services.SlotTaken as taken:
-        # The page again, from the day of the time that was lost, with the nearest free times first.
-        context = _booking_page(request, client, _search_of(request, starts_at), lost=taken)
+        # The page again, as the desk searched it, with the nearest free times to the lost one first.
+        context = _booking_page(request, client, search, lost=taken)
         return render(request, "sessions/book.html", context, status=409)
     except ValidationError as error:
         messages.error(request, error.messages[0])
-        return redirect("sessions:book", practice_slug=practice_slug, client_id=client.pk)
+        url = reverse("sessions:book", kwargs={"practice_slug": practice_slug, "client_id": client.pk})
+        return redirect(f"{url}?{urlencode(search)}" if search["day"] else url)
     messages.success(request, f"Booked {client} for {timezone.localtime(appointment.starts_at):%a %-d %b %H:%M}.")
     return redirect("sessions:appointment", practice_slug=practice_slug, appointment_id=appointment.pk)
 

@@ -132,3 +132,50 @@ def test_within_a_week_counts_a_visit_whose_client_booked_again_within_seven_day
         rows = rebooking_figures(practice=practice, since=(now - timedelta(days=62)).date())
     assert sum(row["completed"] for row in rows) == 4
     assert sum(row["within_week"] for row in rows) == 1
+
+
+def test_a_visit_checked_out_early_and_rebooked_then_counts_at_checkout_and_within_a_week(practice, therapist):
+    """The next visit booked at checkout, before the visit's scheduled end, is a rebooking in both
+    figures; so is a booking at checkout that was recorded but is not (yet) another visit's row."""
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        service = ServiceFactory(practice=practice)
+        now = timezone.now().astimezone(practice.zone).replace(second=0, microsecond=0)
+        # It started 20 minutes ago and is scheduled to end in 40: checked out early, just now.
+        early = Appointment.objects.create(
+            practice=practice,
+            client=ClientFactory(practice=practice),
+            therapist=therapist,
+            service=service,
+            starts_at=now - timedelta(minutes=20),
+            ends_at=now + timedelta(minutes=40),
+            blocked_until=now + timedelta(minutes=55),
+            status="completed",
+        )
+        next_visit = appointment_book(
+            practice=practice,
+            client=early.client,
+            therapist=therapist,
+            service=service,
+            starts_at=(now + timedelta(days=14)).replace(hour=10, minute=0),
+            notify=False,
+        )
+        CheckoutOutcome.objects.create(practice=practice, visit=early, booked=True)
+        assert next_visit.created_at < early.ends_at
+        # Rebooked at checkout, its next visit booked by phone: both figures say so.
+        recorded = Appointment.objects.create(
+            practice=practice,
+            client=ClientFactory(practice=practice),
+            therapist=therapist,
+            service=service,
+            starts_at=now - timedelta(days=2, minutes=20),
+            ends_at=now - timedelta(days=2, minutes=-40),
+            blocked_until=now - timedelta(days=2, minutes=-55),
+            status="completed",
+        )
+        CheckoutOutcome.objects.create(practice=practice, visit=recorded, booked=True)
+        rows = rebooking_figures(practice=practice, since=(now - timedelta(days=62)).date())
+    assert sum(row["completed"] for row in rows) == 2
+    assert sum(row["at_checkout"] for row in rows) == 2
+    assert sum(row["within_week"] for row in rows) == 2
+    assert {row["rebooked_rate"] for row in rows} == {row["within_week_rate"] for row in rows} == {100}

@@ -2,6 +2,7 @@
 two rooms), a deadlock between bookings is retried and never becomes an error page, every refusal
 says what is true, and the desk that lost a time sees the free times nearest to it."""
 
+import re
 import threading
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from clients.tests.factories import ClientFactory
 from practice.models import Membership
 from practice.tests.factories import MembershipFactory
 from sessions import services
-from sessions.models import Appointment, Room
+from sessions.models import Appointment, Room, WorkingHours
 from sessions.services import SeriesConflict, SlotTaken, appointment_book, appointment_book_series
 from sessions.tests.factories import ServiceFactory, weekly_hours
 from sessions.tests.races import race
@@ -174,3 +175,36 @@ def test_the_desk_that_lost_a_time_weeks_ahead_sees_the_free_times_nearest_to_it
         starts_at.date() <= s.starts_at.date() <= starts_at.date() + timedelta(days=1) for s in nearest
     )
     assert page.context["form"].cleaned_data["day"] == starts_at.date()  # the week shown starts there too
+
+
+def _slot_button_fields(html: str, starts_at) -> dict:
+    """The hidden fields of the slot button for `starts_at`, as the browser would post them."""
+    button = next(form for form in html.split("<form ")[1:] if f'value="{starts_at.isoformat()}"' in form)
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', button.split("</form>")[0]))
+
+
+def test_the_desk_that_lost_a_time_sees_the_search_it_chose_again(client_for, front_desk, desk):
+    practice, service = desk["practice"], desk["service"]
+    browser, client = client_for(front_desk), desk["clients"][0]
+    chosen_day = MONDAY.date() - timedelta(days=2)  # from the Saturday before, with anyone
+    with scope(practice=practice):  # nobody works at weekends: the first times offered are Monday's
+        WorkingHours.objects.filter(practice=practice, weekday__in=[5, 6]).delete()
+    search = {"service": service.pk, "therapist": "", "day": chosen_day.isoformat()}
+    page = browser.get(f"/p/{practice.slug}/clients/{client.pk}/book/", search)
+    starts_at = (MONDAY + timedelta(hours=10)).replace(tzinfo=practice.zone)
+    fields = _slot_button_fields(page.content.decode(), starts_at)
+    offered = next(person for person in desk["therapists"] if str(person.pk) == fields["therapist"])
+    _booker(desk, offered, desk["clients"][1], starts_at)()  # the other desk was quicker
+    page = browser.post(f"/p/{practice.slug}/clients/{client.pk}/book/slot/", fields)
+    assert page.status_code == 409
+    assert "is no longer free" in page.content.decode()
+    form = page.context["form"]
+    assert form.cleaned_data["day"] == chosen_day and form.cleaned_data["service"] == service
+    assert form.cleaned_data["therapist"] is None  # still "Anyone"
+    html = page.content.decode()
+    assert f'value="{chosen_day.isoformat()}"' in html and '<option value="" selected>Anyone</option>' in html
+    # A slot that cannot be read sends the desk back to the same search, with the reason.
+    fields["starts_at"] = "not a time"
+    page = browser.post(f"/p/{practice.slug}/clients/{client.pk}/book/slot/", fields, follow=True)
+    assert "could not be read" in page.content.decode()
+    assert page.context["form"].cleaned_data["day"] == chosen_day

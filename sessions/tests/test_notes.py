@@ -2,12 +2,13 @@
 the view, addenda keep their order, pressure feedback becomes a new intake version, plan progress
 arithmetic, privacy, and the progress view's query count."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.models import IntakeVersion
@@ -48,7 +49,7 @@ def _form(**overrides):
         "subjective": "Neck stiff after long drives",
         "assessment": "Eased well",
         "pressure_used": "firm",
-        "areas_worked": ["neck", "shoulders"],
+        "areas_worked": ["neck_left", "shoulder_left", "shoulder_right"],
         "pain_neck": "6",
         "pressure_feedback": "right",
         "plan_focus": "Left trapezius",
@@ -67,11 +68,12 @@ def test_autosave_keeps_one_draft_however_often_it_runs(client_for, therapist, v
     for text in ("Neck", "Neck stiff", "Neck stiff after long drives"):
         response = as_therapist.post(_url(visit, "autosave/"), _form(subjective=text), HTTP_HX_REQUEST="true")
         assert response.status_code == 200 and b"Draft saved" in response.content
+        assert response["X-Autosave"] == "saved"
     with scopes_disabled():
         assert SessionNote.objects.filter(visit=visit).count() == 1
     note = _note(visit)
     assert note.subjective == "Neck stiff after long drives" and note.pain_ratings == {"neck": 6}
-    assert note.areas_worked == ["neck", "shoulders"] and not note.is_signed
+    assert note.areas_worked == ["neck_left", "shoulder_left", "shoulder_right"] and not note.is_signed
 
 
 def test_a_bad_autosave_says_what_to_check_and_keeps_the_last_good_draft(client_for, therapist, visit):
@@ -81,6 +83,7 @@ def test_a_bad_autosave_says_what_to_check_and_keeps_the_last_good_draft(client_
         _url(visit, "autosave/"), _form(pain_neck="12", subjective="changed"), HTTP_HX_REQUEST="true"
     )
     assert b"Not saved yet" in response.content and b"Neck" in response.content
+    assert response["X-Autosave"] == "invalid"
     assert _note(visit).subjective == "Neck stiff after long drives"
 
 
@@ -100,6 +103,7 @@ def test_signing_locks_the_note_at_the_service_and_the_view(client_for, therapis
     assert edit.status_code == 302 and edit["Location"].endswith("/note/")  # the edit page sends you to the record
     autosave = as_therapist.post(_url(visit, "autosave/"), _form(assessment="rewritten"), HTTP_HX_REQUEST="true")
     assert autosave.status_code == 200 and b"no longer saved" in autosave.content
+    assert autosave["X-Autosave"] == "signed"  # an answer the page counts as having reached the note
     assert _note(visit).assessment == "Eased well"
     with scopes_disabled():
         assert AuditEvent.objects.filter(action="sign", record_id=str(note.pk)).exists()
@@ -274,7 +278,7 @@ def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, pr
     with scopes_disabled():
         draft = SessionNote.objects.get(visit=later)
     assert (draft.plan_focus, draft.home_care, draft.pressure_used) == ("Hips and glutes", "Pigeon stretch", "firm")
-    assert draft.areas_worked == ["neck", "shoulders"] and draft.subjective == ""
+    assert draft.areas_worked == ["neck_left", "shoulder_left", "shoulder_right"] and draft.subjective == ""
 
 
 def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(
@@ -292,3 +296,57 @@ def test_the_brief_shows_the_last_plan_and_the_front_desk_sees_only_the_summary(
     checkout = client_for(front_desk).get(f"/p/{visit.practice.slug}/appointments/{visit.pk}/checkout/")
     assert b"try the chin tuck" in checkout.content and b"Neck stiff after long drives" not in checkout.content
     assert b"from the session note" in checkout.content  # the note's 14 days feed the recommendation
+
+
+def test_the_brief_starts_the_visits_note_and_the_note_form_shows_alerts_and_cautions(client_for, therapist, visit):
+    practice = visit.practice
+    with scope(practice=practice):
+        visit.client.alerts = "Latex allergy"
+        visit.client.save(update_fields=["alerts"])
+        intake_record(
+            client=visit.client,
+            source="client_link",
+            answers=intake_answers(cautions=["blood_clots"], caution_details="On warfarin since March"),
+        )
+        other = ClientFactory(practice=practice)
+    brief_url = f"/p/{practice.slug}/clients/{visit.client.pk}/brief/"
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Start note"
+    assert f'href="{_url(visit, "edit/")}"' in brief.content.decode()
+    # Another client's visit, or a made-up id, offers none.
+    other_brief = f"/p/{practice.slug}/clients/{other.pk}/brief/"
+    assert client_for(therapist).get(other_brief, {"visit": visit.pk}).context["note_link"] is None
+    assert client_for(therapist).get(brief_url, {"visit": "not-a-uuid"}).context["note_link"] is None
+    form = client_for(therapist).get(_url(visit, "edit/")).content.decode()
+    assert "Latex allergy" in form and "Blood clots" in form and "On warfarin since March" in form
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Continue the note"  # the draft exists now
+    client_for(therapist).post(_url(visit, "edit/"), {**_form(), "sign": "1"})
+    brief = client_for(therapist).get(brief_url, {"visit": visit.pk})
+    assert brief.context["note_link"]["label"] == "Open the signed note"
+    assert f'href="{_url(visit, "")}"' in brief.content.decode()
+
+
+def test_the_brief_without_a_visit_offers_the_note_of_the_clients_visit_today(client_for, therapist, practice):
+    with scope(practice=practice):
+        weekly_hours(practice, therapist)
+        client = ClientFactory(practice=practice)
+        service = ServiceFactory(practice=practice)
+        today = timezone.localdate(timezone=practice.zone)
+        soon = datetime.combine(today + timedelta(days=1), time(10)).replace(tzinfo=practice.zone)
+        appointment_book(practice=practice, client=client, therapist=therapist, service=service, starts_at=soon)
+    brief_url = f"/p/{practice.slug}/clients/{client.pk}/brief/"
+    assert client_for(therapist).get(brief_url).context["note_link"] is None  # tomorrow's is not today's
+    with scope(practice=practice):
+        now = timezone.now().replace(second=0, microsecond=0)
+        visit = Appointment.objects.create(
+            practice=practice,
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=now,
+            ends_at=now + timedelta(hours=1),
+            blocked_until=now + timedelta(hours=1),
+        )
+    link = client_for(therapist).get(brief_url).context["note_link"]
+    assert link["visit"] == visit and link["label"] == "Start note"
