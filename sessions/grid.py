@@ -16,7 +16,7 @@ from django.utils import timezone
 from clients.models import Client
 from practice.models import Practice, User
 
-from .availability import bookable_people
+from .availability import Busy, bookable_people
 from .models import Appointment, Room, Service, TimeOff, WorkingHours, overlapping
 
 ROW_MINUTES = 15
@@ -336,13 +336,16 @@ def _place(frame: _Frame, practice, names: _Names, visits, column_of, columns) -
 
 
 def _cut_cells(column: Column, frame: _Frame, zone, now: datetime) -> None:
-    """The column's free 15-minute starts within its working hours, from now on."""
+    """The column's free 15-minute starts within its working hours, from now on. Times are built
+    by wall-clock arithmetic in the practice's zone, as working hours are."""
+    busy = Busy(column.busy)
+    step = timedelta(minutes=ROW_MINUTES)
     for opens, closes in column.hours:
         at = datetime.combine(column.day, opens).replace(tzinfo=zone)
         closes_at = datetime.combine(column.day, closes).replace(tzinfo=zone)
+        if at < now:  # skip the times already gone, in whole steps
+            at += step * -(-(now - at) // step)
         while at < closes_at:
-            ends = at + timedelta(minutes=ROW_MINUTES)
-            if at >= now and not any(starts < ends and until > at for starts, until in column.busy):
-                local = timezone.localtime(at, zone)
-                column.cells.append(Cell(row=frame.row(local), at=f"{local:%Y-%m-%dT%H:%M}", label=f"{local:%H:%M}"))
-            at = ends
+            if not busy.overlaps(at.timestamp(), (at + step).timestamp()):
+                column.cells.append(Cell(row=frame.row(at), at=f"{at:%Y-%m-%dT%H:%M}", label=f"{at:%H:%M}"))
+            at += step

@@ -2,12 +2,13 @@
 and a template loop spends most of its time looking each value up through the context's layers."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 ALERT = ' <span class="appt-alert" title="{}" aria-label="Alert: {}">⚠</span>'
+MOVABLE = ' data-movable="1"'
 
 
 @register.simple_tag
@@ -32,34 +33,26 @@ def _bands(column) -> str:
 
 
 def _cells(column, book_url: str) -> str:
-    return format_html_join(
-        "",
-        '<a class="cell row-{}" href="{}?therapist={}&amp;at={}" data-at="{}">'
-        '<span class="visually-hidden">Book with {} at </span>{}</a>',
-        (
-            (cell.row, book_url, column.therapist_id, cell.at, cell.at, column.label, cell.label)
-            for cell in column.cells
-        ),
+    # Each cell's row, time and the therapist's id are digits the grid made; only the URL and the
+    # column's label are escaped, once per column rather than once per cell.
+    href = f"{escape(book_url)}?therapist={column.therapist_id}&amp;at="
+    cell_html = (
+        f'<a class="cell row-{{}}" href="{href}{{}}" data-at="{{}}">'
+        f'<span class="visually-hidden">Book with {escape(column.label)} at </span>{{}}</a>'
     )
+    return mark_safe("".join(cell_html.format(cell.row, cell.at, cell.at, cell.label) for cell in column.cells))
 
 
 def _blocks(column, appointment_url: str) -> str:
-    return format_html_join(
-        "\n",
-        '<a class="appt {}" href="{}{}/" data-id="{}"{}><strong>{}</strong> {}{}<br>{} · {}</a>',
-        (
-            (
-                block.classes,
-                appointment_url,
-                block.id,
-                block.id,
-                mark_safe(' data-movable="1"') if block.movable else "",
-                block.time,
-                block.client,
-                format_html(ALERT, block.alert, block.alert) if block.alert else "",
-                block.service,
-                block.status,
-            )
+    # The classes, time and id are the grid's own (status keys, digits, a UUID); the names and the
+    # alert are people's text and are escaped.
+    prefix = escape(appointment_url)
+    return mark_safe(
+        "\n".join(
+            f'<a class="appt {block.classes}" href="{prefix}{block.id}/" data-id="{block.id}"'
+            f"{MOVABLE if block.movable else ''}><strong>{block.time}</strong> {escape(block.client)}"
+            f"{ALERT.format(escape(block.alert), escape(block.alert)) if block.alert else ''}"
+            f"<br>{escape(block.service)} · {escape(block.status)}</a>"
             for block in column.blocks
-        ),
+        )
     )
