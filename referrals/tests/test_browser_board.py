@@ -34,7 +34,7 @@ def test_the_owner_vets_a_partner_and_moves_it_on_the_board(
     card = page.get_by_role("article", name="Quayside Physio")
     card.get_by_label("Move Quayside Physio to").select_option("meeting")
     card.get_by_role("button", name="Move").click()
-    page.get_by_text("Quayside Physio is now: meeting.").wait_for()
+    page.get_by_text("Quayside Physio is now in the “Meeting” stage.").wait_for()
     assert page.get_by_role("region", name="Meeting").get_by_role("link", name="Quayside Physio").is_visible()
     assert page.get_by_role("region", name="Researching").get_by_role("link", name="Quayside Physio").count() == 0
     with scopes_disabled():
