@@ -1,6 +1,9 @@
 """The front desk's morning: the calls nobody in particular is assigned wait on its own list; it looks
 at everyone's calls, records an outcome there and stays on everyone's."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -9,6 +12,8 @@ from clients.tests.factories import ClientFactory
 from outreach.models import CallTask
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/rb")
 
 
 def _call(practice, assigned_to, name):
@@ -37,6 +42,9 @@ def test_the_desk_works_its_calls_and_everyones_without_losing_its_place(
 
     page.get_by_role("link", name="Everyone's").click()
     page.get_by_role("heading", name="Everyone's calls for today").wait_for()
+    if os.environ.get("REBOOK_SCREENSHOTS"):  # only on request, so CI writes no files
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "calls-everyone.png"), full_page=True)
     blair = page.locator(".list-group-item", has_text="Blair Hollis")
     assert blair.get_by_text(f"for {therapist.first_name}").is_visible()
     blair.get_by_role("button", name="Left a message").click()
