@@ -9,7 +9,7 @@ from django_scopes import scope
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
 from outreach.models import CallTask
-from outreach.recalls import queue_recalls
+from outreach.recalls import queue_digests, queue_recalls
 from sessions.models import Appointment
 from sessions.tests.factories import ServiceFactory
 
@@ -46,7 +46,7 @@ def _names(page) -> list[str]:
 
 
 def test_recall_calls_go_to_the_front_desk_and_follow_ups_to_the_therapist(
-    practice, owner, therapist, front_desk, send_outbox, client_for
+    practice, owner, therapist, front_desk, send_outbox, client_for, mailoutbox
 ):
     with scope(practice=practice):
         recalled = ClientFactory(practice=practice, first_name="Rowan", last_name="Pike", phone="+16035550140")
@@ -64,9 +64,15 @@ def test_recall_calls_go_to_the_front_desk_and_follow_ups_to_the_therapist(
     assert _names(client_for(owner).get(calls)) == []  # the desk makes the desk's calls
     everyone = client_for(owner).get(calls + "?who=everyone")
     assert sorted(_names(everyone)) == ["Blair Hollis", "Rowan Pike"]
-    assert (
-        "for the front desk" in everyone.content.decode() and f"for {therapist.first_name}" in everyone.content.decode()
-    )
+    shown = everyone.content.decode()
+    assert "for the front desk" in shown and f"for {therapist.first_name}" in shown
+    mailoutbox.clear()
+    with scope(practice=practice):
+        queue_digests(practice, now=timezone.localtime(timezone.now(), practice.zone).replace(hour=8))
+    send_outbox()
+    digests = {m.to[0]: m.body for m in mailoutbox}
+    assert set(digests) == {front_desk.email, therapist.email}  # the owner has no calls of their own
+    assert "Rowan Pike" in digests[front_desk.email] and "Blair Hollis" not in digests[front_desk.email]
 
 
 def test_without_a_front_desk_the_owner_makes_the_unassigned_calls(practice, owner, therapist, client_for):
