@@ -1,6 +1,7 @@
 """A therapist on a tablet: today's list, the brief, a note with the body chart, signed and locked."""
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
@@ -50,8 +51,14 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     page.locator(".body-chart svg").nth(1).locator('[data-area="upper_back"]').click()
     assert page.locator("#areas-list").get_by_label("Shoulders").is_checked()
     assert page.locator("#areas-list").get_by_label("Upper back").is_checked()
-    page.get_by_label("How the client responded").fill("Released well")
-    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # htmx autosave
+    # The htmx autosave that carries the last words typed (and so the areas too) has been answered: an
+    # earlier save's "Draft saved" may still be showing while this one is on its way.
+    with page.expect_response(
+        lambda response: "/autosave" in response.url and "Released well" in unquote(response.request.post_data or "")
+    ) as saved:
+        page.get_by_label("How the client responded").fill("Released well")
+    assert saved.value.ok
+    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()
     with scopes_disabled():
         assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulders", "upper_back"]
 
