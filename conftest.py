@@ -140,14 +140,9 @@ CHROMIUM_ARGS = [
 SERIOUS = ("serious", "critical")  # axe-core's impacts that fail a journey
 
 
-def accessibility_problems(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state()  # not halfway through a navigation the journey's last click started
-    violations = Axe().run(page).response["violations"]
+def _described(violations, url) -> list[str]:
     return [
-        f"{v['id']} ({v['impact']}) on {page.url}: {v['help']}: "
+        f"{v['id']} ({v['impact']}) on {url}: {v['help']}: "
         + "; ".join(
             f"{node['html'][:90]} ({node['failureSummary'].splitlines()[-1].strip()[:120]})" for node in v["nodes"][:4]
         )
@@ -156,9 +151,20 @@ def accessibility_problems(page) -> list[str]:
     ]
 
 
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state()  # not halfway through a navigation the journey's last click started
+    watch = AxeOnEveryPage.of(page)
+    if watch:
+        watch.wait_until_checked()  # one axe run at a time in a page
+    return _described(Axe().run(page).response["violations"], page.url)
+
+
 @pytest.fixture(name="assert_accessible")
 def assert_accessible_fixture():
-    """Check a screen mid-journey (every page a journey ends on is checked anyway)."""
+    """Check a screen mid-journey, after an htmx swap say (every page a journey loads is checked anyway)."""
 
     def check(page):
         assert not accessibility_problems(page)
@@ -166,8 +172,81 @@ def assert_accessible_fixture():
     return check
 
 
+# The page runs axe-core itself once its document is ready and reports through a binding. Python cannot
+# ask: Playwright answers no evaluate while a navigation is pending (a sync-API event handler or a route
+# handler that evaluates deadlocks the journey's next click), but the page's own scripts keep running and
+# a binding still reaches Python then. The script is added as an init script, which the CSP does not see.
+_AXE_ON_READY = """
+(() => {
+  if (window !== window.top || !location.protocol.startsWith("http")) return;
+  const check = () => {
+    window.__rebookAxe({state: "started"});
+    axe.run(document).then(
+      (results) => window.__rebookAxe({state: "done", url: location.href, violations: results.violations.filter(
+        (v) => v.impact === "serious" || v.impact === "critical")}),
+      (error) => window.__rebookAxe({state: "done", url: location.href, error: String(error)}));
+  };
+  // After the page's own DOMContentLoaded handlers; its stylesheets are in by then (base.html's
+  // scripts at the end of <body> wait for them).
+  const soon = () => setTimeout(check, 0);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", soon); else soon();
+})();
+"""
+
+
+class AxeOnEveryPage:
+    """axe-core on every document a page loads, not only where the journey ends: each document checks
+    itself when ready, and the page's next navigation is held (by a route) until that check is in."""
+
+    WAIT_MS = 20
+    PATIENCE_MS = 20_000
+
+    def __init__(self, page, problems: list):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page, self.problems, self.running, self.checked = page, problems, False, []
+        page._rebook_axe = self
+        page.expose_binding("__rebookAxe", lambda source, report: self._reported(report))
+        page.add_init_script(Axe().axe_script + "\n" + _AXE_ON_READY)
+        page.route("**/*", self._hold_navigation)
+
+    @staticmethod
+    def of(page):
+        return getattr(page, "_rebook_axe", None)
+
+    def _reported(self, report):
+        if report["state"] == "started":
+            self.running = True
+            return
+        self.running = False
+        self.checked.append(report["url"])
+        if report.get("error"):
+            self.problems.append(f"axe-core failed on {report['url']}: {report['error']}")
+        else:
+            self.problems += _described(report["violations"], report["url"])
+
+    def _hold_navigation(self, route):
+        request = route.request
+        try:
+            if request.is_navigation_request() and request.frame == self.page.main_frame:
+                self.wait_until_checked()
+        finally:
+            route.fallback()
+
+    def wait_until_checked(self):
+        """Until the current document's check is in (Playwright's own timer: bindings keep arriving)."""
+        waited = 0
+        while self.running and waited < self.PATIENCE_MS:
+            self.page.wait_for_timeout(self.WAIT_MS)
+            waited += self.WAIT_MS
+        if self.running:
+            self.running = False
+            self.problems.append(f"axe-core did not finish on {self.page.url} within {self.PATIENCE_MS} ms")
+
+
 class WatchedBrowser:
-    """The launched browser; every page it opens reports console errors and uncaught exceptions."""
+    """The launched browser; every page it opens reports console errors, uncaught exceptions and
+    axe-core's serious violations on every document it loads."""
 
     def __init__(self, launched):
         self._launched = launched
@@ -189,6 +268,7 @@ class WatchedBrowser:
     def _watch(self, page):
         page.on("console", lambda message: self._console(page, message))
         page.on("pageerror", lambda error: self.problems.append(f"uncaught exception on {page.url}: {error}"))
+        AxeOnEveryPage(page, self.problems)
         self.pages.append(page)
         return page
 
@@ -207,7 +287,8 @@ class WatchedBrowser:
 def browser():
     """Headless chromium (skipped without /usr/bin/chromium, failed instead under REBOOK_STRICT_TESTS).
     When the test ends, every page it opened must have logged no console error or uncaught
-    exception, and must show no serious accessibility violation (axe-core) where it ended."""
+    exception, and must have shown no serious accessibility violation (axe-core) on any document it
+    loaded, nor where it ended (after any htmx swaps)."""
     require_program(CHROMIUM, "chromium")
     # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make around
     # it are still synchronous and safe.
@@ -217,12 +298,13 @@ def browser():
     with sync_playwright() as playwright:
         watched = WatchedBrowser(playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
         yield watched
-        problems = watched.problems + [
+        at_the_end = [
             problem
             for page in watched.pages
             if not page.is_closed() and page.url.startswith("http")
             for problem in accessibility_problems(page)
         ]
+        problems = list(dict.fromkeys(watched.problems + at_the_end))  # a page's own check and the last one agree
         watched.close()
         assert not problems, "\n".join(problems)
 

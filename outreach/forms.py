@@ -30,6 +30,27 @@ class FollowUpSettingsForm(forms.ModelForm):
             "recall_after_days",
             "digest_hour",
         ]
+        labels = {
+            "followup_hour": "Send follow-ups at (hour)",
+            "send_on_closed_days": "Send follow-ups on closed days too",
+            "call_first_timers": "Call first-time clients instead of emailing them",
+            "call_max_tries": "Tries before giving up on a call",
+            "rebook_link_days": "Rebooking links work for (days)",
+            "recalls_enabled": "Send recalls to clients overdue for a visit",
+            "recall_after_days": "Recall after (days overdue)",
+            "digest_hour": "Email the call list at (hour)",
+        }
+        help_texts = {
+            "followup_hour": "The hour, 6 to 20 in the practice's time, the day after the visit.",
+            "send_on_closed_days": "Closed days are weekdays no one works; unticked, a follow-up waits for the "
+            "next open day.",
+            "call_first_timers": "A first visit deserves a personal call rather than an email.",
+            "call_max_tries": "When nobody answers, the call comes back the next day, this many times in all.",
+            "rebook_link_days": "How long the link in a follow-up or recall lets a client book again.",
+            "recalls_enabled": "An email (to clients who agreed to news) and a call once a client is overdue.",
+            "recall_after_days": "Days after the therapist's recommended interval has passed.",
+            "digest_hour": "Each member of staff with calls that day gets a list by email at this hour (0 to 23).",
+        }
 
     def clean_followup_hour(self):
         hour = self.cleaned_data["followup_hour"]

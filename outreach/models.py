@@ -220,6 +220,21 @@ class ProgressReport(TenantModel):
     def is_rendering(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RENDERING)
 
+    # How far along each step the worker reports (outreach/reports.py, outreach/pdf.py) is, in percent.
+    RENDER_STEP_PERCENT = {
+        "Gathering the report": 30,
+        "Laying out pages": 45,
+        "Writing the PDF": 75,
+        "Storing the PDF": 90,
+    }
+
+    @property
+    def render_percent(self) -> int:
+        """The progress bar's value while the PDF renders."""
+        if self.status == self.Status.QUEUED:
+            return 15
+        return self.RENDER_STEP_PERCENT.get(self.render_step, 30)
+
 
 class ReportShare(TenantModel):
     """One secure link to one report for its partner. The link's random token exists only in the

@@ -4,6 +4,8 @@ per opted-in recipient for the send time."""
 from datetime import timedelta
 
 import markdown
+import markdown.extensions
+import markdown.treeprocessors
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +22,23 @@ from sessions.models import Appointment
 
 from .models import Newsletter
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "blockquote", "hr"}
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "hr"}
+
+
+class _HeadingsBelowThePage(markdown.treeprocessors.Treeprocessor):
+    """`# Title` becomes an <h2>, `##` an <h3>, anything deeper an <h4>: the page (or email) around a
+    newsletter has its own top heading, and the sanitiser keeps only h2-h4 (it would otherwise drop the
+    tag and leave the heading's words run into the text)."""
+
+    def run(self, root):
+        for element in root.iter():
+            if element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+                element.tag = f"h{min(int(element.tag[1]) + 1, 4)}"
+
+
+class _NewsletterHeadings(markdown.extensions.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (Markdown's name)
+        md.treeprocessors.register(_HeadingsBelowThePage(md), "newsletter_headings", 5)
 
 
 def newsletter_save(*, newsletter: Newsletter, practice, actor) -> Newsletter:
@@ -32,8 +50,9 @@ def newsletter_save(*, newsletter: Newsletter, practice, actor) -> Newsletter:
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to HTML, then sanitised: only simple formatting and links survive."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    """Markdown to HTML, then sanitised: only simple formatting, headings and links survive (raw HTML
+    typed into the text is removed or shown as text, never run)."""
+    html = markdown.markdown(text or "", extensions=["sane_lists", _NewsletterHeadings()])
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel="noopener")
 
 

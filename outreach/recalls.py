@@ -12,7 +12,7 @@ from practice.models import Membership, Practice
 from sessions.models import Appointment
 from sessions.selectors import due_back
 
-from .calls import calls_due
+from .calls import call_assignee_id, calls_due
 from .followups import rebook_url, settings_for
 
 
@@ -62,7 +62,7 @@ def recall_context(message: OutboxMessage) -> dict:
         "rebook_url": rebook_url(visit),
         "client_name": f"{client.first_name} {client.last_name}",
         "phone": client.phone,
-        "assigned_to_id": visit.therapist_id,
+        "assigned_to_id": call_assignee_id(practice=message.practice, therapist_id=visit.therapist_id),
         "plan": "Due back since "
         + formats.date_format(
             timezone.localtime(

@@ -158,7 +158,15 @@ def call_outcome(request, practice_slug, task_id):
     recorded = attempt(request, lambda: call_record_outcome(task=task, outcome=outcome), done=_call_recorded)
     if recorded is not None and outcome == "booked":  # book the visit now, with the usual options
         return redirect("sessions:book", practice_slug=practice_slug, client_id=task.client_ref)
-    return redirect("outreach:call-list", practice_slug=practice_slug)
+    return _back_to_calls(practice_slug, everyone=request.POST.get("who") == "everyone")
+
+
+def _back_to_calls(practice_slug, *, everyone: bool):
+    """The call list as the person left it: everyone's calls, or only theirs."""
+    response = redirect("outreach:call-list", practice_slug=practice_slug)
+    if everyone:
+        response["Location"] += "?who=everyone"
+    return response
 
 
 def _call_recorded(task) -> str:

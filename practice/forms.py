@@ -110,13 +110,35 @@ class AcceptInvitationForm(NewPasswordMixin):
 
 
 class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
-    logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 1 MB. Printed on progress reports.")
-    remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+    logo = forms.ImageField(
+        required=False, label="Logo", help_text="PNG or JPEG, up to 1 MB. Printed on progress reports."
+    )
+    remove_logo = forms.BooleanField(
+        required=False, label="Remove the current logo", help_text="Reports are then printed without a logo."
+    )
 
     class Meta:
         model = Practice
         fields = ["name", "time_zone", "country", "address", "phone", "email", "reminder_hours_before"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "name": "Practice name",
+            "time_zone": "Time zone",
+            "country": "Country",
+            "address": "Address",
+            "phone": "Phone number",
+            "email": "Email address",
+            "reminder_hours_before": "Send appointment reminders (hours before)",
+        }
+        help_texts = {
+            "name": "As clients and partners see it, on emails and progress reports.",
+            "time_zone": "Appointments, follow-ups and reminders go by this clock.",
+            "country": "Phone numbers typed without a country code are read as this country's.",
+            "address": "Printed on emails and progress reports.",
+            "phone": "The number clients call; shown on emails and reports.",
+            "email": "Where clients' replies go; shown on emails.",
+            "reminder_hours_before": "How long before each visit the reminder goes out; 0 sends no reminders.",
+        }
 
     def phone_region(self) -> str | None:
         return getattr(self, "cleaned_data", {}).get("country") or self.instance.country  # the country being saved

@@ -112,14 +112,22 @@ def partner(request, practice_slug, partner_id):
 def partner_move(request, practice_slug, partner_id):
     found = get_object_or_404(Partner, practice=request.practice, pk=partner_id)
     stage, note = request.POST.get("stage", ""), request.POST.get("note", "")
+    was = found.stage
     attempt(
         request,
         lambda: services.partner_move(partner=found, stage=stage, actor=request.user, note=note),
-        done=lambda moved: f"{moved} is now: {moved.get_stage_display().lower()}.",
+        done=lambda moved: _stage_sentence(moved, was),
     )
     if request.POST.get("back") == "board":
         return redirect("referrals:board", practice_slug=practice_slug)
     return redirect("referrals:partner", practice_slug=practice_slug, partner_id=found.pk)
+
+
+def _stage_sentence(partner: Partner, was: str) -> str:
+    """The flash after a move, in words: the stage's label as the board shows it, never its key."""
+    if partner.stage == was:
+        return f"{partner} was already in the “{partner.get_stage_display()}” stage."
+    return f"{partner} is now in the “{partner.get_stage_display()}” stage."
 
 
 @require_POST

@@ -69,6 +69,8 @@ def test_a_report_is_drafted_signed_rendered_sent_and_downloaded_by_the_doctor(
     staff.get_by_role("button", name="Sign and make the PDF").click()
     status = staff.locator("#report-status")
     status.get_by_text("Waiting to render").wait_for()
+    assert status.get_by_role("progressbar", name="Rendering the PDF").get_attribute("value") == "15"
+    _shot(staff, "report-queued.png")
     assert status.get_by_role("link", name="Download the PDF (to read, print or fax)").count() == 0
     assert staff.get_by_role("button", name="Email a secure link").is_disabled()  # nothing to send yet
     # Act as the worker, in this process; the page's 2 s htmx poll must pick the result up.

@@ -35,6 +35,37 @@ def test_markdown_is_rendered_and_sanitised():
     assert "<script" not in html and 'href="https://x.example"' in html
 
 
+HEADED = (
+    "# Late Thursdays\n\nOpen till 9 & later.\n\n## Who <em>to</em> see\n\n"
+    "Ask <b>Sam</b>.\n\n<h1>raw</h1><script>x</script>"
+)
+
+
+def test_headings_show_in_the_preview_and_in_both_parts_of_the_email(
+    client_for, owner, practice, send_outbox, mailoutbox
+):
+    _clients(practice, opted_in=1, opted_out=0)
+    as_owner = client_for(owner)
+    preview = as_owner.post(
+        f"/p/{practice.slug}/newsletters/preview/", {"body_markdown": HEADED}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<h2>Late Thursdays</h2>" in preview and "<h3>Who <em>to</em> see</h3>" in preview
+    assert "Open till 9 &amp; later." in preview and "<b>" not in preview and "<script" not in preview
+    assert "<h1>" not in preview and "x" not in preview.split("</p>")[-1]
+    with scope(practice=practice):
+        newsletter = Newsletter.objects.create(practice=practice, subject="Thursdays", body_markdown=HEADED)
+    page = as_owner.get(f"/p/{practice.slug}/newsletters/{newsletter.pk}/").content.decode()
+    assert '<div id="preview" class="newsletter-preview"><h2>Late Thursdays</h2>' in page
+    as_owner.post(f"/p/{practice.slug}/newsletters/{newsletter.pk}/schedule/", {"send_at": ""})
+    send_outbox()
+    [email] = [m for m in mailoutbox if m.subject == "Thursdays"]
+    [(html, _)] = email.alternatives
+    assert "<h2>Late Thursdays</h2>" in html and "<h3>Who <em>to</em> see</h3>" in html and "<script" not in html
+    lines = email.body.splitlines()
+    assert lines[:6] == ["Late Thursdays", "", "Open till 9 & later.", "", "Who to see", ""]
+    assert "<" not in email.body.split("Unsubscribe")[0] and "&amp;" not in email.body
+
+
 def test_a_newsletter_reaches_only_opted_in_clients_of_its_practice(
     client_for, owner, practice, other_practice, send_outbox, mailoutbox
 ):

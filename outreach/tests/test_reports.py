@@ -2,6 +2,7 @@
 process here; outreach/tests/test_report_worker.py renders with a real worker)."""
 
 import io
+import re
 import subprocess
 from datetime import timedelta
 
@@ -238,3 +239,19 @@ def test_the_practice_logo_is_the_one_image_in_the_letterhead(practice, therapis
     # WeasyPrint shares image resources between pages: count the distinct images, by their pixels.
     images = {image.data for page in reader.pages for image in page.images}
     assert len(images) == 1 and reader.pages[0].images[0].image.size == (300, 100)
+
+
+def test_the_render_progress_is_a_progress_element_that_moves_with_each_step(practice, therapist, client_for):
+    report = draft_report(practice, therapist)
+    with scope(practice=practice):
+        ProgressReport.objects.filter(pk=report.pk).update(status="queued")
+    status_url = f"/p/{practice.slug}/reports/{report.pk}/status/"
+    as_therapist = client_for(therapist)
+    seen = []
+    for status, step in (("queued", ""), ("rendering", "Laying out pages"), ("rendering", "Storing the PDF")):
+        with scope(practice=practice):
+            ProgressReport.objects.filter(pk=report.pk).update(status=status, render_step=step)
+        html = as_therapist.get(status_url).content.decode()
+        assert "style=" not in html
+        seen.append(re.search(r'<progress class="render-progress" max="100" value="(\d+)"', html).group(1))
+    assert seen == ["15", "45", "90"]

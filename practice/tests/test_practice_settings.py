@@ -1,6 +1,7 @@
 """The owner's practice settings: details and the logo printed on progress reports."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -70,3 +71,25 @@ def test_a_huge_logo_is_refused_from_its_header_without_being_decoded(client_for
     assert decoded == []  # nothing was decoded
     practice.refresh_from_db()
     assert practice.logo_png is None and practice.name != "Renamed Practice"  # and nothing half-saved
+
+
+@pytest.mark.parametrize(
+    "path, shown",
+    [
+        ("settings/", ["Send appointment reminders (hours before)", "Phone numbers typed without a country code"]),
+        ("follow-ups/settings/", ["Tries before giving up on a call", "Email the call list at (hour)"]),
+    ],
+)
+def test_every_settings_field_has_a_label_in_words_and_help(client_for, owner, practice, path, shown):
+    page = client_for(owner).get(f"/p/{practice.slug}/{path}")
+    html = page.content.decode()
+    form = page.context["form"]
+    for name, field in form.fields.items():
+        # Django's own label is the model field's name read out ("Call max tries"): each one is chosen.
+        assert name in form._meta.labels or name in form.declared_fields, f"{name} is labelled by its field name"
+        assert field.help_text, f"{name} has no help text"
+        label = re.search(rf'<label\s+for="id_{name}"[^>]*>\s*([^<]+)', html)
+        assert label and label.group(1).strip() == field.label, f"{name} shows no label of its own"
+        assert f'<div id="id_{name}_helptext" class="form-text">{field.help_text}</div>' in html
+    for words in shown:
+        assert words in html

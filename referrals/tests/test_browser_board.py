@@ -1,11 +1,24 @@
 """The owner answers a partner's checklist, then moves the partner across the board."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django_scopes import scope, scopes_disabled
 
 from referrals.models import Partner, VettingAnswer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+SHOTS = Path("/tmp/rb")
+
+
+def _shot(page, name):
+    """Screenshots only on request (REBOOK_SCREENSHOTS=1), so CI writes no files."""
+    if os.environ.get("REBOOK_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
 def test_the_owner_vets_a_partner_and_moves_it_on_the_board(
@@ -34,9 +47,21 @@ def test_the_owner_vets_a_partner_and_moves_it_on_the_board(
     card = page.get_by_role("article", name="Quayside Physio")
     card.get_by_label("Move Quayside Physio to").select_option("meeting")
     card.get_by_role("button", name="Move").click()
-    page.get_by_text("Quayside Physio is now: meeting.").wait_for()
+    page.get_by_text("Quayside Physio is now in the “Meeting” stage.").wait_for()
     assert page.get_by_role("region", name="Meeting").get_by_role("link", name="Quayside Physio").is_visible()
     assert page.get_by_role("region", name="Researching").get_by_role("link", name="Quayside Physio").count() == 0
     with scopes_disabled():
         partner.refresh_from_db()
         assert partner.stage == "meeting" and VettingAnswer.objects.filter(partner=partner).count() == 2
+
+    # On a phone the board's columns scroll inside the board; the page itself never scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    meeting = page.get_by_role("region", name="Meeting")
+    meeting.wait_for()
+    _shot(page, "board-390.png")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.get_by_role("link", name="Add a partner").is_visible()
+    meeting.get_by_role("link", name="Quayside Physio").scroll_into_view_if_needed()
+    assert meeting.get_by_role("link", name="Quayside Physio").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -45,6 +45,19 @@ def test_moves_keep_their_history_and_decisions_name_who_decided(client_for, own
     assert b"Unknown stage" in bad.content
 
 
+def test_a_move_is_announced_in_a_sentence_with_the_stages_label(client_for, owner, practice):
+    with scope(practice=practice):
+        partner = _partner(practice, organisation="Dr Ada Quill", stage="researching")
+    as_owner = client_for(owner)
+    url = f"/p/{practice.slug}/partners/{partner.pk}/move/"
+    moved = as_owner.post(url, {"stage": "active"}, follow=True)
+    said = [str(m) for m in moved.context["messages"]]
+    assert said == ["Dr Ada Quill is now in the “Active partner” stage."]
+    again = as_owner.post(url, {"stage": "active"}, follow=True)
+    assert [str(m) for m in again.context["messages"]] == ["Dr Ada Quill was already in the “Active partner” stage."]
+    assert "is now:" not in moved.content.decode()
+
+
 def test_the_checklist_is_the_practices_own(client_for, owner, practice, other_practice):
     with scope(practice=other_practice):
         VettingQuestion.objects.create(practice=other_practice, text="Secret question of another practice")

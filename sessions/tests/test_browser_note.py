@@ -1,6 +1,7 @@
 """A therapist on a tablet: today's list, the brief, a note with the body chart, signed and locked."""
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
@@ -58,8 +59,14 @@ def test_the_therapist_writes_and_signs_a_note_on_a_tablet(
     assert areas.get_by_label("Left shoulder").is_checked() and not areas.get_by_label("Right shoulder").is_checked()
     assert areas.get_by_label("Right upper back").is_checked()
     expect(left_shoulder).to_have_class("area on")
-    page.get_by_label("How the client responded").fill("Released well")
-    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()  # autosave
+    # The autosave that carries the last words typed (and so the areas too) has been answered: an
+    # earlier save's "Draft saved" may still be showing while this one is on its way.
+    with page.expect_response(
+        lambda response: "/autosave" in response.url and "Released well" in unquote(response.request.post_data or "")
+    ) as saved:
+        page.get_by_label("How the client responded").fill("Released well")
+    assert saved.value.ok
+    page.locator("#autosave-status").get_by_text("Draft saved").wait_for()
     with scopes_disabled():
         assert SessionNote.objects.get(visit=visit).areas_worked == ["shoulder_left", "upper_back_right"]
 
