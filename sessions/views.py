@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -478,9 +478,8 @@ def cancel(request, practice_slug, appointment_id):
 def _back_to_calendar(request):
     """A redirect to the calendar page a quick action was taken from (`next`, a path on this site)."""
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
-        return redirect(back)
-    return None
+    on_this_site = back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=set())
+    return HttpResponseRedirect(back) if on_this_site else None
 
 
 @requires("appointments.book")

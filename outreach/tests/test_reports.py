@@ -95,7 +95,8 @@ def test_the_pdf_holds_this_clients_facts_and_nobody_elses(practice, other_pract
         "Confidential health information",
     ):
         assert fact in text, fact
-    for stranger in ("Morgan", "Pellegrino", "Casey", "Lindqvist", "Elsewhere"):
+    # Surnames, not first names: the therapist's name is random and may be a Morgan or a Casey.
+    for stranger in ("Pellegrino", "Lindqvist", "Elsewhere"):
         assert stranger not in text
     assert report.pdf_pages >= 1 and len(report.pdf_sha256) == 64
 
