@@ -105,6 +105,16 @@ def _create(name: str, template: str | None = None) -> None:
         admin.close()
 
 
+def _drop(name: str) -> None:
+    connections.close_all()
+    admin = _admin()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
 def _seed_large() -> None:
     practice = Practice.objects.create(slug=SLUG, name="Bench Large", time_zone="America/New_York")
     with scope(practice=practice), transaction.atomic():

@@ -43,7 +43,7 @@ def test_the_owner_vets_a_partner_and_moves_it_on_the_board(
     page.get_by_role("button", name="Save the answers").click()
     page.get_by_text("2 answers saved.").wait_for()
 
-    page.get_by_role("link", name="Partners").first.click()
+    page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="Partners").click()
     card = page.get_by_role("article", name="Quayside Physio")
     card.get_by_label("Move Quayside Physio to").select_option("meeting")
     card.get_by_role("button", name="Move").click()
