@@ -53,6 +53,7 @@ stop:
 bench: $(VENV)/.test-deps  # bench/outbox.py uses the tests' loopback SMTP server and workers
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/day_grid.py
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/report_render.py
 	$(BIN)/python bench/outbox.py
