@@ -130,7 +130,7 @@ def week_of_therapist(*, practice: Practice, monday: date, choose) -> tuple[list
     for day in days:
         hours = [hours for hours in chosen.day_hours if hours[0] == day.weekday()]
         _shade(columns[day], frame, hours, chosen.day_off, practice)
-    visits = [visit for visit in _visits(practice, start, end) if visit["therapist_id"] == chosen.pk]
+    visits = _visits(practice, start, end, therapist_id=chosen.pk)
     names = _names(practice)
     _place(
         frame,
@@ -205,14 +205,15 @@ def _names(practice) -> _Names:
     return names
 
 
-def _visits(practice, start, end) -> list[dict]:
-    """The window's visits that hold their time, with what a block shows."""
+def _visits(practice, start, end, *, therapist_id=None) -> list[dict]:
+    """The window's visits that hold their time (one person's, or everyone's), with what a block shows."""
+    visits = Appointment.objects.filter(
+        overlapping(start, end, until="ends_at"), practice=practice, status__in=Appointment.ACTIVE
+    )
+    if therapist_id is not None:
+        visits = visits.filter(therapist_id=therapist_id)
     return list(
-        Appointment.objects.filter(
-            overlapping(start, end, until="ends_at"), practice=practice, status__in=Appointment.ACTIVE
-        )
-        .order_by("starts_at")
-        .values(
+        visits.order_by("starts_at").values(
             "id",
             "therapist_id",
             "room_id",
