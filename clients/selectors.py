@@ -4,7 +4,6 @@ practice too, so another practice's client is 'not found' (404), never shown."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.db.models.lookups import IContains, Regex
@@ -15,6 +14,7 @@ from django.utils import timezone
 from clients.models import Client, IntakeLink, IntakeVersion, digits_of
 from clients.timeline import Entry
 from practice.models import Practice
+from practice.parsing import read_uuid
 
 SEGMENTS = {
     "active": "Active",
@@ -32,10 +32,8 @@ def client_get(*, practice: Practice, client_id) -> Client:
 
 def client_get_or_none(*, practice: Practice, client_id) -> Client | None:
     """The practice's client with that id (any text), or None."""
-    try:
-        return Client.objects.filter(practice=practice, pk=client_id).first()
-    except ValidationError:  # not a UUID
-        return None
+    pk = read_uuid(client_id)
+    return Client.objects.filter(practice=practice, pk=pk).first() if pk else None
 
 
 def client_search(*, practice: Practice, query: str = "", segment: str = "active"):

@@ -1,6 +1,8 @@
-"""Reading a date or time a request carries outside a form (a slot button, ?date= on the calendar,
-a date box beside a list): what cannot be read is None, never an exception, so the view can say so."""
+"""Reading a date, a time or an id a request carries outside a form (a slot button, ?date= on the
+calendar, a date box beside a list, a dragged visit's id): what cannot be read is None, never an
+exception, so the view can say so."""
 
+import uuid
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -37,3 +39,10 @@ def read_date(value: str) -> date | None:
     except ValueError:
         return None
     return parsed if parsed is not None and parsed.year in YEARS else None
+
+
+def read_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)[:LONGEST])
+    except ValueError:
+        return None

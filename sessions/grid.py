@@ -89,9 +89,9 @@ def day_by_therapist(*, practice: Practice, day: date) -> Grid:
         person.pk: Column(key=str(person.pk), label=_name(person), day=day, therapist_id=person.pk) for person in people
     }
     visits = _visits(practice, start, end)
-    for therapist_id in {visit["therapist_id"] for visit in visits} - columns.keys():  # a former therapist's
-        person = User.objects.get(pk=therapist_id)
-        columns[therapist_id] = Column(key=str(therapist_id), label=_name(person), day=day, therapist_id=therapist_id)
+    former = {visit["therapist_id"] for visit in visits} - columns.keys()  # bookings left by people who have gone
+    for person in User.objects.filter(pk__in=former) if former else ():
+        columns[person.pk] = Column(key=str(person.pk), label=_name(person), day=day, therapist_id=person.pk)
     frame = _frame([(starts, ends) for person in people for _, starts, ends in person.day_hours])
     for person in people:
         _shade(columns[person.pk], frame, person.day_hours, person.day_off, practice)
@@ -250,10 +250,11 @@ class _Frame:
         return max(1, min(self.rows, minutes // ROW_MINUTES + 1))
 
     def span(self, starts: datetime | time, ends: datetime | time, *, ends_next_day=False) -> tuple[int, int]:
+        """The first row and the number of rows from `starts` to `ends` (a row begun is a row
+        taken), kept inside the grid."""
         first = self.row(starts)
-        last = self.rows + 1 if ends_next_day else self.row(ends) + (1 if _minutes(ends) % ROW_MINUTES else 0)
-        if not ends_next_day and _minutes(ends) >= self.first.hour * 60 + self.rows * ROW_MINUTES:
-            last = self.rows + 1
+        minutes = (24 * 60 if ends_next_day else _minutes(ends)) - self.first.hour * 60
+        last = min(self.rows + 1, -(-minutes // ROW_MINUTES) + 1)  # the row after the end
         return first, max(1, last - first)
 
     def grid(self, practice, names: _Names, columns, *, days) -> Grid:

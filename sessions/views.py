@@ -1,7 +1,6 @@
 """The calendar, booking, the appointment's life (arrive, complete, move, cancel), the checkout
 screen and schedule setup."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -19,8 +18,7 @@ from django_scopes import scope
 from clients.selectors import client_get, client_get_or_none, client_search
 from practice.access import PUBLIC, requires
 from practice.actions import attempt
-from practice.models import User
-from practice.parsing import read_date, read_datetime, read_local_datetime
+from practice.parsing import read_date, read_datetime, read_local_datetime, read_uuid
 
 from . import grid, selectors, services
 from .availability import Slot, open_slots
@@ -83,7 +81,7 @@ def day(request, practice_slug):
             "by_room": by_room,
             "view_param": "&view=rooms" if by_room else "",
             "book_url": reverse("sessions:book-at", args=[practice.slug]) if can_book and not by_room else "",
-            "movable": can_book,
+            "movable": can_book and not by_room,  # a room's column names no therapist to move to
         },
     )
 
@@ -161,7 +159,8 @@ def book_at(request, practice_slug):
             form.add_error(None, error)
         if booked:
             when = timezone.localtime(booked.starts_at, practice.zone)
-            messages.success(request, f"Booked {data['client']} with {therapist.get_full_name()} at {when:%H:%M}.")
+            name = therapist.get_full_name() or therapist.email
+            messages.success(request, f"Booked {data['client']} with {name} at {when:%H:%M}.")
             return redirect(f"{reverse('sessions:day', args=[practice.slug])}?date={when:%Y-%m-%d}")
     # With warnings, the page shows them and a "Book anyway" button that posts the same booking confirmed.
     context = {"form": form, "warnings": warnings, "confirm": confirmation(warnings)}
@@ -186,13 +185,15 @@ def calendar_move(request, practice_slug):
     JSON {moved, message}: a refusal the desk must read (the time is taken, the visit is no longer
     booked) is an answer like a move, not an error; 400 only for what cannot be read."""
     practice = request.practice
-    visit = Appointment.objects.filter(practice=practice, pk=_uuid(request.POST.get("appointment"))).first()
+    pk = read_uuid(request.POST.get("appointment"))
+    visit = Appointment.objects.select_related("client", "service").filter(practice=practice, pk=pk).first()
     if visit is None:
         return JsonResponse({"message": "That visit no longer exists; reload the calendar."}, status=400)
-    form = MoveForm(request.POST, therapists=selectors.therapists(practice=practice))
+    people = selectors.therapists(practice=practice)
+    form = MoveForm(request.POST, therapists=people)
     if not form.is_valid():
         return JsonResponse({"message": "That time could not be read; try again."}, status=400)
-    therapist = User.objects.get(pk=form.cleaned_data["therapist"])
+    therapist = next(person for person in people if person.pk == form.cleaned_data["therapist"])
     pending = warnings_to_confirm(
         practice=practice,
         client=visit.client,
@@ -219,22 +220,15 @@ def calendar_move(request, practice_slug):
     return JsonResponse({"moved": True, "message": message})
 
 
-def _uuid(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 @requires("calendar.view")
 def quick_actions(request, practice_slug, appointment_id):
     """The quick actions of a visit on the calendar (arrived, completed, no-show, late cancel, cancel
     with a reason), shown in a dialog; each form comes back to the calendar it was opened from."""
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
     back = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return render(request, "sessions/_quick_actions.html", {"visit": visit, "back": back})
+    return render(
+        request, "sessions/_quick_actions.html", {"visit": visit, "back": back if _on_this_site(back) else ""}
+    )
 
 
 @requires("calendar.view")
@@ -478,8 +472,12 @@ def cancel(request, practice_slug, appointment_id):
 def _back_to_calendar(request):
     """A redirect to the calendar page a quick action was taken from (`next`, a path on this site)."""
     back = request.POST.get("next", "")
-    on_this_site = back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=set())
-    return HttpResponseRedirect(back) if on_this_site else None
+    return HttpResponseRedirect(back) if _on_this_site(back) else None
+
+
+def _on_this_site(path: str) -> bool:
+    """A path on this site (not a URL name, not another host): where a quick action may return."""
+    return path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=set())
 
 
 @requires("appointments.book")
