@@ -8,6 +8,8 @@
 AccessMiddleware reads the declaration and enforces it before the view runs, so a view cannot
 forget its check, and a view with no declaration is refused (fail closed)."""
 
+from collections.abc import Callable
+
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 
@@ -36,3 +38,16 @@ def declared_permission(view) -> str:
         name = getattr(view, "__qualname__", repr(view))
         raise AccessDeclarationMissing(f"{view.__module__}.{name} declares no permission")
     return permission
+
+
+# Record rules: checks of *which* records a member may reach, beyond what their role may do (a
+# practice can keep therapists to their own clients' notes). The apps that own the records register
+# them in AppConfig.ready; AccessMiddleware runs each after the role check, inside the practice's
+# scope, with the request, the view's permission and its URL arguments. A rule returns None to let
+# the request through, or the response that refuses it.
+RECORD_RULES: list[Callable] = []
+
+
+def register_record_rule(rule: Callable) -> None:
+    if rule not in RECORD_RULES:
+        RECORD_RULES.append(rule)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django_scopes import scope
 
-from practice.access import PUBLIC, SIGNED_IN, declared_permission
+from practice.access import PUBLIC, RECORD_RULES, SIGNED_IN, declared_permission
 from practice.routing import TENANT_URL_KWARG
 from practice.selectors import membership_for
 
@@ -21,7 +21,8 @@ class AccessMiddleware:
     - URLs under /p/<practice_slug>/: find the user's membership of that practice, answering 404
       when there is none (the same answer as for a practice that does not exist), 403 when the role
       lacks the view's permission; then set request.practice and request.membership, switch to the
-      practice's time zone and run the view inside the practice scope (django-scopes).
+      practice's time zone and run the view inside the practice scope (django-scopes), once the
+      record rules (practice.access.RECORD_RULES) have let it through.
     """
 
     def __init__(self, get_response):
@@ -46,9 +47,9 @@ class AccessMiddleware:
             if permission != SIGNED_IN:
                 raise RuntimeError(f"{match.view_name}: a practice permission needs a /p/<{TENANT_URL_KWARG}>/ URL")
             return self.get_response(request)
-        return self._within_practice(request, slug, permission)
+        return self._within_practice(request, slug, permission, match.kwargs)
 
-    def _within_practice(self, request, slug, permission):
+    def _within_practice(self, request, slug, permission, url_kwargs):
         membership, request.memberships = membership_for(user=request.user, practice_slug=slug)
         if membership is None:
             raise Http404("No such practice.")
@@ -60,6 +61,9 @@ class AccessMiddleware:
         timezone.activate(membership.practice.zone)
         try:
             with scope(practice=membership.practice):
+                for rule in RECORD_RULES:
+                    if (refusal := rule(request, permission, url_kwargs)) is not None:
+                        return refusal
                 return self.get_response(request)
         finally:
             timezone.deactivate()

@@ -1,5 +1,7 @@
-"""Tenants (Practice), people (User), who works where (Membership), invitations and the audit log."""
+"""Tenants (Practice), people (User), who works where (Membership), invitations, the audit log, and
+sign-in security (second factors, signed-in sessions, known browsers)."""
 
+import hashlib
 import uuid
 import zoneinfo
 
@@ -17,6 +19,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django_countries.fields import CountryField
+from django_otp.models import Device, ThrottlingMixin
 from django_scopes import ScopedManager, get_scope
 
 from practice.phones import PhoneNumbersInE164, validate_phone
@@ -79,6 +82,20 @@ class Practice(PhoneNumbersInE164, models.Model):
     )
     reminder_hours_before = models.PositiveSmallIntegerField(
         default=24, help_text="When appointment reminders go out, in hours before the visit (0: no reminders)."
+    )
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every member signs in with a second factor; those without one enrol first."
+    )
+
+    class NoteAccess(models.TextChoices):
+        ALL_CLIENTS = "all", "Every client's record"
+        OWN_CLIENTS = "own", "Only clients they have seen or are booked with"
+
+    therapist_note_access = models.CharField(
+        max_length=10,
+        choices=NoteAccess.choices,
+        default=NoteAccess.ALL_CLIENTS,
+        help_text="Which clients' notes, plans and intakes a therapist may read (owners read every client's).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -368,6 +385,17 @@ class AuditEvent(TenantModel):
         EXPORT = "export", "Exported"
         DOWNLOAD = "download", "Downloaded"
         SEND = "send", "Sent"
+        # Signing in and out, and the account's security (practice.signin_audit)
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        SIGN_OUT = "sign_out", "Signed out"
+        TWO_FACTOR_ADDED = "two_factor_added", "Added a second factor"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Removed a second factor"
+        PASSWORD_CHANGED = "password_changed", "Changed the password"
+        SESSION_ENDED = "session_ended", "Ended a session"
+        # A record opened outside the member's usual access, with a stated reason
+        EMERGENCY_ACCESS = "emergency_access", "Emergency access"
 
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -400,3 +428,81 @@ def record_type_label(record_type: str) -> str:
         return apps.get_model(record_type)._meta.verbose_name.capitalize()
     except (LookupError, ValueError):
         return record_type
+
+
+# --- Sign-in security: second factors, signed-in sessions, known browsers (practice.signin) -------
+
+
+class RecoveryCodes(ThrottlingMixin, Device):
+    """A person's set of single-use recovery codes: a second factor for when the phone is lost.
+    Only hashes are kept (a code has 80 random bits, so a plain SHA-256 cannot be searched back);
+    each code works once, and wrong codes are throttled as wrong authenticator codes are."""
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(code_hash=recovery_code_hash(token), used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if used:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return bool(used)
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    @property
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+def recovery_code_hash(code: str) -> str:
+    """The stored form of a recovery code, read however it was typed (case, spaces, dashes)."""
+    normalised = "".join(ch for ch in str(code).upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique")]
+
+
+class SignInSession(models.Model):
+    """One browser signed in as a person, for their sessions page: where and when it signed in and
+    was last seen. It shadows a Django session (same key); ending it deletes that session too."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    second_factor = models.BooleanField(default=False, help_text="Signed in with a second factor.")
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="signin_session_user_seen")]
+
+    def __str__(self):
+        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class KnownBrowser(models.Model):
+    """A browser a person has signed in from before, known by a long-lived random cookie of which
+    only the hash is kept. A sign-in from a browser not on the list emails the person."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_browsers")
+    token_hash = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token_hash"], name="known_browser_unique")]

@@ -10,7 +10,9 @@ a unique constraint or a relation, and practice/tests/test_schema.py reads Postg
 prove nothing was missed.
 
 Global tables, read before a practice is known: practice.Practice, practice.User, practice.Membership
-and practice.TokenRoute (a link's token -> its practice). In Citus they are reference tables."""
+and practice.TokenRoute (a link's token -> its practice); and a person's sign-in security (recovery
+codes, signed-in sessions, known browsers, and django-otp's authenticator devices), which belongs to
+the person, not to a practice. In Citus they are reference tables."""
 
 from django.db.migrations.operations.base import Operation
 
