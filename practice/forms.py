@@ -30,6 +30,29 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The six digits your authenticator app shows for Rebook, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+    )
+
+
+class AuthenticatorConfirmForm(forms.Form):
+    code = forms.CharField(
+        label="Six-digit code from the app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError("Type the six digits the app shows, without letters.")
+        return code
+
+
 class NewPasswordMixin(forms.Form):
     """Two password fields checked against Django's password validators."""
 
@@ -119,8 +142,17 @@ class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
 
     class Meta:
         model = Practice
-        fields = ["name", "time_zone", "country", "address", "phone", "email", "reminder_hours_before"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "time_zone",
+            "country",
+            "address",
+            "phone",
+            "email",
+            "reminder_hours_before",
+            "require_two_factor",
+            "therapist_note_access",
+        ]
         labels = {
             "name": "Practice name",
             "time_zone": "Time zone",
@@ -129,6 +161,8 @@ class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
             "phone": "Phone number",
             "email": "Email address",
             "reminder_hours_before": "Send appointment reminders (hours before)",
+            "require_two_factor": "Require two-factor sign-in for everyone",
+            "therapist_note_access": "Therapists read the notes, plans and intakes of",
         }
         help_texts = {
             "name": "As clients and partners see it, on emails and progress reports.",
@@ -138,7 +172,23 @@ class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
             "phone": "The number clients call; shown on emails and reports.",
             "email": "Where clients' replies go; shown on emails.",
             "reminder_hours_before": "How long before each visit the reminder goes out; 0 sends no reminders.",
+            "require_two_factor": (
+                "Members without an authenticator app are asked to set one up before they reach any page."
+            ),
+            "therapist_note_access": (
+                "Owners read every client's record. A therapist outside their access can open a record in an "
+                "emergency by giving a reason; you are emailed and it is marked in the audit log."
+            ),
         }
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "therapist_note_access": forms.RadioSelect}
+
+    SECURITY_FIELDS = ("require_two_factor", "therapist_note_access")
+
+    def detail_fields(self):
+        return [field for field in self if field.name not in self.SECURITY_FIELDS]
+
+    def security_fields(self):
+        return [self[name] for name in self.SECURITY_FIELDS]
 
     def phone_region(self) -> str | None:
         return getattr(self, "cleaned_data", {}).get("country") or self.instance.country  # the country being saved

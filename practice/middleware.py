@@ -3,12 +3,16 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import Resolver404, resolve
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_scopes import scope
 
 from practice.access import PUBLIC, RECORD_RULES, SIGNED_IN, declared_permission
+from practice.account_sessions import BROWSER_COOKIE, browser_cookie_settings, session_seen
 from practice.routing import TENANT_URL_KWARG
 from practice.selectors import membership_for
 
@@ -20,7 +24,8 @@ class AccessMiddleware:
     - PUBLIC: run it; anything else needs a signed-in user, otherwise redirect to login;
     - URLs under /p/<practice_slug>/: find the user's membership of that practice, answering 404
       when there is none (the same answer as for a practice that does not exist), 403 when the role
-      lacks the view's permission; then set request.practice and request.membership, switch to the
+      lacks the view's permission, and to two-factor enrolment when a practice of theirs requires a
+      second factor this session has not proved; then set request.practice and request.membership, switch to the
       practice's time zone and run the view inside the practice scope (django-scopes), once the
       record rules (practice.access.RECORD_RULES) have let it through.
     """
@@ -53,6 +58,8 @@ class AccessMiddleware:
         membership, request.memberships = membership_for(user=request.user, practice_slug=slug)
         if membership is None:
             raise Http404("No such practice.")
+        if _second_factor_missing(request):
+            return redirect(f"{reverse('practice:two-factor-add')}?{urlencode({'next': request.get_full_path()})}")
         # Set before the role check, so the 403 page still shows the practice's navigation.
         request.practice = membership.practice
         request.membership = membership
@@ -67,6 +74,13 @@ class AccessMiddleware:
                 return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def _second_factor_missing(request) -> bool:
+    """A practice the person works in requires two-factor sign-in and this session has not proved
+    one (signed in with it, or enrolled since): no practice page until it has."""
+    required = any(m.practice.require_two_factor for m in request.memberships)
+    return required and DEVICE_ID_SESSION_KEY not in request.session
 
 
 class NoStoreMiddleware:
@@ -105,6 +119,8 @@ class SlidingSessionMiddleware:
     @classmethod
     def mark_seen(cls, session) -> None:
         session[cls.KEY] = cls._now()
+        if session.session_key:  # the sessions page's "last seen", kept in step
+            session_seen(session_key=session.session_key)
 
     @staticmethod
     def _now() -> int:
@@ -115,3 +131,18 @@ def session_seen_at_sign_in(sender, request, user, **kwargs):
     """user_logged_in: signing in saves the session anyway, so the next minute's pages need not."""
     if getattr(request, "session", None) is not None:
         SlidingSessionMiddleware.mark_seen(request.session)
+
+
+class KnownBrowserMiddleware:
+    """Gives a browser the cookie that marks it as known, when a sign-in has just recorded it as
+    new (practice.account_sessions.browser_recognise leaves the value on the request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        token = getattr(request, "known_browser_token", None)
+        if token:
+            response.set_cookie(BROWSER_COOKIE, token, **browser_cookie_settings())
+        return response

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_scopes import scope
 from PIL import Image
 
+from practice.account_sessions import sessions_end_all
 from practice.audit import Action, audit_record
 from practice.models import Invitation, Membership, Practice, User
 from practice.signals import invitation_created
@@ -44,14 +45,37 @@ def practice_create(*, name: str, slug: str, time_zone: str, owner: User, **deta
         raise taken from None
 
 
-def practice_update(*, practice: Practice, **fields) -> Practice:
+# Settings that decide who reaches what: a change to one is written to the audit log.
+SECURITY_SETTINGS = ("require_two_factor", "therapist_note_access")
+
+
+def practice_update(*, practice: Practice, actor=None, ip_address=None, **fields) -> Practice:
     """Change the practice's details (the owner's settings page). The slug is fixed after sign-up
     because staff bookmarks and emailed links contain it."""
+    # Compared with the stored row: a model form has already set the new values on `practice`.
+    stored = Practice.objects.filter(pk=practice.pk).values(*SECURITY_SETTINGS).first() or {}
+    changed = [name for name in SECURITY_SETTINGS if name in fields and stored.get(name) != fields[name]]
     for field, value in fields.items():
         setattr(practice, field, value)
     practice.full_clean()
-    practice.save()
+    with transaction.atomic():
+        practice.save()
+        for name in changed:
+            audit_record(
+                practice=practice,
+                actor=actor,
+                action=Action.CHANGE,
+                record=practice,
+                detail=_security_setting_change(practice, name),
+                ip_address=ip_address,
+            )
     return practice
+
+
+def _security_setting_change(practice: Practice, name: str) -> str:
+    if name == "require_two_factor":
+        return f"two-factor sign-in {'required' if practice.require_two_factor else 'no longer required'}"
+    return f"therapists read the notes of: {practice.get_therapist_note_access_display().lower()}"
 
 
 LOGO_BOX = (600, 200)  # pixels: sharp at letterhead size, small enough to keep in the row
@@ -207,13 +231,18 @@ def membership_change_role(*, membership: Membership, role: str, actor=None, ip_
 
 
 def membership_remove(*, membership: Membership, actor=None, ip_address=None) -> Membership:
-    """Remove a member from the practice (their account stays); never the last owner. Audited."""
+    """Remove a member from the practice (their account stays); never the last owner. Their
+    sessions end at once, wherever they are signed in. Audited."""
     with transaction.atomic():
         owners = _lock_owners(membership.practice)
         if membership.role == Role.OWNER and len(owners) <= 1:
             raise ValidationError("The last owner cannot be removed. Make someone else an owner first.")
         # A queryset delete keeps the instance's pk, so the audit log can still name it.
         Membership.objects.filter(pk=membership.pk).delete()
+        # Their open sessions end now, not at the idle timeout: a removed person reads nothing more.
+        # (An owner leaving of their own accord stays signed in for their other practices.)
+        if actor != membership.user:
+            sessions_end_all(user=membership.user, reason=f"removed from {membership.practice}", ip_address=ip_address)
         audit_record(
             practice=membership.practice,
             actor=actor,

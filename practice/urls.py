@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice import views
+from practice import account_views, views
 from practice.routing import under_practice
 
 app_name = "practice"
@@ -22,8 +22,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("signup/", views.sign_up, name="signup"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("login/code/", account_views.login_code, name="login-code"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("account/two-factor/add/", account_views.two_factor_add, name="two-factor-add"),
+    path("account/two-factor/<int:device_id>/remove/", account_views.two_factor_remove, name="two-factor-remove"),
+    path("account/recovery-codes/", account_views.recovery_codes_new, name="recovery-codes"),
+    path("account/password/", account_views.password_change, name="password-change"),
+    path("account/sessions/<uuid:session_id>/end/", account_views.session_end, name="session-end"),
+    path("account/sessions/end-others/", account_views.sessions_end_others, name="sessions-end-others"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),

@@ -15,14 +15,13 @@ from django.template import loader
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from practice import selectors, services
+from practice import account_sessions, selectors, services
 from practice.access import PUBLIC, SIGNED_IN, requires
 from practice.actions import attempt
 from practice.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InvitationForm,
-    LoginForm,
     PracticeCreateForm,
     PracticeSettingsForm,
     RoleForm,
@@ -32,18 +31,9 @@ from practice.home import home_panels
 from practice.models import Invitation, Membership, User
 from practice.net import client_ip
 from practice.paging import paginate
+from practice.signin_audit import audit_account
 
 # --- Accounts -----------------------------------------------------------------------------------
-
-
-class LoginView(auth_views.LoginView):
-    permission = PUBLIC
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    permission = PUBLIC
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -61,6 +51,19 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     permission = PUBLIC
     success_url = reverse_lazy("practice:password-reset-complete")
+
+    def form_valid(self, form):
+        """A new password by email ends every session of the account (one may be an intruder's)."""
+        response = super().form_valid(form)
+        ip_address = client_ip(self.request)
+        ended = account_sessions.sessions_end_all(user=form.user, ip_address=ip_address)
+        audit_account(
+            user=form.user,
+            action="password_changed",
+            detail=f"reset by email link, {ended} sessions ended",
+            ip_address=ip_address,
+        )
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -139,7 +142,9 @@ def practice_settings(request, practice_slug):
         fields = dict(form.cleaned_data)
         logo, remove_logo = fields.pop("logo"), fields.pop("remove_logo")
         with transaction.atomic():  # the details and the logo are saved together or not at all
-            services.practice_update(practice=request.practice, **fields)
+            services.practice_update(
+                practice=request.practice, actor=request.user, ip_address=client_ip(request), **fields
+            )
             if logo or remove_logo:
                 services.practice_set_logo(practice=request.practice, image_file=logo or None)
         messages.success(request, "Practice details saved.")
