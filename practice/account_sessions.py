@@ -13,7 +13,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.utils import timezone
 
 from practice.models import KnownBrowser, Membership, SignInSession, User
@@ -60,6 +59,11 @@ def session_seen(*, session_key: str) -> None:
 def session_second_factor(*, session_key: str) -> None:
     """The session has now proved a second factor (enrolled one while signed in)."""
     SignInSession.objects.filter(session_key=session_key).update(second_factor=True)
+
+
+def session_rekeyed(*, old_key: str, new_key: str) -> None:
+    """The session kept its sign-in under a new key (Django cycles the key on a password change)."""
+    SignInSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def session_signed_out(*, session_key: str | None) -> None:
@@ -119,7 +123,7 @@ def browser_name(user_agent: str) -> str:
 def browser_recognise(*, request, user: User) -> str | None:
     """Called at sign-in: is this a browser the person has signed in from before? If not, remember
     it (returns the new cookie value for the response to set) and, when the person had signed in
-    elsewhere before, tell them (new_browser_signed_in, after the transaction commits)."""
+    elsewhere before, tell them (new_browser_signed_in: the outbox queues the email)."""
     token = request.COOKIES.get(BROWSER_COOKIE, "")
     known = KnownBrowser.objects.filter(user=user)
     if token and known.filter(token_hash=_hash(token)).exists():
@@ -137,10 +141,8 @@ def browser_recognise(*, request, user: User) -> str | None:
                 "browser": browser_label(request),
                 "ip_address": client_ip(request) or "an unknown address",
             }
-            transaction.on_commit(
-                lambda: new_browser_signed_in.send(
-                    sender=KnownBrowser, user=user, practice=practice, known_browser=browser, **details
-                )
+            new_browser_signed_in.send(
+                sender=KnownBrowser, user=user, practice=practice, known_browser=browser, **details
             )
     return token
 

@@ -240,18 +240,19 @@ def recovery_codes_new(request):
 @requires(SIGNED_IN)
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
+    ip_address = client_ip(request)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            update_session_auth_hash(request, form.user)  # this session stays signed in
-            ended = account_sessions.sessions_end_all(
-                user=form.user, keep_session_key=request.session.session_key, ip_address=client_ip(request)
-            )
+            kept = request.session.session_key
+            ended = account_sessions.sessions_end_all(user=form.user, keep_session_key=kept, ip_address=ip_address)
+            update_session_auth_hash(request, form.user)  # this session stays signed in, under a new key
+            account_sessions.session_rekeyed(old_key=kept, new_key=request.session.session_key)
             audit_account(
                 user=form.user,
                 action="password_changed",
                 detail=f"{ended} other session{'s' if ended != 1 else ''} ended",
-                ip_address=client_ip(request),
+                ip_address=ip_address,
             )
         messages.success(request, "Your password was changed. Any other browser signed in as you was signed out.")
         return redirect("practice:account")

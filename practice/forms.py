@@ -180,7 +180,7 @@ class PracticeSettingsForm(PhoneNumbersForm, forms.ModelForm):
                 "emergency by giving a reason; you are emailed and it is marked in the audit log."
             ),
         }
-        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "therapist_note_access": forms.RadioSelect}
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     SECURITY_FIELDS = ("require_two_factor", "therapist_note_access")
 

@@ -19,5 +19,7 @@ def login_username(request, credentials=None) -> str:
     """The email a sign-in attempt names, as django-axes counts failures: lower-cased, so that
     changing the case of the address does not start a fresh count."""
     if credentials and credentials.get("username"):
-        return str(credentials["username"]).strip().lower()
-    return str(request.POST.get("username", "") if request is not None else "").strip().lower()
+        typed = credentials["username"]
+    else:
+        typed = request.POST.get("username", "") if request is not None else ""
+    return str(typed).replace("\x00", "").strip().lower()  # NUL cannot be stored, nor typed in a form

@@ -241,15 +241,14 @@ def membership_remove(*, membership: Membership, actor=None, ip_address=None) ->
         Membership.objects.filter(pk=membership.pk).delete()
         # Their open sessions end now, not at the idle timeout: a removed person reads nothing more.
         # (An owner leaving of their own accord stays signed in for their other practices.)
-        if actor != membership.user:
-            sessions_end_all(user=membership.user, reason=f"removed from {membership.practice}", ip_address=ip_address)
+        ended = 0 if actor == membership.user else sessions_end_all(user=membership.user)
         audit_record(
             practice=membership.practice,
             actor=actor,
             action=Action.DELETE,
             record=membership,
             label=str(membership.user),
-            detail="removed from the practice",
+            detail=f"removed from the practice; {ended} session{'s' if ended != 1 else ''} ended",
             ip_address=ip_address,
         )
     return membership

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scope
 
 from clients import services as client_services
@@ -34,7 +35,7 @@ from outreach.reports import default_period, report_create, report_sign
 from outreach.shares import share_code_context, share_link_context, share_send
 from outreach.tests.factories import client_with_history
 from practice import services as practice_services
-from practice.models import Membership
+from practice.models import Membership, SignInSession
 from practice.tests.factories import MembershipFactory, PracticeFactory
 from referrals.links import referral_url
 from referrals.services import ensure_questions
@@ -214,6 +215,9 @@ def _by_param(made) -> dict:
         "plan_id": _plan(made.practice, made.client, made.therapist).pk,
         "entry_id": made.offer.entry_id,
         "uidb64": urlsafe_base64_encode(force_bytes(made.owner.pk)),
+        # The owner's own second factor and another browser of theirs, for their account page's forms.
+        "device_id": TOTPDevice.objects.create(user=made.owner, name="Authenticator app", confirmed=True).pk,
+        "session_id": SignInSession.objects.create(user=made.owner, session_key="fuzz-elsewhere").pk,
     }
 
 

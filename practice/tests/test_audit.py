@@ -41,9 +41,11 @@ def test_the_owner_browses_and_filters_the_trail(client_for, owner, therapist, f
     as_owner = client_for(owner)
     url = f"/p/{practice.slug}/audit/"
 
-    assert as_owner.get(url).context["page"].paginator.count == 3
-    by_therapist = as_owner.get(url, {"actor": therapist.pk})
+    assert as_owner.get(url, {"record_type": "clients.client"}).context["page"].paginator.count == 3
+    by_therapist = as_owner.get(url, {"actor": therapist.pk, "record_type": "clients.client"})
     assert by_therapist.context["page"].paginator.count == 2
+    signed_in = as_owner.get(url, {"action": "sign_in"}).context["page"]  # the owner's own sign-in
+    assert [(e.actor, e.record_type) for e in signed_in] == [(owner, "practice.user")]
     changes = as_owner.get(url, {"action": "change"})
     assert [e.actor for e in changes.context["page"]] == [front_desk]
     today = timezone.localdate(timezone=practice.zone).isoformat()  # the filter speaks the practice's days

@@ -25,6 +25,7 @@ def _details(practice) -> dict:
         "phone": "",
         "email": "",
         "reminder_hours_before": 24,
+        "therapist_note_access": "all",
     }
 
 
