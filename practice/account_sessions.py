@@ -4,7 +4,9 @@ Each sign-in records a SignInSession beside Django's session (same key); the sli
 middleware refreshes its "last seen" when it saves the session (at most once a minute). Ending a
 session deletes Django's session through the configured engine (so a cached session goes too):
 its next request is signed out. A sign-in from a browser without the known-browser cookie emails
-the person through the outbox (`new_browser_signed_in`, sent here, turned into mail by outbox)."""
+the person through the outbox (`new_browser_signed_in`, sent here, turned into mail by outbox):
+the sign-in pages ask, so a session opened any other way (sign-up, a test's force_login) is not
+"a new browser"."""
 
 import hashlib
 import secrets
@@ -121,18 +123,17 @@ def browser_name(user_agent: str) -> str:
 
 
 def browser_recognise(*, request, user: User) -> str | None:
-    """Called at sign-in: is this a browser the person has signed in from before? If not, remember
-    it (returns the new cookie value for the response to set) and, when the person had signed in
-    elsewhere before, tell them (new_browser_signed_in: the outbox queues the email)."""
+    """Called by the sign-in pages once a person is in: is this a browser they have signed in from
+    before? If not, remember it (returns the new cookie value for the response to set) and, when
+    they had signed in elsewhere before, tell them (new_browser_signed_in: the outbox queues the
+    email). A new account's first browser, or one from before browsers were remembered, is simply
+    remembered."""
     token = request.COOKIES.get(BROWSER_COOKIE, "")
     known = KnownBrowser.objects.filter(user=user)
     if token and known.filter(token_hash=_hash(token)).exists():
         return None
     had_any = known.exists()
-    token = secrets.token_urlsafe(24)
-    browser = KnownBrowser.objects.create(
-        user=user, token_hash=_hash(token), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300]
-    )
+    browser, token = browser_remember(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""))
     if had_any:
         practice = _home_practice(user)
         if practice is not None:
@@ -147,13 +148,24 @@ def browser_recognise(*, request, user: User) -> str | None:
     return token
 
 
-def browser_cookie_settings() -> dict:
-    return {
-        "max_age": BROWSER_COOKIE_AGE,
-        "httponly": True,
-        "samesite": "Lax",
-        "secure": settings.SESSION_COOKIE_SECURE,
-    }
+def browser_remember(*, user: User, user_agent: str = "") -> tuple[KnownBrowser, str]:
+    """Remember a new browser of the person's; returns it and the cookie value that names it."""
+    token = secrets.token_urlsafe(24)
+    return KnownBrowser.objects.create(user=user, token_hash=_hash(token), user_agent=user_agent[:300]), token
+
+
+def set_browser_cookie(response, token: str | None):
+    """Give the browser the cookie that marks it as known (when browser_recognise made one)."""
+    if token:
+        response.set_cookie(
+            BROWSER_COOKIE,
+            token,
+            max_age=BROWSER_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
 
 
 def _home_practice(user: User):
@@ -177,9 +189,6 @@ def forget_old_browsers(*, older_than_days: int = 400) -> int:
 
 
 def on_signed_in(sender, request, user, **kwargs):
-    """user_logged_in: record the session, and the browser (a new one's cookie is set by
-    KnownBrowserMiddleware on the way out)."""
-    if request is None or getattr(request, "session", None) is None:
-        return
-    session_signed_in(request=request, user=user)
-    request.known_browser_token = browser_recognise(request=request, user=user)
+    """user_logged_in: record the session (whichever way it signed in)."""
+    if request is not None and getattr(request, "session", None) is not None:
+        session_signed_in(request=request, user=user)

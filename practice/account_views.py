@@ -59,8 +59,8 @@ class LoginView(auth_views.LoginView):
             return redirect("practice:login-code")
         response = super().form_valid(form)
         if two_factor.two_factor_required(user):
-            return _to_enrolment(self.get_success_url())
-        return response
+            response = _to_enrolment(self.get_success_url())
+        return _known_browser(self.request, user, response)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -91,7 +91,7 @@ def login_code(request):
             login(request, user, backend=pending["backend"])
             if isinstance(checked.device, RecoveryCodes):
                 _warn_codes_left(request, user)
-            return redirect(pending["next"])
+            return _known_browser(request, user, redirect(pending["next"]))
         # A try while paused counts too: it is an attempt, and the lock-out is the backstop.
         user_login_failed.send(
             sender=__name__, credentials={**credentials, SECOND_FACTOR_FAILED: True}, request=request
@@ -103,6 +103,12 @@ def login_code(request):
             else "That code is not right. Type the six digits the app shows now, or a recovery code.",
         )
     return render(request, "registration/login_code.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _known_browser(request, user, response):
+    """Signed in: a browser new to the person is remembered, and they are told of it by email."""
+    token = account_sessions.browser_recognise(request=request, user=user)
+    return account_sessions.set_browser_cookie(response, token)
 
 
 def _pending(request) -> dict | None:

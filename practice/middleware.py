@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_scopes import scope
 
 from practice.access import PUBLIC, RECORD_RULES, SIGNED_IN, declared_permission
-from practice.account_sessions import BROWSER_COOKIE, browser_cookie_settings, session_seen
+from practice.account_sessions import session_seen
 from practice.routing import TENANT_URL_KWARG
 from practice.selectors import membership_for
 
@@ -131,18 +131,3 @@ def session_seen_at_sign_in(sender, request, user, **kwargs):
     """user_logged_in: signing in saves the session anyway, so the next minute's pages need not."""
     if getattr(request, "session", None) is not None:
         SlidingSessionMiddleware.mark_seen(request.session)
-
-
-class KnownBrowserMiddleware:
-    """Gives a browser the cookie that marks it as known, when a sign-in has just recorded it as
-    new (practice.account_sessions.browser_recognise leaves the value on the request)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        token = getattr(request, "known_browser_token", None)
-        if token:
-            response.set_cookie(BROWSER_COOKIE, token, **browser_cookie_settings())
-        return response

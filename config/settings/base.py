@@ -51,7 +51,6 @@ MIDDLEWARE = [
     "practice.middleware.NoStoreMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "practice.middleware.SlidingSessionMiddleware",  # just inside: the idle timeout slides, saved once a minute
-    "practice.middleware.KnownBrowserMiddleware",  # a sign-in from a new browser marks it as known
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
