@@ -3,8 +3,8 @@ self-service intake page. Health information is read through views that record i
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -294,23 +294,19 @@ def brief(request, practice_slug, client_id):
 @record_access.breaks_glass
 def emergency_access(request, practice_slug, client_id):
     """The refusal page's form: open a client's record for a while, for the reason stated, then go
-    back to the page that was refused (a page of this practice only)."""
+    back to the page that was refused (a page of this practice only), whose banner says until when."""
     client = selectors.client_get(practice=request.practice, client_id=client_id)
     form = EmergencyAccessForm(request.POST)
     next_url = _next_in_practice(request, client)
     if not form.is_valid():
         access = record_access.fresh_record_access(request.membership, client)
         return record_access.refusal_page(request, access, form=form, next_url=next_url, status=400)
-    attempt(
-        request,
-        lambda: services.emergency_access_grant(
+    try:
+        services.emergency_access_grant(
             client=client, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
-        ),
-        done=lambda grant: (
-            f"Emergency access to {client} for {settings.EMERGENCY_ACCESS_MINUTES} minutes. "
-            "The practice's owners have been told."
-        ),
-    )
+        )
+    except ValidationError as refused:  # the record is open to them anyway: go and read it
+        messages.info(request, refused.messages[0])
     return redirect(next_url)
 
 

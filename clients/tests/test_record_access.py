@@ -128,9 +128,7 @@ def test_owners_read_every_record_and_the_front_desk_still_reads_none(
     assert refused.status_code == 403 and b"Emergency access" not in refused.content  # the role's 403
 
 
-def test_the_colleague_who_saw_the_client_reads_every_page_of_the_record(
-    client_for, practice, colleague, history, own
-):
+def test_the_colleague_who_saw_the_client_reads_every_page_of_the_record(client_for, practice, colleague, history, own):
     as_colleague, slug, client = client_for(colleague), practice.slug, history["client"]
     for url in (
         _intake(practice, client),
@@ -246,7 +244,9 @@ def test_asking_again_while_it_lasts_extends_the_same_grant_and_tells_the_owners
     with scope(practice=practice):
         first = emergency_access_grant(client=unseen, actor=therapist, reason=REASON)
         EmergencyAccess.objects.filter(pk=first.pk).update(expires_at=timezone.now() + timedelta(minutes=5))
-        again = emergency_access_grant(client=unseen, actor=therapist, reason="Still with the client, session ran long.")
+        again = emergency_access_grant(
+            client=unseen, actor=therapist, reason="Still with the client, session ran long."
+        )
         assert again.pk == first.pk and again.expires_at > timezone.now() + timedelta(minutes=59)
         assert EmergencyAccess.objects.filter(practice=practice).count() == 1
         assert OutboxMessage.objects.filter(practice=practice, kind="emergency_access").count() == 1
@@ -305,7 +305,15 @@ def test_the_timeline_hides_a_restricted_therapists_clinical_kinds_until_emergen
     as_therapist = client_for(therapist)
     page = as_therapist.get(page_url).content.decode()
     assert "Therapeutic massage 60" in page  # the visits stay
-    for clinical in ("Session note", "tolerated firm pressure", "Intake version 1", "kind-notes", "kind-plans", "kind-reports", "?kind=notes"):
+    for clinical in (
+        "Session note",
+        "tolerated firm pressure",
+        "Intake version 1",
+        "kind-notes",
+        "kind-plans",
+        "kind-reports",
+        "?kind=notes",
+    ):
         assert clinical not in page, clinical
     assert "are not shown to you" in page
     assert _events(practice, AuditEvent.Action.VIEW) == []  # nothing clinical was shown
