@@ -300,7 +300,10 @@ def emergency_access(request, practice_slug, client_id):
     next_url = _next_in_practice(request, client)
     if not form.is_valid():
         access = record_access.fresh_record_access(request.membership, client)
-        return record_access.refusal_page(request, access, form=form, next_url=next_url, status=400)
+        if not access.readable:  # the refusal again, with what to correct
+            return record_access.refusal_page(request, access, form=form, next_url=next_url, status=400)
+        messages.error(request, form.errors["reason"][0])
+        return redirect(next_url)
     try:
         services.emergency_access_grant(
             client=client, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)

@@ -353,3 +353,12 @@ def test_a_client_of_another_practice_is_not_found_rather_than_refused(
     with scope(practice=other_practice):
         theirs = ClientFactory(practice=other_practice)
     assert client_for(therapist).get(_intake(practice, theirs)).status_code == 404
+
+
+def test_a_bad_reason_from_someone_who_reads_the_record_anyway_sends_them_back_without_the_refusal(
+    client_for, practice, therapist, unseen
+):
+    response = client_for(therapist).post(
+        _grant_url(practice, unseen), {"reason": "x", "next": _intake(practice, unseen)}
+    )
+    assert response.status_code == 302 and response["Location"] == _intake(practice, unseen)
