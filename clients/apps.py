@@ -15,6 +15,7 @@ class ClientsConfig(AppConfig):
         register_nav(NavItem("Clients", "clients:client-list", "clients.view", position=30))
         register_client_links(ClientLink("Pre-session brief", "clients:brief", "intake.view", position=20))
         self._add_to_the_timeline()
+        self._keep_records_to_their_readers()
 
     @staticmethod
     def _add_to_the_timeline():
@@ -22,3 +23,12 @@ class ClientsConfig(AppConfig):
         from clients.timeline import register_timeline_source
 
         register_timeline_source("intake", "Intake", "intake.view", intake_timeline, entry_label="Intake", position=50)
+
+    @staticmethod
+    def _keep_records_to_their_readers():
+        from clients.record_access import record_rule, register_client_key, register_nested_key
+        from practice.access import register_record_rule
+
+        register_client_key("client_id", lambda practice, client_id: client_id)
+        register_nested_key("version_id", under="client_id")  # an intake version, read under its client
+        register_record_rule(record_rule)

@@ -193,3 +193,29 @@ def intake_initial(values: dict) -> dict:
     for area, rating in values.get("pain_ratings", {}).items():
         initial[f"pain_{area}"] = rating
     return initial
+
+
+REASON_MIN_LENGTH = 10
+
+
+class EmergencyAccessForm(forms.Form):
+    """Why a therapist needs the record of a client they have not seen: a sentence, not a word."""
+
+    reason = forms.CharField(
+        label="Why do you need this record now?",
+        min_length=REASON_MIN_LENGTH,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: covering for a colleague who is ill, the client is on my table today. "
+        "The owners read this.",
+        error_messages={
+            "required": "Say why you need the record.",
+            "min_length": "Say in a sentence why you need the record (at least %(limit_value)d characters).",
+        },
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())  # one line in the audit log
+        if len(reason) < REASON_MIN_LENGTH:
+            raise forms.ValidationError(self.fields["reason"].error_messages["min_length"] % {"limit_value": 10})
+        return reason

@@ -332,3 +332,27 @@ class IntakeLink(TenantModel):
     @property
     def is_usable(self) -> bool:
         return self.completed_at is None and self.expires_at > timezone.now()
+
+
+class EmergencyAccess(TenantModel):
+    """A therapist's time-limited access to the record of a client they have not seen ("break
+    glass"), where the practice keeps therapists to their own clients' records. Granted with a
+    stated reason (clients.services.emergency_access_grant), told to the owners, and every request
+    it lets through is marked in the audit log (clients.record_access). A second request while one
+    is active extends it rather than adding a row."""
+
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=500, help_text="Why the record is needed, in the therapist's words.")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [
+            # The record rule's question: this person's unexpired grants (for one client, or all of them).
+            models.Index(fields=["practice", "user", "expires_at"], name="emergency_access_user_expiry"),
+        ]
+
+    def __str__(self):
+        return f"Emergency access to {self.client} for {self.user}"

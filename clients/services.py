@@ -13,7 +13,8 @@ from django_scopes import scope
 
 from clients.intake import KEPT_WHEN_LEFT_EMPTY
 from clients.intake_extras import record_extra_consents
-from clients.models import Client, IntakeLink, IntakeVersion
+from clients.models import Client, EmergencyAccess, IntakeLink, IntakeVersion
+from clients.record_access import fresh_record_access
 from clients.selectors import latest_intake
 from outbox.consent import consent_record
 from outbox.kinds import MessageKind, register_kind
@@ -27,6 +28,7 @@ INTAKE_LINK_SALT = "clients.intake-link"
 INTAKE_LINK = register_kind(MessageKind("intake_link", Purpose.TRANSACTIONAL))
 EMAIL_CONFIRMATION = register_kind(MessageKind("email_confirmation", Purpose.TRANSACTIONAL))
 EMAIL_CONFIRM_SALT = "clients.email-confirm"
+EMERGENCY_ACCESS_NOTICE = register_kind(MessageKind("emergency_access", Purpose.TRANSACTIONAL))
 
 
 # --- Client records ----------------------------------------------------------------------------
@@ -370,3 +372,75 @@ def email_confirm(*, token: str, ip_address=None) -> Client | None:
                     channels={Channel.EMAIL},
                 )
     return client
+
+
+# --- Emergency access ("break glass") ------------------------------------------------------------
+
+
+def emergency_access_grant(*, client: Client, actor, reason: str, ip_address=None) -> EmergencyAccess:
+    """Open `client`'s record to `actor`, a therapist kept to their own clients who has not seen this
+    one, for settings.EMERGENCY_ACCESS_MINUTES, for the reason they state. Audited with the reason;
+    every owner of the practice is emailed. While a grant of the same person for the same client is
+    active it is extended instead (the client's row is locked, so two requests at once make one
+    grant), and the owners are not emailed again. Refused for someone who can already read the
+    record, or who may not read records at all."""
+    reason = " ".join(reason.split())
+    if len(reason) < 10:
+        raise ValidationError("Say in a sentence why you need the record (at least 10 characters).")
+    if len(reason) > 500:
+        raise ValidationError("Keep the reason under 500 characters.")
+    practice = client.practice
+    membership = Membership.objects.filter(practice=practice, user=actor).select_related("practice").first()
+    if membership is None or not membership.has_perm("notes.view"):
+        raise ValidationError("Your role does not read clients' records.")
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(practice=practice, pk=client.pk).first()  # one grant at a time
+        if fresh_record_access(membership, client).in_care:
+            raise ValidationError(f"You can already read {client}'s record.")
+        now = timezone.now()
+        until = now + timedelta(minutes=settings.EMERGENCY_ACCESS_MINUTES)
+        grant = EmergencyAccess.objects.filter(practice=practice, client=client, user=actor, expires_at__gt=now).first()
+        extended = grant is not None
+        if extended:
+            grant.expires_at, grant.reason = until, reason
+            grant.save(update_fields=["expires_at", "reason"])
+        else:
+            grant = EmergencyAccess.objects.create(
+                practice=practice, client=client, user=actor, reason=reason, granted_at=now, expires_at=until
+            )
+        local_until = formats.time_format(timezone.localtime(until, practice.zone), "H:i")
+        audit_record(
+            practice=practice,
+            actor=actor,
+            action=Action.EMERGENCY_ACCESS,
+            record=grant,
+            label=str(client),
+            detail=f"{'extended' if extended else 'granted'} until {local_until}; reason: {reason}"[:300],
+            ip_address=ip_address,
+        )
+        if not extended:
+            _tell_the_owners(grant=grant, until=local_until)
+    return grant
+
+
+def _tell_the_owners(*, grant: EmergencyAccess, until: str) -> None:
+    """An email to each owner: who opened whose record, until when, and where to read the reason
+    (the audit log; the email itself carries no words about the client's health)."""
+    practice = grant.practice
+    owners = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER, user__is_active=True)
+    audit_url = settings.SITE_URL + reverse("practice:audit-list", kwargs={"practice_slug": practice.slug})
+    for owner in owners.select_related("user"):
+        enqueue(
+            practice=practice,
+            kind=EMERGENCY_ACCESS_NOTICE,
+            address=owner.user.email,
+            idempotency_key=f"emergency-access:{grant.pk}:{owner.user_id}",
+            created_by=grant.user,
+            context={
+                "therapist": str(grant.user),
+                "client": str(grant.client),
+                "minutes": settings.EMERGENCY_ACCESS_MINUTES,
+                "until": until,
+                "url": f"{audit_url}?action={Action.EMERGENCY_ACCESS}",
+            },
+        )

@@ -1,7 +1,9 @@
 """The client's timeline: everything that happened to a client, and what is coming, as one list on
 their page. Visits, notes, plans, messages, calls, releases, reports and referrals live in the layers
 above; each registers a source here in its AppConfig.ready (this layer names none of them). A source
-names the permission it needs: a role without it sees neither its entries nor its filter.
+names the permission it needs: a role without it sees neither its entries nor its filter, and a
+therapist kept to their own clients (clients.record_access) sees no kind that needs a record
+permission for a client they have not seen.
 
 A source is read in a bounded number of queries whatever the client's history: it returns the
 upcoming entries (soonest first) and one page of the past (newest first, older than a cursor), each
@@ -14,6 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.db.models import Q
+
+from clients.record_access import record_access
+from practice.permissions import CLIENT_RECORD_PERMISSIONS
 
 PAGE_SIZE = 30
 UPCOMING_LIMIT = 20
@@ -45,7 +50,8 @@ class Entry:
 @dataclass(frozen=True)
 class TimelineQuery:
     """What a source is asked for: the client's entries around `now` that `membership` may see.
-    `before` is the cursor of a later page (the past older than it; no upcoming entries then)."""
+    `before` is the cursor of a later page (the past older than it; no upcoming entries then).
+    `reads_record`: whether the member may read this client's health record (clients.record_access)."""
 
     practice: object
     client: object
@@ -53,13 +59,14 @@ class TimelineQuery:
     now: datetime
     before: datetime | None = None
     limit: int = PAGE_SIZE
+    reads_record: bool = True
 
     @property
     def wants_upcoming(self) -> bool:
         return self.before is None
 
     def may(self, permission: str) -> bool:
-        return self.membership.has_perm(permission)
+        return may_see(self.membership, permission, reads_record=self.reads_record)
 
     def upcoming(self, rows, field_name: str, *, days: bool = False):
         """`rows` after now, soonest first, at most one more than the page shows (none on a later
@@ -113,9 +120,15 @@ def register_timeline_source(
     TIMELINE_SOURCES.sort(key=lambda source: source.position)
 
 
-def visible_sources(membership) -> list[TimelineSource]:
-    """The sources `membership`'s role may read, in their order: what the filter offers."""
-    return [source for source in TIMELINE_SOURCES if membership.has_perm(source.permission)]
+def may_see(membership, permission: str, *, reads_record: bool = True) -> bool:
+    """The role holds `permission`, and when it is a record permission, the member reads the record."""
+    return membership.has_perm(permission) and (reads_record or permission not in CLIENT_RECORD_PERMISSIONS)
+
+
+def visible_sources(membership, *, reads_record: bool = True) -> list[TimelineSource]:
+    """The sources `membership` may read, in their order: what the filter offers. `reads_record`:
+    whether the member may read this client's health record (clients.record_access)."""
+    return [source for source in TIMELINE_SOURCES if may_see(membership, source.permission, reads_record=reads_record)]
 
 
 @dataclass
@@ -128,12 +141,26 @@ class Timeline:
 
 
 def client_timeline(
-    *, practice, client, membership, now: datetime, kind: str = "", before: datetime | None = None
+    *,
+    practice,
+    client,
+    membership,
+    now: datetime,
+    kind: str = "",
+    before: datetime | None = None,
+    reads_record: bool | None = None,
 ) -> Timeline:
-    """The client's timeline as `membership` may see it: every source its role may read (or only
-    `kind`, when that is one of them). Upcoming entries only on the first page."""
-    query = TimelineQuery(practice=practice, client=client, membership=membership, now=now, before=before)
-    sources = [source for source in visible_sources(membership) if not kind or source.kind == kind]
+    """The client's timeline as `membership` may see it: every source it may read (or only `kind`,
+    when that is one of them). Upcoming entries only on the first page. `reads_record` as
+    clients.record_access answers it (asked here when not given)."""
+    if reads_record is None:
+        reads_record = record_access(membership, client).readable
+    query = TimelineQuery(
+        practice=practice, client=client, membership=membership, now=now, before=before, reads_record=reads_record
+    )
+    sources = [
+        source for source in visible_sources(membership, reads_record=reads_record) if not kind or source.kind == kind
+    ]
     upcoming, past, audited = [], [], {source.kind for source in sources if source.audited}
     for source in sources:
         for entry in source.fetch(query):

@@ -18,6 +18,7 @@ client_patterns = [
     path("export/", views.client_export, {"fmt": "html"}, name="client-export"),
     path("export.json", views.client_export, {"fmt": "json"}, name="client-export-json"),
     path("erase/", views.client_erase, name="client-erase"),
+    path("emergency-access/", views.emergency_access, name="emergency-access"),
 ]
 
 urlpatterns = [

@@ -4,18 +4,20 @@ self-service intake page. Health information is read through views that record i
 import json
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
-from clients import selectors, services
-from clients.forms import ClientDetailsForm, ClientForm, IntakeForm, intake_initial
+from clients import record_access, selectors, services
+from clients.forms import ClientDetailsForm, ClientForm, EmergencyAccessForm, IntakeForm, intake_initial
 from clients.intake import intake_changes, intake_values
 from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
@@ -87,7 +89,10 @@ def client_detail(request, practice_slug, client_id):
 def _timeline(request, client) -> dict:
     """The client's timeline as the member's role may see it: ?kind= one of the kinds it may read
     (anything else shows them all), ?before= the cursor of an older page (a bad one: the first page)."""
-    sources = visible_sources(request.membership)
+    access = record_access.record_access(request.membership, client)
+    if access.emergency:
+        request.emergency_access = access  # the page's banner says until when
+    sources = visible_sources(request.membership, reads_record=access.readable)
     kind = request.GET.get("kind", "")
     kind = kind if any(source.kind == kind for source in sources) else ""
     before = _cursor(request.GET.get("before", ""))
@@ -98,14 +103,19 @@ def _timeline(request, client) -> dict:
         now=timezone.now(),
         kind=kind,
         before=before,
+        reads_record=access.readable,
     )
     if timeline.audited_kinds:  # notes and plans are health information: record who read them
         kinds = ", ".join(sorted(timeline.audited_kinds))
-        audit_request(request, action=Action.VIEW, record=client, label=f"{client} · timeline ({kinds})")
+        if access.emergency:
+            record_access.mark_emergency_use(request, access, page=f"the timeline ({kinds})")
+        else:
+            audit_request(request, action=Action.VIEW, record=client, label=f"{client} · timeline ({kinds})")
     older = {"kind": kind, "before": timeline.older_than.isoformat()} if timeline.older_than else None
     return {
         "timeline": timeline,
         "timeline_kinds": sources,
+        "record_access": access,
         "kind": kind,
         "before": before,
         "this_year": str(timezone.localdate(timezone=request.practice.zone).year),  # the year shown only when another
@@ -274,6 +284,42 @@ def brief(request, practice_slug, client_id):
             ),
         },
     )
+
+
+# --- Emergency access ("break glass", clients.record_access) ---------------------------------------
+
+
+@require_POST
+@requires("notes.view")
+@record_access.breaks_glass
+def emergency_access(request, practice_slug, client_id):
+    """The refusal page's form: open a client's record for a while, for the reason stated, then go
+    back to the page that was refused (a page of this practice only), whose banner says until when."""
+    client = selectors.client_get(practice=request.practice, client_id=client_id)
+    form = EmergencyAccessForm(request.POST)
+    next_url = _next_in_practice(request, client)
+    if not form.is_valid():
+        access = record_access.fresh_record_access(request.membership, client)
+        if not access.readable:  # the refusal again, with what to correct
+            return record_access.refusal_page(request, access, form=form, next_url=next_url, status=400)
+        messages.error(request, form.errors["reason"][0])
+        return redirect(next_url)
+    try:
+        services.emergency_access_grant(
+            client=client, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
+        )
+    except ValidationError as refused:  # the record is open to them anyway: go and read it
+        messages.info(request, refused.messages[0])
+    return redirect(next_url)
+
+
+def _next_in_practice(request, client) -> str:
+    """?next= when it is a page of this practice on this site, else the client's page."""
+    wanted = request.POST.get("next", "")
+    inside = f"/p/{request.practice.slug}/"
+    if wanted.startswith(inside) and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return reverse("clients:client-detail", kwargs={"practice_slug": request.practice.slug, "client_id": client.pk})
 
 
 # --- Export and erasure -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class OutreachConfig(AppConfig):
         register_sender(Channel.CALL, followups.create_call_task)  # a call "sends" as a task on a call list
         PROVIDERS.append(ConsentProvider(offer=releases.offered_releases, record=releases.sign_offered_releases))
         self._add_to_lower_screens()
+        self._name_whose_records()
 
     @staticmethod
     def _add_to_lower_screens():
@@ -52,3 +53,12 @@ class OutreachConfig(AppConfig):
             ("reports", "Reports", "Report", "reports.manage", selectors.reports_timeline, 90),
         ):
             register_timeline_source(kind, label, permission, fetch, entry_label=entry_label, position=position)
+
+    @staticmethod
+    def _name_whose_records():
+        from clients.record_access import register_client_key, register_nested_key
+        from outreach.selectors import report_client
+
+        register_client_key("report_id", report_client)
+        register_nested_key("share_id", under="report_id")  # a report's link, read under its report
+        register_nested_key("release_id", under="client_id")  # a release, read under its client

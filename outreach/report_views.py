@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 from django_scopes import scope
 
+from clients.record_access import readable_rows
 from clients.selectors import client_get
 from outreach.forms import ReportCreateForm, ReportNarrativeForm
 from outreach.models import ProgressReport, ReportShare, ShareAccess
@@ -68,6 +69,8 @@ def report_list(request, practice_slug):
         .select_related("client", "partner")
         .prefetch_related("shares__outbox_message")
     )
+    # A therapist kept to their own clients sees their reports only (clients.record_access).
+    reports = readable_rows(request.membership, reports)
     page, query = paginate(request, reports)
     return render(request, "outreach/report_list.html", {"page": page, "query": query})
 

@@ -175,3 +175,8 @@ def reports_timeline(query) -> list[Entry]:
             )
         )
     return entries
+
+
+def report_client(practice: Practice, report_id):
+    """The client of the progress report `report_id` names (a one-column queryset; clients.record_access)."""
+    return ProgressReport.objects.filter(practice=practice, pk=report_id).values("client_id")

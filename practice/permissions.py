@@ -39,6 +39,15 @@ PERMISSIONS: dict[str, frozenset] = {
 }
 
 
+# The permissions that reach a client's health record (intake, notes and plans, releases, progress
+# reports). A practice may keep therapists to the records of clients they have seen or are booked
+# with (Practice.therapist_note_access); clients.record_access enforces that for every view that
+# declares one of these, and the record sweep (clients/tests/test_record_access_sweep.py) proves it.
+CLIENT_RECORD_PERMISSIONS = frozenset(
+    {"intake.view", "intake.edit", "notes.view", "notes.write", "releases.manage", "reports.manage"}
+)
+
+
 def role_has_perm(role: str, permission: str) -> bool:
     """True when `role` holds `permission`. An unknown permission name is a programming error."""
     try:

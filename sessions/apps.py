@@ -35,6 +35,7 @@ class SessionsConfig(AppConfig):
             ClientLink("Progress and plans", "sessions:progress", "notes.view", position=30),
         )
         self._add_to_the_timeline()
+        self._name_whose_records()
 
     @staticmethod
     def _add_to_the_timeline():
@@ -52,3 +53,12 @@ class SessionsConfig(AppConfig):
         register_timeline_source(
             "plans", "Plans", "notes.view", plans_timeline, entry_label="Plan", position=30, audited=True
         )
+
+    @staticmethod
+    def _name_whose_records():
+        from clients.record_access import provide_care_relationship, register_client_key
+        from sessions.selectors import appointment_client, clients_in_care_of, plan_client
+
+        provide_care_relationship(clients_in_care_of)  # "seen or booked with" is an appointment
+        register_client_key("appointment_id", appointment_client)
+        register_client_key("plan_id", plan_client)

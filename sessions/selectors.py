@@ -380,3 +380,26 @@ def _local(query, moment: datetime) -> datetime:
 def _excerpt(text: str, length: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+# --- Whose records a therapist reads (clients.record_access) ----------------------------------------
+
+
+def clients_in_care_of(practice: Practice, user_id):
+    """The ids of the clients `user_id` has seen or is booked with: an appointment with them, past or
+    coming, in any status but cancelled (a one-column queryset, read as a subquery)."""
+    return (
+        Appointment.objects.filter(practice=practice, therapist_id=user_id)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .values("client_id")
+    )
+
+
+def appointment_client(practice: Practice, appointment_id):
+    """The client of the visit `appointment_id` names (a one-column queryset)."""
+    return Appointment.objects.filter(practice=practice, pk=appointment_id).values("client_id")
+
+
+def plan_client(practice: Practice, plan_id):
+    """The client of the treatment plan `plan_id` names (a one-column queryset)."""
+    return TreatmentPlan.objects.filter(practice=practice, pk=plan_id).values("client_id")

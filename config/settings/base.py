@@ -127,6 +127,8 @@ REBOOK_TRUSTED_PROXIES = env.int("REBOOK_TRUSTED_PROXIES", default=0)
 INVITATION_VALID_DAYS = env.int("REBOOK_INVITATION_VALID_DAYS", default=7)
 INTAKE_LINK_VALID_DAYS = env.int("REBOOK_INTAKE_LINK_VALID_DAYS", default=7)
 LAPSED_AFTER_DAYS = env.int("REBOOK_LAPSED_AFTER_DAYS", default=90)  # the client list's "lapsed" filter
+# How long a therapist's emergency access to a client's record lasts (clients.record_access).
+EMERGENCY_ACCESS_MINUTES = env.int("REBOOK_EMERGENCY_ACCESS_MINUTES", default=60)
 
 # Shared counters (rate limits). Several web processes need a shared cache: set REBOOK_CACHE_REDIS_URL.
 if env("REBOOK_CACHE_REDIS_URL", default=""):
