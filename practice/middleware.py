@@ -42,6 +42,7 @@ class AccessMiddleware:
         except Resolver404:
             return self.get_response(request)  # CommonMiddleware / the 404 handler deal with it
 
+        request.resolver_match = match  # Django sets it later; the record rules want it now
         permission = declared_permission(match.func)
         if permission == PUBLIC:
             return self.get_response(request)

@@ -1,7 +1,8 @@
 """Reads for practices, staff and the audit log."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from practice.models import AuditEvent, Invitation, Membership, Practice
 
@@ -20,8 +21,12 @@ def memberships_of(*, user):
 
 
 def staff_of(*, practice: Practice):
-    """The practice's members with their accounts, for the staff page."""
-    return Membership.objects.filter(practice=practice).select_related("user")
+    """The practice's members with their accounts and whether they sign in with a second factor
+    (`two_factor`), for the staff page."""
+    authenticator = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+    return (
+        Membership.objects.filter(practice=practice).select_related("user").annotate(two_factor=Exists(authenticator))
+    )
 
 
 def pending_invitations(*, practice: Practice):

@@ -97,6 +97,24 @@ def authenticator_remove(*, user: User, device_id, ip_address=None) -> None:
         audit_account(user=user, action="two_factor_removed", detail="authenticator app", ip_address=ip_address)
 
 
+def two_factor_reset(*, membership: Membership, actor: User, ip_address=None) -> None:
+    """An owner clears a member's second factors (their phone and codes are lost); the member signs
+    in with their password and, where the practice requires it, enrols again. Only for someone who
+    works in no other practice: one practice's owner may not weaken another practice's protection."""
+    user = membership.user
+    if Membership.objects.filter(user=user).exclude(practice_id=membership.practice_id).exists():
+        raise ValidationError(
+            f"{user} also works in another practice, so their two-factor sign-in cannot be reset from here. "
+            "They can sign in with a recovery code and manage it on their account page."
+        )
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        RecoveryCodes.objects.filter(user=user).delete()
+        if not removed:
+            raise ValidationError(f"{user} has no two-factor sign-in to reset.")
+        audit_account(user=user, action="two_factor_removed", detail=f"reset by {actor} (owner)", ip_address=ip_address)
+
+
 # --- Recovery codes ------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ practice_urlpatterns = [
     path("staff/invite/", views.staff_invite, name="staff-invite"),
     path("staff/<uuid:membership_id>/role/", views.staff_change_role, name="staff-change-role"),
     path("staff/<uuid:membership_id>/remove/", views.staff_remove, name="staff-remove"),
+    path("staff/<uuid:membership_id>/two-factor/reset/", views.staff_two_factor_reset, name="staff-two-factor-reset"),
     path("staff/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("audit/", views.audit_list, name="audit-list"),
 ]

@@ -15,7 +15,7 @@ from django.template import loader
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from practice import account_sessions, selectors, services
+from practice import account_sessions, selectors, services, two_factor
 from practice.access import PUBLIC, SIGNED_IN, requires
 from practice.actions import attempt
 from practice.forms import (
@@ -208,7 +208,7 @@ def staff_invite(request, practice_slug):
 
 def _member(request, membership_id) -> Membership:
     """A membership of the request's practice; 404 for anyone else's."""
-    return get_object_or_404(Membership.objects.select_related("user"), practice=request.practice, pk=membership_id)
+    return get_object_or_404(selectors.staff_of(practice=request.practice), pk=membership_id)
 
 
 @require_POST
@@ -257,6 +257,19 @@ def staff_remove(request, practice_slug, membership_id):
     )
     if removed is not None and removed.user == request.user:  # they removed themselves
         return redirect("practice:home")
+    return redirect("practice:staff-list", practice_slug=practice_slug)
+
+
+@require_POST
+@requires("staff.manage")
+def staff_two_factor_reset(request, practice_slug, membership_id):
+    """For a member who lost both their phone and their recovery codes."""
+    membership = _member(request, membership_id)
+    attempt(
+        request,
+        lambda: two_factor.two_factor_reset(membership=membership, actor=request.user, ip_address=client_ip(request)),
+        done=f"{membership.user}'s two-factor sign-in was reset: they sign in with their password and set it up again.",
+    )
     return redirect("practice:staff-list", practice_slug=practice_slug)
 
 

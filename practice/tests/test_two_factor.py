@@ -12,7 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from practice.models import AuditEvent, RecoveryCode, RecoveryCodes
+from practice.models import AuditEvent, Membership, RecoveryCode, RecoveryCodes
 from practice.tests.factories import PASSWORD
 from practice.two_factor import authenticator_confirm, authenticator_start
 
@@ -212,3 +212,38 @@ def test_the_owner_changes_the_security_settings_and_the_change_is_audited(clien
     assert practice.therapist_note_access == ("own" if field == "therapist_note_access" else "all")
     change = AuditEvent.objects.filter(practice=practice, action=Action.CHANGE, record_type="practice.practice")
     assert change.count() == 1
+
+
+def test_an_owner_resets_the_two_factor_of_a_member_who_lost_phone_and_codes(client_for, owner, therapist, practice):
+    enrolled(therapist)
+    membership = Membership.objects.get(user=therapist, practice=practice)
+    as_owner = client_for(owner)
+    staff = as_owner.get(f"/p/{practice.slug}/staff/").content.decode()
+    assert "Two-factor on" in staff and "Reset two-factor" in staff
+
+    reset = as_owner.post(f"/p/{practice.slug}/staff/{membership.pk}/two-factor/reset/", follow=True)
+    assert "was reset" in reset.content.decode()
+    assert not TOTPDevice.objects.filter(user=therapist).exists()
+    assert not RecoveryCodes.objects.filter(user=therapist).exists()
+    event = AuditEvent.objects.get(practice=practice, action=Action.TWO_FACTOR_REMOVED)
+    assert event.actor == therapist and event.detail == f"reset by {owner} (owner)"
+    assert password_step(Client(), therapist)["Location"] == "/"  # the password alone signs in again
+
+
+def test_a_member_of_another_practice_too_is_not_reset_from_here(
+    client_for, owner, therapist, practice, other_practice
+):
+    enrolled(therapist)
+    Membership.objects.create(practice=other_practice, user=therapist, role=Membership.Role.THERAPIST)
+    membership = Membership.objects.get(user=therapist, practice=practice)
+    refused = client_for(owner).post(f"/p/{practice.slug}/staff/{membership.pk}/two-factor/reset/", follow=True)
+    assert "also works in another practice" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=therapist, confirmed=True).exists()
+
+
+def test_only_an_owner_resets_two_factor(client_for, front_desk, therapist, practice):
+    enrolled(therapist)
+    membership = Membership.objects.get(user=therapist, practice=practice)
+    response = client_for(front_desk).post(f"/p/{practice.slug}/staff/{membership.pk}/two-factor/reset/")
+    assert response.status_code == 403
+    assert TOTPDevice.objects.filter(user=therapist).exists()
