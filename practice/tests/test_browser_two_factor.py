@@ -1,7 +1,8 @@
 """Two-factor sign-in in a real browser: a therapist whose practice requires it is sent to enrol
 at sign-in, scans (here: reads) the secret, confirms with the code an authenticator app would show
 (computed from that secret), saves the recovery codes, and signs in later with the app's code and
-then with a recovery code. The account page lists the browsers signed in."""
+then with a recovery code. (Ending a session from the account page is tested over HTTP, in
+test_account_sessions.py.)"""
 
 import re
 
@@ -84,32 +85,3 @@ def test_a_required_second_factor_is_enrolled_then_used_with_the_app_and_a_recov
         events = AuditEvent.objects.filter(practice=practice, actor=therapist).order_by("at")
         actions = list(events.values_list("action", flat=True))
     assert actions == ["sign_in", "two_factor_added", "sign_out", "sign_in", "sign_out", "sign_in"]
-
-
-def test_a_person_turns_two_factor_on_from_their_account_and_ends_another_session(
-    live_server, browser, main_menu, sign_in, owner, practice
-):
-    base = live_server.url
-    elsewhere = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
-    sign_in(elsewhere, owner.email, practice_slug=practice.slug)
-
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    sign_in(page, owner.email, practice_slug=practice.slug)
-    main_menu(page).get_by_role("link", name="Your account").click()
-    page.get_by_role("link", name="Set up an authenticator app").click()
-    page.get_by_role("button", name="Show my QR code").click()
-    secret = page.locator("[data-secret]").inner_text()
-    page.get_by_label("Six-digit code from the app").fill(code_for(secret))
-    page.get_by_role("button", name="Confirm and turn on").click()
-    page.get_by_role("link", name="I have saved them").click()
-    page.wait_for_url(f"{base}/account/")  # back where they started
-
-    sessions = page.get_by_role("region", name="Where you are signed in")
-    assert sessions.get_by_role("listitem").count() == 2
-    sessions.get_by_role("listitem").filter(has_not_text="This browser").get_by_role("button").click()
-    page.get_by_text("The session was ended").wait_for()
-    assert sessions.get_by_role("listitem").count() == 1
-
-    elsewhere.goto(f"{base}/p/{practice.slug}/")
-    elsewhere.get_by_role("heading", name="Sign in to Rebook").wait_for()  # that browser is signed out
-    elsewhere.context.close()

@@ -55,7 +55,9 @@ from practice.tests.fuzz_world import Route, UnfilledURLParameter, World, build_
 
 Role = Membership.Role
 # Each case runs in pytest-django's transaction (rolled back at its end) inside the module's own.
-pytestmark = pytest.mark.django_db
+# One test process takes the whole sweep (pytest.ini: --dist loadgroup): its world and crawl are
+# built once, not once in every process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("form-fuzz")]
 
 # --- Discovery: every URL pattern, from the resolver --------------------------------------------
 

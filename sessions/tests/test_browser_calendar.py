@@ -94,6 +94,7 @@ def test_the_front_desk_books_moves_and_acts_on_the_day_grid(
     expect(page.get_by_label("Time")).to_have_value("14:00")
     page.get_by_role("button", name="Book").click()  # no client chosen yet: said, nothing booked
     expect(page.get_by_text("Choose the client.")).to_be_visible()
+    page.locator("html[data-htmx-ready]").wait_for(state="attached")  # the search listens from here
     page.get_by_role("searchbox", name="Client").fill("Birch")
     page.get_by_label("Sasha Birchall").check()  # found as you type
     page.get_by_label("Service").select_option(str(tomorrow["service"].pk))

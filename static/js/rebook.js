@@ -12,3 +12,9 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Once htmx has wired up the page (it loads deferred), say so: a browser test waits for this
+// before typing into an as-you-type search, whose first keystrokes would otherwise go unheard.
+document.addEventListener("htmx:load", function () {
+  document.documentElement.dataset.htmxReady = "true";
+});
