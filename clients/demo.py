@@ -84,12 +84,12 @@ def seed_practice(practice: Practice) -> None:
                 alerts=ALERTS[n // 8] if n % 8 == 3 else "",
             )
             if n < 18:
-                _seed_intake(client, rng, versions=2 if n % 4 == 1 else 1)
+                _seed_intake(client, rng, versions=2 if n % 4 == 1 else 1, avoids_shoulders=n == 1)
             # Clients joined over the past year (the streams report and the "new" filter show it).
             Client.objects.filter(pk=client.pk).update(created_at=timezone.now() - timedelta(days=rng.randint(0, 330)))
 
 
-def _seed_intake(client: Client, rng: random.Random, *, versions: int) -> None:
+def _seed_intake(client: Client, rng: random.Random, *, versions: int, avoids_shoulders: bool = False) -> None:
     areas = [key for key, _ in BODY_AREAS]
     focus = rng.sample(areas, 2)
     answers = {
@@ -113,6 +113,9 @@ def _seed_intake(client: Client, rng: random.Random, *, versions: int) -> None:
         "marketing_email": rng.random() < 0.6,
         "marketing_sms": False,
     }
+    if avoids_shoulders:  # the demo's notes work the shoulders: the owner's figures have one to count
+        answers["avoid_areas"] = ["shoulders"]
+        answers["focus_areas"] = [area for area in focus if area != "shoulders"] or ["lower_back"]
     if Caution.ALLERGIES in answers["cautions"]:
         answers["caution_details"] = "Allergic to almond oil"
     intake_record(client=client, source=IntakeVersion.Source.CLIENT_LINK, answers=answers)

@@ -15,11 +15,12 @@ class SessionsConfig(AppConfig):
         from practice.navigation import NavItem, register_nav
         from sessions import notifications  # noqa: F401  (declares the appointment messages' kinds)
         from sessions.notes import brief_note_link, last_signed_note
-        from sessions.panels import my_day
+        from sessions.panels import my_day, notes_against_wishes
         from sessions.signals import slot_freed
         from sessions.waitlist import offer_freed_time
 
         register_panel(my_day)
+        register_panel(notes_against_wishes)
         slot_freed.connect(offer_freed_time, dispatch_uid="waitlist-offers-freed-time")
         provide_last_signed_note(last_signed_note)
         provide_brief_note(brief_note_link)

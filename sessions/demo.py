@@ -105,8 +105,11 @@ def _appointments(practice, services, therapists):
 
 def _notes(practice, appointments, rng):
     """Signed notes for most completed visits, pain easing over time, and a few treatment plans."""
+    from clients.selectors import latest_intake
+
     from .models import CarePhase, SessionNote, TreatmentPlan
     from .notes import ensure_practice_lists
+    from .wishes import against_wishes
 
     ensure_practice_lists(practice)
     seen = {}
@@ -136,6 +139,11 @@ def _notes(practice, appointments, rng):
                 signed_at=visit.ends_at,
             )
         )
+    intakes = {}
+    for note in notes:  # as signing would have recorded them
+        if note.client_id not in intakes:
+            intakes[note.client_id] = latest_intake(client=note.client)
+        note.against_wishes = [wish.kind for wish in against_wishes(note=note, intake=intakes[note.client_id])]
     SessionNote.objects.bulk_create(notes)
     relief = CarePhase.objects.get(practice=practice, name="Relief")
     today = timezone.localdate(timezone=practice.zone)

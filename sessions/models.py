@@ -371,10 +371,18 @@ class SessionNote(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    against_wishes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Set when signed: what the session did against the client's intake (sessions.wishes).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["practice", "client", "created_at"], name="note_client_created")]
+        indexes = [
+            models.Index(fields=["practice", "client", "created_at"], name="note_client_created"),
+            models.Index(fields=["practice", "signed_at"], name="note_signed"),
+        ]
 
     def __str__(self):
         return f"Note of {self.visit}"

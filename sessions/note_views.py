@@ -21,6 +21,7 @@ from . import charts, notes, selectors
 from .bodychart import BODY_CHART
 from .forms import AddendumForm, NoteForm, PlanForm
 from .models import Appointment, SessionNote, TreatmentPlan
+from .wishes import against_wishes
 
 
 def _note(request, appointment_id) -> SessionNote:
@@ -37,9 +38,12 @@ def note_edit(request, practice_slug, appointment_id):
     form = NoteForm(request.POST or None, instance=note, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
-        if "sign" in request.POST:
+        anyway = "sign_anyway" in request.POST  # after reading what went against the client's wishes
+        if "sign" in request.POST or anyway:
             try:
-                notes.note_sign(note=note, actor=request.user, ip_address=client_ip(request))
+                notes.note_sign(note=note, actor=request.user, ip_address=client_ip(request), anyway=anyway)
+            except notes.AgainstWishes as against:
+                return _note_page(request, note, form, wishes=against.wishes, asked_to_sign=True)
             except ValidationError as error:
                 form.add_error(None, error)
                 return _note_page(request, note, form, status=400)
@@ -52,7 +56,8 @@ def note_edit(request, practice_slug, appointment_id):
     return _note_page(request, note, form, status=400 if form.errors else 200)
 
 
-def _note_page(request, note, form, status=200):
+def _note_page(request, note, form, status=200, wishes=None, asked_to_sign=False):
+    intake = latest_intake(client=note.client)
     return render(
         request,
         "sessions/note_form.html",
@@ -63,7 +68,10 @@ def _note_page(request, note, form, status=200):
             "form": form,
             "body_chart": BODY_CHART,
             "last": notes.last_signed_note(client=note.client, before=note),
-            "intake": latest_intake(client=note.client),  # its cautions, beside the client's alerts
+            "intake": intake,  # its cautions, beside the client's alerts
+            # What the draft, as saved, does against the client's intake: said before signing.
+            "wishes": against_wishes(note=note, intake=intake) if wishes is None else wishes,
+            "asked_to_sign": asked_to_sign,
         },
         status=status,
     )

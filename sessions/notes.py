@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from clients.intake import intake_values
 from clients.models import Client, IntakeVersion, note_areas
+from clients.selectors import latest_intake
 from clients.services import intake_record
 from practice.audit import Action, audit_record
 
 from .models import Appointment, CarePhase, NoteAddendum, NoteTemplate, SessionNote, Technique, TreatmentPlan
+from .wishes import against_wishes
 
 DEFAULT_PHASES = ["Relief", "Corrective", "Maintenance", "Wellness"]
 DEFAULT_TECHNIQUES = [
@@ -113,14 +115,28 @@ def note_start_from_template(*, note: SessionNote, therapist) -> SessionNote:
     )
 
 
-def note_sign(*, note: SessionNote, actor, ip_address=None) -> SessionNote:
-    """Sign the note: from now on it is the record, never changed."""
+class AgainstWishes(Exception):
+    """Signing was not confirmed although the session went against the client's wishes."""
+
+    def __init__(self, wishes):
+        super().__init__("; ".join(wish.message for wish in wishes))
+        self.wishes = wishes
+
+
+def note_sign(*, note: SessionNote, actor, ip_address=None, anyway: bool = False) -> SessionNote:
+    """Sign the note: from now on it is the record, never changed. A session that went against the
+    client's intake (sessions.wishes) is signed only `anyway` (the therapist has read why), and the
+    note keeps which wishes it went against."""
     if note.is_signed:
         raise ValidationError("This note is already signed.")
     if not (note.subjective or note.assessment or note.tissue_quality) or not note.pressure_used:
         raise ValidationError(
             "Before signing, write at least what the client reported or how they responded, and the pressure used."
         )
+    wishes = against_wishes(note=note, intake=latest_intake(client=note.client))
+    if wishes and not anyway:
+        raise AgainstWishes(wishes)
+    note.against_wishes = [wish.kind for wish in wishes]
     note.signed_at = timezone.now()
     note.save()
     audit_record(

@@ -96,7 +96,7 @@ def test_a_note_with_sides_reads_with_them_in_the_note_the_brief_and_the_progres
     made_up = as_therapist.post(_url(visit, "autosave/"), _form(areas_worked=["shoulder_middle"]))
     assert made_up["X-Autosave"] == "invalid" and b"Areas worked" in made_up.content
     signed = _form(areas_worked=["shoulder_left", "hamstring_right"])
-    as_therapist.post(_url(visit, "edit/"), {**signed, "sign": "1"})
+    as_therapist.post(_url(visit, "edit/"), {**signed, "sign_anyway": "1"})  # the neck, their focus, was not worked
     page = as_therapist.get(_url(visit, "")).content.decode()
     assert "Left shoulder, Right hamstring" in page and "shoulder_left" not in page
     brief = as_therapist.get(f"/p/{visit.practice.slug}/clients/{visit.client.pk}/brief/").content.decode()

@@ -48,7 +48,7 @@ def _form(**overrides):
     data = {
         "subjective": "Neck stiff after long drives",
         "assessment": "Eased well",
-        "pressure_used": "firm",
+        "pressure_used": "medium",  # as the client's intake asks (sessions/tests/test_wishes.py has the rest)
         "areas_worked": ["neck_left", "shoulder_left", "shoulder_right"],
         "pain_neck": "6",
         "pressure_feedback": "right",
@@ -132,7 +132,9 @@ def test_addenda_are_kept_in_order_with_their_authors(client_for, therapist, own
 
 def test_too_light_feedback_becomes_a_new_intake_version_in_one_click(client_for, therapist, visit):
     as_therapist = client_for(therapist)
-    as_therapist.post(_url(visit, "edit/"), {**_form(pressure_used="firm", pressure_feedback="too_light"), "sign": "1"})
+    as_therapist.post(
+        _url(visit, "edit/"), {**_form(pressure_used="firm", pressure_feedback="too_light"), "sign_anyway": "1"}
+    )
     page = as_therapist.get(_url(visit, ""))
     assert page.context["proposal"] == ("medium", "deep")
     assert b"Change to deep" in page.content
@@ -277,7 +279,7 @@ def test_a_therapist_template_fills_a_new_draft(client_for, therapist, visit, pr
     as_therapist.post(_url(later, "template/"), {"action": "use"})
     with scopes_disabled():
         draft = SessionNote.objects.get(visit=later)
-    assert (draft.plan_focus, draft.home_care, draft.pressure_used) == ("Hips and glutes", "Pigeon stretch", "firm")
+    assert (draft.plan_focus, draft.home_care, draft.pressure_used) == ("Hips and glutes", "Pigeon stretch", "medium")
     assert draft.areas_worked == ["neck_left", "shoulder_left", "shoulder_right"] and draft.subjective == ""
 
 
