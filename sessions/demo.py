@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from django_scopes import scope
 
-from clients.models import Client
+from clients.models import Client, note_areas
 from practice.models import Practice
 
 from .availability import therapist_ids
@@ -103,6 +103,21 @@ def _appointments(practice, services, therapists):
             Client.objects.filter(pk=client.pk).update(last_visit_at=last)
 
 
+DEMO_AREAS = ["neck_left", "neck_right", "shoulder_left", "shoulder_right", "upper_back_right"]
+
+
+def _areas_for(intake) -> list[str]:
+    """The areas a demo note worked: the client's focus areas, or neck and shoulders without an
+    intake. The client who asked to avoid the shoulders had them worked anyway (the owner's
+    figures of notes against the client's wishes have one to count)."""
+    if intake is None:
+        return DEMO_AREAS
+    areas = note_areas(intake.focus_areas)
+    if "shoulders" in intake.avoid_areas:
+        areas += ["shoulder_left", "shoulder_right"]
+    return areas
+
+
 def _notes(practice, appointments, rng):
     """Signed notes for most completed visits, pain easing over time, and a few treatment plans."""
     from clients.selectors import latest_intake
@@ -114,36 +129,37 @@ def _notes(practice, appointments, rng):
     ensure_practice_lists(practice)
     seen = {}
     notes = []
+    intakes = {}
     for visit in sorted(appointments, key=lambda a: a.starts_at):
         if visit.status != Appointment.Status.COMPLETED or rng.random() > 0.85:
             continue
         count = seen[visit.client_id] = seen.get(visit.client_id, 0) + 1
-        notes.append(
-            SessionNote(
-                practice=practice,
-                visit=visit,
-                client=visit.client,
-                therapist_id=visit.therapist_id,
-                subjective="Shoulders tight after a long week at the desk.",
-                assessment="Responded well; tissue softened.",
-                pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
-                pressure_used=rng.choice(["medium", "firm"]),
-                areas_worked=["neck_left", "neck_right", "shoulder_left", "shoulder_right", "upper_back_right"],
-                pressure_feedback="right",
-                plan_focus="Upper trapezius and levator scapulae",
-                plan_interval_days=14,
-                home_care="Doorway stretch twice a day",
-                client_summary="Your upper back was tight and eased well.",
-                summary_approved=True,
-                duration_minutes=visit.service.duration_minutes,
-                signed_at=visit.ends_at,
-            )
+        if visit.client_id not in intakes:
+            intakes[visit.client_id] = latest_intake(client=visit.client)
+        intake = intakes[visit.client_id]
+        guessed_pressure = rng.choice(["medium", "firm"])
+        note = SessionNote(
+            practice=practice,
+            visit=visit,
+            client=visit.client,
+            therapist_id=visit.therapist_id,
+            subjective="Shoulders tight after a long week at the desk.",
+            assessment="Responded well; tissue softened.",
+            pain_ratings={"neck": max(1, 7 - count), "shoulders": max(0, 6 - count // 2)},
+            pressure_used=intake.pressure if intake else guessed_pressure,
+            areas_worked=_areas_for(intake),
+            pressure_feedback="right",
+            plan_focus="Upper trapezius and levator scapulae",
+            plan_interval_days=14,
+            home_care="Doorway stretch twice a day",
+            client_summary="Your upper back was tight and eased well.",
+            summary_approved=True,
+            duration_minutes=visit.service.duration_minutes,
+            signed_at=visit.ends_at,
         )
-    intakes = {}
-    for note in notes:  # as signing would have recorded them
-        if note.client_id not in intakes:
-            intakes[note.client_id] = latest_intake(client=note.client)
-        note.against_wishes = [wish.kind for wish in against_wishes(note=note, intake=intakes[note.client_id])]
+        # As signing would have recorded it: the demo's shoulder-avoiding client had them worked.
+        note.against_wishes = [wish.kind for wish in against_wishes(note=note, intake=intake)]
+        notes.append(note)
     SessionNote.objects.bulk_create(notes)
     relief = CarePhase.objects.get(practice=practice, name="Relief")
     today = timezone.localdate(timezone=practice.zone)
