@@ -75,10 +75,10 @@ class LogoutView(auth_views.LogoutView):
 def login_code(request):
     """The sign-in's second step: a code from the authenticator app, or a recovery code."""
     pending = _pending(request)
-    if pending is None:
+    user = User.objects.filter(pk=pending["user"], is_active=True).first() if pending else None
+    if user is None:
         messages.info(request, "Your sign-in took too long. Please sign in again.")
         return redirect("practice:login")
-    user = User.objects.get(pk=pending["user"])
     credentials = {"username": user.email}
     if AxesProxyHandler.is_locked(request, credentials):
         return get_lockout_response(request, None, credentials)
