@@ -1,0 +1,30 @@
+from django import forms
+
+from clients.models import BODY_AREAS
+
+from .models import REASONS, Article
+
+
+class ArticleForm(forms.ModelForm):
+    reasons = forms.MultipleChoiceField(
+        choices=REASONS, widget=forms.CheckboxSelectMultiple, required=False, label="Reasons for a visit"
+    )
+    areas = forms.MultipleChoiceField(
+        choices=BODY_AREAS, widget=forms.CheckboxSelectMultiple, required=False, label="Body areas"
+    )
+
+    class Meta:
+        model = Article
+        fields = ["title", "summary", "kind", "body_markdown", "reasons", "areas", "published"]
+        widgets = {"body_markdown": forms.Textarea(attrs={"rows": 16})}
+
+
+class ArticleFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Article.Kind.choices], required=False)
+    reason = forms.ChoiceField(choices=[("", "Any reason"), *REASONS], required=False, label="Reason for a visit")
+    area = forms.ChoiceField(choices=[("", "Any body area"), *BODY_AREAS], required=False, label="Body area")
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
