@@ -20,7 +20,7 @@ def articles_list(*, practice, kind: str = "", reason: str = "", area: str = "",
         articles = articles.filter(areas__contains=[area])
     if published is not None:
         articles = articles.filter(published=published)
-    return articles.select_related("updated_by").order_by("title")
+    return articles.order_by("title")
 
 
 def article_get(*, practice, article_id) -> Article:

@@ -19,7 +19,7 @@ from .models import Article
 @requires("library.view")
 def article_list(request, practice_slug):
     filters = ArticleFilterForm(request.GET or None)
-    articles = selectors.articles_list(practice=request.practice, **filters.filters())
+    articles = selectors.articles_list(practice=request.practice, **filters.filters()).select_related("updated_by")
     if not request.membership.has_perm("library.manage"):
         articles = articles.filter(published=True)
     return render(request, "library/article_list.html", {"articles": articles, "filters": filters})

@@ -9,9 +9,9 @@ from library.defaults import default_articles
 def add_defaults(apps, schema_editor):
     Practice = apps.get_model("practice", "Practice")
     Article = apps.get_model("library", "Article")
-    having = set(Article.objects.values_list("practice_id", flat=True).distinct())
-    for practice_id in Practice.objects.exclude(pk__in=having).values_list("pk", flat=True):
-        Article.objects.bulk_create(default_articles(Article, practice_id))
+    for practice_id in Practice.objects.values_list("pk", flat=True):  # each practice's rows read in it
+        if not Article.objects.filter(practice_id=practice_id).exists():
+            Article.objects.bulk_create(default_articles(Article, practice_id))
 
 
 class Migration(migrations.Migration):
