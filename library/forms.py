@@ -20,9 +20,15 @@ class ArticleForm(forms.ModelForm):
 
 
 class ArticleFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Article.Kind.choices], required=False)
-    reason = forms.ChoiceField(choices=[("", "Any reason"), *REASONS], required=False, label="Reason for a visit")
-    area = forms.ChoiceField(choices=[("", "Any body area"), *BODY_AREAS], required=False, label="Body area")
+    SELECT = forms.Select(attrs={"class": "form-select"})
+
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Article.Kind.choices], required=False, widget=SELECT)
+    reason = forms.ChoiceField(
+        choices=[("", "Any reason"), *REASONS], required=False, label="Reason for a visit", widget=SELECT
+    )
+    area = forms.ChoiceField(
+        choices=[("", "Any body area"), *BODY_AREAS], required=False, label="Body area", widget=SELECT
+    )
 
     def filters(self) -> dict:
         if not self.is_valid():
