@@ -38,3 +38,11 @@ def article_from_token(token: str) -> Article | None:
         return None
     with scope(practice=practice):
         return Article.objects.filter(practice=practice, pk=claim["a"], published=True).first()
+
+
+def handout_links(visit) -> list[tuple[Article, str]]:
+    """(article, its link for this visit) for each handout the visit's signed note gives: the
+    `handouts` context of library/_handouts_email.{txt,html}."""
+    from .selectors import handouts_for_visit
+
+    return [(article, article_url(article, visit)) for article in handouts_for_visit(visit)]

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope, scopes_disabled
 
+from library.links import handout_links
 from library.models import Article
 from library.selectors import handouts_for_visit
 from sessions import notes
@@ -67,7 +68,7 @@ def test_autosave_keeps_one_or_two_handouts_and_refuses_three(client_for, therap
     assert cleared["X-Autosave"] == "saved" and _titles(_note(visit)) == []
 
 
-def test_handouts_are_signed_with_the_note_and_reach_the_client_only_then(client_for, therapist, owner, visit):  # noqa: F811
+def test_handouts_are_signed_with_the_note_and_reach_the_client_only_then(client, client_for, therapist, owner, visit):  # noqa: F811
     library = _library(visit.practice)
     as_therapist = client_for(therapist)
     as_therapist.post(_url(visit, "edit/"), _form(handouts=[str(library["Stretches"].pk)]))
@@ -77,6 +78,8 @@ def test_handouts_are_signed_with_the_note_and_reach_the_client_only_then(client
     note = _note(visit)
     assert note.is_signed and [a.title for a in handouts_for_visit(visit)] == ["Stretches for a stiff neck at the desk"]
     assert "Stretches for a stiff neck at the desk" in as_therapist.get(_url(visit, "")).content.decode()
+    [(article, link)] = handout_links(visit)
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200  # the email's link opens it
 
     # Signed: neither the views nor the service change them.
     other = [str(library["Heat"].pk)]
