@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("practice.urls")),
     path("", include("clients.urls")),
+    path("", include("library.urls")),
     path("", include("sessions.urls")),
     path("", include("referrals.urls")),
     path("", include("outreach.urls")),

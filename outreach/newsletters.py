@@ -1,12 +1,8 @@
-"""Newsletters: rendering Markdown safely, choosing the audience, and queueing one outbox message
-per opted-in recipient for the send time."""
+"""Newsletters: choosing the audience, and queueing one outbox message per opted-in recipient for the
+send time. Their Markdown is rendered and sanitised by practice.markdown (as library articles are)."""
 
 from datetime import timedelta
 
-import markdown
-import markdown.extensions
-import markdown.treeprocessors
-import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,30 +11,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clients.models import Client
+from library.links import article_url
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import Channel, ConsentEvent, OutboxMessage, Purpose
 from outbox.services import enqueue, enqueue_many
+from practice.markdown import render_markdown
 from sessions.models import Appointment
 
 from .models import Newsletter
-
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "hr"}
-
-
-class _HeadingsBelowThePage(markdown.treeprocessors.Treeprocessor):
-    """`# Title` becomes an <h2>, `##` an <h3>, anything deeper an <h4>: the page (or email) around a
-    newsletter has its own top heading, and the sanitiser keeps only h2-h4 (it would otherwise drop the
-    tag and leave the heading's words run into the text)."""
-
-    def run(self, root):
-        for element in root.iter():
-            if element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-                element.tag = f"h{min(int(element.tag[1]) + 1, 4)}"
-
-
-class _NewsletterHeadings(markdown.extensions.Extension):
-    def extendMarkdown(self, md):  # noqa: N802 (Markdown's name)
-        md.treeprocessors.register(_HeadingsBelowThePage(md), "newsletter_headings", 5)
 
 
 def newsletter_save(*, newsletter: Newsletter, practice, actor) -> Newsletter:
@@ -49,11 +29,23 @@ def newsletter_save(*, newsletter: Newsletter, practice, actor) -> Newsletter:
     return newsletter
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to HTML, then sanitised: only simple formatting, headings and links survive (raw HTML
-    typed into the text is removed or shown as text, never run)."""
-    html = markdown.markdown(text or "", extensions=["sane_lists", _NewsletterHeadings()])
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, link_rel="noopener")
+def article_block(article) -> str:
+    """The Markdown a newsletter gets for one of the library's articles: its title, its one line and
+    a link to its page (signed, no sign-in needed), so the newsletter stays short."""
+    lines = [f"## {article.title}", ""]
+    if article.summary:
+        lines += [article.summary, ""]
+    lines.append(f"[Read it on our website]({article_url(article)})")
+    return "\n".join(lines)
+
+
+def newsletter_insert_article(*, newsletter: Newsletter, article) -> Newsletter:
+    """Add an article's block at the end of the draft's text (the owner moves it where it belongs)."""
+    if newsletter.is_scheduled:
+        raise ValidationError("This newsletter is already scheduled.")
+    body = newsletter.body_markdown.rstrip()
+    newsletter.body_markdown = f"{body}\n\n{article_block(article)}\n" if body else f"{article_block(article)}\n"
+    return newsletter
 
 
 def audience_clients(newsletter: Newsletter):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from clients.selectors import client_get
+from library.selectors import articles_list
 from outbox.consent import consent_record
 from outbox.links import read_unsubscribe_token
 from outbox.models import ConsentEvent, OutboxMessage, Purpose
@@ -31,6 +32,7 @@ from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterSched
 from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseRequest
 from outreach.newsletters import (
     audience_clients,
+    newsletter_insert_article,
     newsletter_progress,
     newsletter_save,
     newsletter_schedule,
@@ -249,8 +251,12 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
     if newsletter.is_scheduled:
         form = None
     elif request.method == "POST" and form.is_valid():
-        newsletter = newsletter_save(newsletter=form.save(commit=False), practice=request.practice, actor=request.user)
-        messages.success(request, "Draft saved.")
+        newsletter = form.save(commit=False)
+        inserted = _article_to_insert(request) if "insert_article" in request.POST else None
+        if inserted is not None:
+            newsletter_insert_article(newsletter=newsletter, article=inserted)
+        newsletter = newsletter_save(newsletter=newsletter, practice=request.practice, actor=request.user)
+        messages.success(request, f"“{inserted.title}” added at the end." if inserted else "Draft saved.")
         return redirect("outreach:newsletter-edit", practice_slug=practice_slug, newsletter_id=newsletter.pk)
     audience = audience_clients(newsletter).count() if newsletter.pk else None
     return render(
@@ -263,8 +269,17 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
             "audience_size": audience,
             "preview": render_markdown(newsletter.body_markdown),
             "progress": newsletter_progress(newsletter) if newsletter.is_scheduled else None,
+            "articles": articles_list(practice=request.practice, published=True).only("id", "title"),
         },
     )
+
+
+def _article_to_insert(request):
+    """The published library article the editor's "Insert" names, or None."""
+    try:
+        return articles_list(practice=request.practice, published=True).filter(pk=request.POST.get("article")).first()
+    except ValidationError:  # not an article's id
+        return None
 
 
 @require_POST

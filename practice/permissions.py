@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, frozenset] = {
     "calls.work": EVERYONE,  # the call list: follow-up and recall calls
     "outreach.settings": frozenset({Role.OWNER}),
     "newsletters.manage": frozenset({Role.OWNER}),
+    # The practice's articles and self-care handouts: the owner writes them, therapists read them
+    # (they attach them to notes); clients read them through signed links.
+    "library.manage": frozenset({Role.OWNER}),
+    "library.view": frozenset({Role.OWNER, Role.THERAPIST}),
     "partners.manage": frozenset({Role.OWNER}),  # referral partners: vetting, contacts, figures
     "releases.manage": frozenset({Role.OWNER, Role.THERAPIST}),  # clients' release-of-information forms
     "reports.manage": frozenset({Role.OWNER, Role.THERAPIST}),  # progress reports: draft, sign, send, download

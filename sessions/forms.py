@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import BODY_AREAS, BODY_REGIONS, NOTE_AREAS, SIDES, area_label, note_areas
+from library.selectors import articles_for_note
 from practice.models import User
 
 from .models import (
@@ -241,6 +242,16 @@ class AddendumForm(forms.Form):
     )
 
 
+class HandoutChoiceField(forms.ModelMultipleChoiceField):
+    """The library's articles a note can give for home care; those that fit the client come first."""
+
+    def label_from_instance(self, article):
+        return f"{article.title} (suggested)" if getattr(article, "suggested", 0) else article.title
+
+
+MAX_HANDOUTS = 2
+
+
 class NoteForm(forms.ModelForm):
     """The SOAP note. Pain ratings per body area use the intake's body areas (so they compare with
     its ratings and with each other over time); the areas worked are the body chart's, sides apart."""
@@ -250,6 +261,13 @@ class NoteForm(forms.ModelForm):
     )
     techniques = forms.ModelMultipleChoiceField(
         queryset=Technique.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    handouts = HandoutChoiceField(
+        queryset=Technique.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Home-care handouts",
+        help_text="One or two from the practice's library; the client reads them from the next-day email.",
     )
 
     class Meta:
@@ -268,6 +286,7 @@ class NoteForm(forms.ModelForm):
             "pressure_used",
             "areas_worked",
             "techniques",
+            "handouts",
             "pressure_feedback",
             "duration_minutes",
             "client_summary",
@@ -290,9 +309,15 @@ class NoteForm(forms.ModelForm):
         }
         labels = {"summary_approved": "The summary may be sent to the client"}
 
-    def __init__(self, *args, practice, **kwargs):
+    def __init__(self, *args, practice, intake=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["techniques"].queryset = Technique.objects.filter(practice=practice, active=True)
+        self.fields["handouts"].queryset = articles_for_note(
+            practice=practice,
+            focus_areas=intake.focus_areas if intake else (),
+            reason_text=f"{intake.reason_for_visit} {intake.goals}" if intake else "",
+            attached_ids=self.instance.handouts.values_list("pk", flat=True) if self.instance.pk else (),
+        )
         self.fields["pressure_used"].widget = forms.RadioSelect(choices=SessionNote.Pressure.choices)
         self.fields["pressure_feedback"].widget = forms.RadioSelect(choices=SessionNote.Feedback.choices)
         ratings = self.instance.pain_ratings if self.instance.pk else {}
@@ -315,6 +340,12 @@ class NoteForm(forms.ModelForm):
             self.add_error("client_summary", "Write the summary before approving it.")
         return cleaned
 
+    def clean_handouts(self):
+        handouts = self.cleaned_data["handouts"]
+        if len(handouts) > MAX_HANDOUTS:
+            raise forms.ValidationError("Choose one or two handouts, not more.")
+        return handouts
+
     def area_rows(self) -> list[dict]:
         """The areas worked as the form lays them out: a row per region, its left and right apart."""
         chosen = set(self["areas_worked"].value() or [])  # as posted, or as the draft has them
@@ -331,11 +362,11 @@ class NoteForm(forms.ModelForm):
         ]
 
     def note_fields(self) -> dict:
-        """Cleaned data as SessionNote fields (techniques apart)."""
+        """Cleaned data as SessionNote fields (techniques and handouts apart)."""
         data = {
             name: value
             for name, value in self.cleaned_data.items()
-            if not name.startswith("pain_") and name != "techniques"
+            if not name.startswith("pain_") and name not in ("techniques", "handouts")
         }
         data["pain_ratings"] = {
             area: self.cleaned_data[f"pain_{area}"]

@@ -13,6 +13,7 @@ from django.db.models import Func, Q
 from django.utils import timezone
 
 from clients.models import Client, area_label
+from library.models import Article
 from outbox.models import OutboxMessage
 from practice.models import Practice, PracticeKey, TenantForeignKey, TenantModel, TenantOneToOneField
 
@@ -360,6 +361,8 @@ class SessionNote(TenantModel):
     pressure_used = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
     areas_worked = models.JSONField(default=list, blank=True)
     techniques = models.ManyToManyField(Technique, blank=True, related_name="+", through="NoteTechnique")
+    # The library's articles given for home care (at most two, sessions.notes); part of the signed note.
+    handouts = models.ManyToManyField(Article, blank=True, related_name="+", through="NoteHandout")
     pressure_feedback = models.CharField(
         max_length=20, choices=Feedback.choices, blank=True, verbose_name="client's feedback on pressure"
     )
@@ -420,6 +423,20 @@ class NoteTechnique(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["practice", "sessionnote", "technique"], name="note_technique_once")
         ]
+
+
+class NoteHandout(models.Model):
+    """An article of the library a note gives the client for home care: the notes' second
+    many-to-many table, with its practice. An article a note carries cannot be deleted (RESTRICT:
+    the library unpublishes it instead); deleting the note, or the practice, takes these rows along.
+    The library reads the relation by name (`note_links`) for the client's emails and pages."""
+
+    practice = PracticeKey(Practice, on_delete=models.CASCADE, related_name="+")
+    sessionnote = TenantForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
+    article = TenantForeignKey(Article, on_delete=models.RESTRICT, related_name="note_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "sessionnote", "article"], name="note_handout_once")]
 
 
 class NoteAddendum(TenantModel):

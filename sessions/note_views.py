@@ -35,29 +35,34 @@ def note_edit(request, practice_slug, appointment_id):
     if note.is_signed:
         return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
     notes.ensure_practice_lists(request.practice)
-    form = NoteForm(request.POST or None, instance=note, practice=request.practice)
+    intake = latest_intake(client=note.client)
+    form = NoteForm(request.POST or None, instance=note, practice=request.practice, intake=intake)
     if request.method == "POST" and form.is_valid():
-        notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
+        notes.note_save_draft(
+            note=note,
+            fields=form.note_fields(),
+            techniques=form.cleaned_data["techniques"],
+            handouts=form.cleaned_data["handouts"],
+        )
         anyway = "sign_anyway" in request.POST  # after reading what went against the client's wishes
         if "sign" in request.POST or anyway:
             try:
                 notes.note_sign(note=note, actor=request.user, ip_address=client_ip(request), anyway=anyway)
             except notes.AgainstWishes as against:
-                return _note_page(request, note, form, wishes=against.wishes, asked_to_sign=True)
+                return _note_page(request, note, form, intake, wishes=against.wishes, asked_to_sign=True)
             except ValidationError as error:
                 form.add_error(None, error)
-                return _note_page(request, note, form, status=400)
+                return _note_page(request, note, form, intake, status=400)
             messages.success(request, "Signed. The note is now part of the record.")
             return redirect("sessions:note", practice_slug=practice_slug, appointment_id=appointment_id)
         messages.success(request, "Draft saved.")
         return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
     if request.method != "POST":
         audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note (draft)")
-    return _note_page(request, note, form, status=400 if form.errors else 200)
+    return _note_page(request, note, form, intake, status=400 if form.errors else 200)
 
 
-def _note_page(request, note, form, status=200, wishes=None, asked_to_sign=False):
-    intake = latest_intake(client=note.client)
+def _note_page(request, note, form, intake, status=200, wishes=None, asked_to_sign=False):
     return render(
         request,
         "sessions/note_form.html",
@@ -100,7 +105,12 @@ def note_autosave(request, practice_slug, appointment_id):
         return _autosave_answer(
             "invalid", format_html('<span class="text-danger" role="alert">Not saved yet: check {}.</span>', fields)
         )
-    notes.note_save_draft(note=note, fields=form.note_fields(), techniques=form.cleaned_data["techniques"])
+    notes.note_save_draft(
+        note=note,
+        fields=form.note_fields(),
+        techniques=form.cleaned_data["techniques"],
+        handouts=form.cleaned_data["handouts"],
+    )
     saved_at = f"{timezone.localtime():%H:%M:%S}"
     return _autosave_answer("saved", f'<span class="text-success">Draft saved at {saved_at}</span>')
 
@@ -140,7 +150,11 @@ def note_template(request, practice_slug, appointment_id):
 @requires("notes.view")
 def note(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
-    note = SessionNote.objects.filter(practice=request.practice, visit=visit).prefetch_related("techniques").first()
+    note = (
+        SessionNote.objects.filter(practice=request.practice, visit=visit)
+        .prefetch_related("techniques", "handouts")
+        .first()
+    )
     if note is None or not note.is_signed:
         return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
     audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note")

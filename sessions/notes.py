@@ -65,10 +65,16 @@ def note_for_visit(*, visit: Appointment, author) -> SessionNote:
         return SessionNote.objects.get(practice=visit.practice, visit=visit)
 
 
-def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> SessionNote:
-    """Save what the therapist has typed so far (autosave and the Save button alike)."""
+MAX_HANDOUTS = 2
+
+
+def note_save_draft(*, note: SessionNote, fields: dict, techniques=None, handouts=None) -> SessionNote:
+    """Save what the therapist has typed so far (autosave and the Save button alike). `handouts`:
+    the library's articles given for home care (at most two), kept with the note and signed with it."""
     if note.is_signed:
         raise ValidationError(SIGNED)
+    if handouts is not None and len(handouts) > MAX_HANDOUTS:
+        raise ValidationError("A note gives one or two handouts, not more.")
     if "areas_worked" in fields:  # taken over from an earlier note or a template: the chart's regions now
         fields = {**fields, "areas_worked": note_areas(fields["areas_worked"])}
     for name, value in fields.items():
@@ -76,6 +82,8 @@ def note_save_draft(*, note: SessionNote, fields: dict, techniques=None) -> Sess
     note.save()
     if techniques is not None:
         note.techniques.set(techniques, through_defaults={"practice": note.practice})
+    if handouts is not None:
+        note.handouts.set(handouts, through_defaults={"practice": note.practice})
     return note
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "practice",
     "outbox",
     "clients",
+    "library",
     "sessions",
     "referrals",
     "outreach",

@@ -25,6 +25,8 @@ from django_scopes import scope
 from clients import services as client_services
 from clients.models import Client, IntakeLink
 from clients.tests.factories import ClientFactory
+from library.links import article_url
+from library.models import Article
 from outbox.links import unsubscribe_token
 from outbox.models import Channel, OutboxMessage, Purpose
 from outbox.tests.factories import OutboxMessageFactory
@@ -218,6 +220,8 @@ def _by_param(made) -> dict:
         # The owner's own second factor and another browser of theirs, for their account page's forms.
         "device_id": TOTPDevice.objects.create(user=made.owner, name="Authenticator app", confirmed=True).pk,
         "session_id": SignInSession.objects.create(user=made.owner, session_key="fuzz-elsewhere").pk,
+        # One of the library's default articles (every practice starts with them).
+        "article_id": _article(made).pk,
     }
 
 
@@ -288,6 +292,7 @@ TOKEN_MINTERS: dict[str, Callable] = {
         practice_id=made.practice.pk, channel=Channel.EMAIL, address=made.client.email, purpose=Purpose.MARKETING
     ),
     "sessions:waitlist-claim": lambda made: _last_segment(offer_url(made.offer)),
+    "library:handout": lambda made: _last_segment(article_url(_article(made), made.visit)),
     "sessions:feed": lambda made: calendar_feed_renew(practice=made.practice, therapist=made.therapist),
     "practice:invitation-accept": lambda made: _last_segment(
         _outbox_url(made.practice, f"staff-invitation:{made.invitation.pk}")
@@ -297,6 +302,10 @@ TOKEN_MINTERS: dict[str, Callable] = {
         lambda made: made.share_token,
     ),
 }
+
+
+def _article(made) -> Article:
+    return Article.objects.filter(practice=made.practice, published=True).order_by("title").first()
 
 
 def _password_reset_url(owner) -> str:

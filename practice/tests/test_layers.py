@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = ["practice", "outbox", "clients", "sessions", "referrals", "outreach", "insights"]
+LAYERS = ["practice", "outbox", "clients", "library", "sessions", "referrals", "outreach", "insights"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -28,6 +28,7 @@ def test_the_policy_is_what_the_practice_expects():
         "notes.write",
         "releases.manage",
         "reports.manage",
+        "library.view",  # the practice's articles, to attach to notes (the owner alone writes them)
     }
     assert perms_for_role(Role.FRONT_DESK) == everyone | {"outbox.view", "outbox.manage", "figures.view"}
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0011_emergency_access"),
         ("practice", "0009_sign_in_security"),
-        ("therapy_sessions", "0013_waitlist"),
+        ("therapy_sessions", "0014_note_handouts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
