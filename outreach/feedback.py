@@ -78,7 +78,7 @@ class LinkExpired(Exception):
 
 
 def feedback_token(visit: Appointment) -> str:
-    return signed_for_practice({"f": str(visit.pk)}, practice_id=visit.practice_id, salt=FEEDBACK_SALT)
+    return signed_for_practice({"f": str(visit.pk)}, practice_id=visit.practice_id, salt=FEEDBACK_SALT, compress=True)
 
 
 def feedback_path(visit: Appointment, token: str | None = None, **answer) -> str:

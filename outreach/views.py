@@ -274,9 +274,10 @@ def feedback(request, token):
                 return redirect(request.path)  # the thank-you page: reloading it sends nothing again
             context["error"], status = form.non_field_errors() or ["Please choose one of the answers."], 400
         given = feedback_of(visit)
-        context.update(
-            _feedback_page(visit, given, clicked=_clicked(request, given) if request.method == "GET" else {})
-        )
+        clicked = _clicked(request, given) if request.method == "GET" else {}
+        context.update(_feedback_page(visit, given, clicked=clicked))
+        if request.method == "GET" and not clicked and given:  # a second click: the first answer stands
+            context["already"] = any(request.GET.get(name) for name in ("pressure", "focus", "conversation"))
         return render(request, "outreach/feedback.html", context, status=status)
 
 

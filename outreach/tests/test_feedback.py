@@ -128,6 +128,7 @@ def test_a_click_records_once_and_a_scanners_get_writes_nothing(setup, send_outb
         # A second click: the first answer stands, and the page says what it was.
         again = client.get(too_deep).content.decode()
         assert "data-autosubmit" not in again and "How was the pressure? <strong>Too light</strong>" in again
+        assert "You had answered this already; we keep your first answer." in again
         client.post(path, {"pressure": "too_deep", "focus": "yes"})
     feedback = _feedback()
     assert (feedback.pressure, feedback.focus) == ("too_light", "yes")
