@@ -73,3 +73,18 @@ def provide_brief_note(lookup) -> None:
 def brief_note(*, client, visit_id):
     """The note the brief offers to start or open ({label, url, visit}), or None."""
     return BRIEF_NOTE[0](client=client, visit_id=visit_id) if BRIEF_NOTE else None
+
+
+# The brief shows the client's last feedback on a visit beside their preferences; feedback lives in
+# outreach, a layer above, which provides the lookup: (client, membership) -> {summary, feedback,
+# focus_first, proposal} or None (see outreach.feedback.last_feedback).
+LAST_FEEDBACK = []
+
+
+def provide_last_feedback(lookup) -> None:
+    LAST_FEEDBACK[:] = [lookup]
+
+
+def last_feedback(*, client, membership):
+    """The client's last feedback as the brief shows it to `membership`, or None."""
+    return LAST_FEEDBACK[0](client=client, membership=membership) if LAST_FEEDBACK else None

@@ -21,7 +21,7 @@ from clients.forms import ClientDetailsForm, ClientForm, EmergencyAccessForm, In
 from clients.intake import intake_changes, intake_values
 from clients.intake_extras import extra_consents
 from clients.models import Client, IntakeVersion
-from clients.page import brief_note, client_links, last_signed_note
+from clients.page import brief_note, client_links, last_feedback, last_signed_note
 from clients.selectors import SEGMENTS
 from clients.timeline import client_timeline, visible_sources
 from outbox.models import ConsentEvent
@@ -276,6 +276,8 @@ def brief(request, practice_slug, client_id):
             "since": since,
             "changes": intake_changes(previous, current) if current and previous and previous != current else [],
             "last_note": last_note,
+            # The client's own word on their last visit (outreach), with a pressure proposal.
+            "feedback": last_feedback(client=client, membership=request.membership),
             # The visit it is read for (?visit= from the day's lists), else the client's visit today.
             "note_link": (
                 brief_note(client=client, visit_id=request.GET.get("visit"))

@@ -11,16 +11,18 @@ class OutreachConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from clients.intake_extras import PROVIDERS, ConsentProvider
+        from clients.page import provide_last_feedback
         from outbox.dispatch import register_sender
         from outbox.models import Channel
 
         # Importing the feature modules declares their message kinds.
-        from outreach import followups, newsletters, recalls, releases, reports, shares  # noqa: F401
+        from outreach import feedback, followups, newsletters, recalls, releases, reports, shares  # noqa: F401
         from sessions.signals import visit_completed
 
         visit_completed.connect(followups.schedule_followup, dispatch_uid="outreach.followup")
         post_delete.connect(reports.forget_pdf, sender="outreach.ProgressReport", dispatch_uid="outreach.forget_pdf")
         register_sender(Channel.CALL, followups.create_call_task)  # a call "sends" as a task on a call list
+        provide_last_feedback(feedback.last_feedback)  # the brief shows the client's last feedback
         PROVIDERS.append(ConsentProvider(offer=releases.offered_releases, record=releases.sign_offered_releases))
         self._add_to_lower_screens()
         self._name_whose_records()
@@ -46,6 +48,16 @@ class OutreachConfig(AppConfig):
         from clients.timeline import register_timeline_source
         from outreach import selectors
 
+        # The client's feedback on their visits, for those who read the notes (health information).
+        register_timeline_source(
+            "feedback",
+            "Feedback",
+            "notes.view",
+            selectors.feedback_timeline,
+            entry_label="Feedback",
+            position=25,
+            audited=True,
+        )
         for kind, label, entry_label, permission, fetch, position in (
             ("messages", "Messages", "Message", "outbox.view", selectors.messages_timeline, 60),
             ("calls", "Calls", "Call", "calls.work", selectors.calls_timeline, 70),

@@ -21,6 +21,7 @@ from sessions.availability import Slot, open_slots
 from sessions.models import Appointment, SessionNote, WorkingHours
 from sessions.services import appointment_book, lost_booking, through_races
 
+from .feedback import feedback_links, feedback_of, unanswered
 from .models import CallTask, FollowUpSettings
 
 REBOOK_SALT = "outreach.rebook-link"
@@ -99,6 +100,8 @@ def followup_context(message: OutboxMessage) -> dict:
         if upcoming
         else "",
         "rebook_url": "" if upcoming else rebook_url(visit),
+        # Three questions, each answer a link (outreach.feedback), unless they were answered already.
+        "feedback": feedback_links(visit) if unanswered(feedback_of(visit)) else [],
         "client_name": f"{client.first_name} {client.last_name}",
         "phone": client.phone,
         "assigned_to_id": visit.therapist_id,
@@ -137,8 +140,12 @@ def create_call_task(message: OutboxMessage) -> None:
 
 
 def rebook_url(visit: Appointment) -> str:
+    return settings.SITE_URL + rebook_path(visit)
+
+
+def rebook_path(visit: Appointment) -> str:
     token = signed_for_practice({"v": str(visit.pk)}, practice_id=visit.practice_id, salt=REBOOK_SALT, compress=True)
-    return settings.SITE_URL + reverse("outreach:rebook", args=[token])
+    return reverse("outreach:rebook", args=[token])
 
 
 def visit_from_rebook_token(token: str) -> Appointment | None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from outbox.models import OutboxMessage, kind_label
-from outreach.models import FollowUpSettings, Newsletter, ProgressReport
+from outreach.models import FollowUpSettings, Newsletter, ProgressReport, VisitFeedback
 from sessions.forms import TherapistChoiceMixin
 
 
@@ -15,6 +15,26 @@ class OutboxFilterForm(forms.Form):
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Any kind"), *[(kind, kind_label(kind)) for kind in kinds]]
+
+
+class FeedbackForm(forms.Form):
+    """A client's answers about a visit: any of them, each optional (a tap answers one question)."""
+
+    pressure = forms.ChoiceField(choices=VisitFeedback.Pressure.choices, required=False, widget=forms.RadioSelect)
+    focus = forms.ChoiceField(choices=VisitFeedback.Focus.choices, required=False, widget=forms.RadioSelect)
+    conversation = forms.ChoiceField(
+        choices=VisitFeedback.Conversation.choices, required=False, widget=forms.RadioSelect
+    )
+    rating = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(1, 6)], coerce=int, empty_value=None, required=False
+    )
+    comment = forms.CharField(max_length=2_000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(value not in (None, "") for value in cleaned.values()):
+            raise forms.ValidationError("Choose an answer, or write a few words.")
+        return cleaned
 
 
 class FollowUpSettingsForm(forms.ModelForm):

@@ -1,7 +1,9 @@
-"""Outreach's models: follow-up settings, call tasks, newsletters, releases, progress reports and
-their shares. The outbox and the consent ledger are the outbox app's (outbox/models.py)."""
+"""Outreach's models: follow-up settings, call tasks, clients' feedback on their visits, newsletters,
+releases, progress reports and their shares. The outbox and the consent ledger are the outbox app's
+(outbox/models.py)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from outbox.models import OutboxMessage
@@ -71,6 +73,58 @@ class CallTask(TenantModel):
 
     def __str__(self):
         return f"Call {self.client_name} ({self.reason})"
+
+
+class VisitFeedback(TenantModel):
+    """A client's answers about one visit, given without signing in through the signed link of the
+    next-day follow-up (or on the self-rebooking page). Each answer is given once: the first one
+    stands. `therapist` is the visit's, kept here for the figures per therapist."""
+
+    class Pressure(models.TextChoices):
+        TOO_LIGHT = "too_light", "Too light"
+        JUST_RIGHT = "just_right", "Just right"
+        TOO_DEEP = "too_deep", "Too deep"
+
+    class Focus(models.TextChoices):
+        YES = "yes", "Yes"
+        PARTLY = "partly", "Partly"
+        NO = "no", "No"
+
+    class Conversation(models.TextChoices):
+        TOO_MUCH = "too_much", "Too much"
+        JUST_RIGHT = "just_right", "Just right"
+        MORE = "more", "I'd have liked more"
+
+    visit = TenantOneToOneField("therapy_sessions.Appointment", on_delete=models.CASCADE, related_name="feedback")
+    client = TenantForeignKey("clients.Client", on_delete=models.CASCADE, related_name="visit_feedback")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    pressure = models.CharField(max_length=20, choices=Pressure.choices, blank=True)
+    focus = models.CharField(
+        max_length=20, choices=Focus.choices, blank=True, verbose_name="did we work on what you came for?"
+    )
+    conversation = models.CharField(max_length=20, choices=Conversation.choices, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(max_length=2_000, blank=True)
+    answered_at = models.DateTimeField(help_text="When the first answer came in.")
+    updated_at = models.DateTimeField(auto_now=True)
+    call_task = TenantOneToOneField(
+        CallTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The owner's call."
+    )
+
+    class Meta:
+        ordering = ["-answered_at"]
+        indexes = [models.Index(fields=["practice", "therapist", "answered_at"], name="visit_feedback_figures")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="visit_feedback_rating_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"Feedback on {self.visit_id}"
 
 
 class Newsletter(TenantModel):

@@ -1,7 +1,9 @@
-"""Reads for the outbox pages."""
+"""Reads for the outbox pages, the client's timeline and the figures of clients' feedback."""
 
-from django.db.models import Case, Count, F, Sum, When
-from django.db.models.functions import Coalesce
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Case, Count, F, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,7 +11,8 @@ from clients.timeline import Entry
 from outbox.models import Channel, OutboxMessage, Purpose
 from practice.models import Practice
 
-from .models import CallTask, ProgressReport, ReleaseAuthorisation, ReleaseRequest
+from .feedback import ANSWERS, feedback_summary
+from .models import CallTask, ProgressReport, ReleaseAuthorisation, ReleaseRequest, VisitFeedback
 
 
 def outbox_messages(*, practice: Practice, status: str = "", kind: str = ""):
@@ -103,6 +106,29 @@ def calls_timeline(query) -> list[Entry]:
     return entries
 
 
+def feedback_timeline(query) -> list[Entry]:
+    """The client's feedback on their visits, when they first answered: one query."""
+    rows = VisitFeedback.objects.filter(practice=query.practice, client=query.client).select_related(
+        "visit", "therapist"
+    )
+    entries = []
+    for feedback in query.past(rows, "answered_at"):
+        day = timezone.localtime(feedback.visit.starts_at, query.practice.zone)
+        entries.append(
+            Entry(
+                when=feedback.answered_at,
+                title=f"Feedback: {feedback_summary(feedback, comment_chars=200)}",
+                detail=f"On the visit of {day:%-d %b} with {feedback.therapist.first_name}",
+                status="Call the client" if feedback.call_task_id else "",
+                tone="warning" if feedback.call_task_id else "secondary",
+                url=reverse(
+                    "clients:brief", kwargs={"practice_slug": query.practice.slug, "client_id": query.client.pk}
+                ),
+            )
+        )
+    return entries
+
+
 def releases_timeline(query) -> list[Entry]:
     """The client's releases of information (signed, expired or revoked) and the requests still
     waiting for their signature: two queries."""
@@ -180,3 +206,59 @@ def reports_timeline(query) -> list[Entry]:
 def report_client(practice: Practice, report_id):
     """The client of the progress report `report_id` names (a one-column queryset; clients.record_access)."""
     return ProgressReport.objects.filter(practice=practice, pk=report_id).values("client_id")
+
+
+# --- Figures of clients' feedback (the owner's retention page) ------------------------------------
+
+
+def feedback_by_therapist(practice: Practice, since: date, until: date) -> list[dict]:
+    """Clients' feedback per therapist and month: only feedback actually given, by the month (in the
+    practice's zone) its first answer came in, from `since` to `until`, both days included. One query.
+
+    Returns a list, newest month first, then by therapist's first name, of:
+
+        {
+            "month": date,  # the first day of the month
+            "therapist_id": int,
+            "therapist": str,  # first and last name
+            "given": int,  # visits with any feedback
+            "answers": {  # per question, per answer: how many gave it (0 included)
+                "pressure": {"too_light": int, "just_right": int, "too_deep": int},
+                "focus": {"yes": int, "partly": int, "no": int},
+                "conversation": {"too_much": int, "just_right": int, "more": int},
+            },
+            "answered": {"pressure": int, "focus": int, "conversation": int},  # answered at all
+            "ratings": int,  # how many rated the visit
+            "rating_mean": float | None,  # their mean, None when nobody rated
+        }
+
+    Small numbers stay counts: the caller decides whether a share is meaningful."""
+    zone = practice.zone
+    start = datetime.combine(since, time.min).replace(tzinfo=zone)
+    end = datetime.combine(until + timedelta(days=1), time.min).replace(tzinfo=zone)
+    choices = {
+        "pressure": VisitFeedback.Pressure.values,
+        "focus": VisitFeedback.Focus.values,
+        "conversation": VisitFeedback.Conversation.values,
+    }
+    counts = {f"{name}__{value}": Count("id", filter=Q(**{name: value})) for name in ANSWERS for value in choices[name]}
+    rows = (
+        VisitFeedback.objects.filter(practice=practice, answered_at__gte=start, answered_at__lt=end)
+        .annotate(month=TruncMonth("answered_at", tzinfo=zone))
+        .values("month", "therapist_id", "therapist__first_name", "therapist__last_name")
+        .annotate(given=Count("id"), ratings=Count("rating"), rating_mean=Avg("rating"), **counts)
+        .order_by("-month", "therapist__first_name", "therapist__last_name", "therapist_id")
+    )
+    return [
+        {
+            "month": row["month"].astimezone(zone).date() if isinstance(row["month"], datetime) else row["month"],
+            "therapist_id": row["therapist_id"],
+            "therapist": f"{row['therapist__first_name']} {row['therapist__last_name']}".strip(),
+            "given": row["given"],
+            "answers": {name: {value: row[f"{name}__{value}"] for value in choices[name]} for name in ANSWERS},
+            "answered": {name: sum(row[f"{name}__{value}"] for value in choices[name]) for name in ANSWERS},
+            "ratings": row["ratings"],
+            "rating_mean": float(row["rating_mean"]) if row["rating_mean"] is not None else None,
+        }
+        for row in rows
+    ]

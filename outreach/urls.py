@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("rebook/<str:token>/", views.rebook, name="rebook"),
+    path("feedback/<str:token>/", views.feedback, name="feedback"),
 ]
 
 # Below /p/<practice_slug>/ (practice.routing): these run inside that practice's scope.
@@ -48,6 +49,7 @@ practice_urlpatterns = [
         name="release-revoke",
     ),
     path("calls/<uuid:task_id>/outcome/", views.call_outcome, name="call-outcome"),
+    path("clients/<uuid:client_id>/feedback/pressure/", views.feedback_pressure, name="feedback-pressure"),
     path("follow-ups/settings/", views.followup_settings, name="followup-settings"),
     path("newsletters/", views.newsletter_list, name="newsletter-list"),
     path("newsletters/new/", views.newsletter_edit, name="newsletter-create"),

@@ -1,10 +1,11 @@
 """The practice's outbox and call list for staff, follow-up settings, and the public pages:
-one-click unsubscribe and self-rebooking."""
+one-click unsubscribe, self-rebooking and feedback on a visit."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -18,17 +19,29 @@ from outbox.models import ConsentEvent, OutboxMessage, Purpose
 from outbox.services import message_cancel, message_retry
 from outreach import selectors
 from outreach.calls import call_record_outcome, calls_due
+from outreach.feedback import (
+    LinkExpired,
+    LinkNotValid,
+    client_answers,
+    feedback_of,
+    feedback_path,
+    feedback_pressure_accept,
+    feedback_record,
+    unanswered,
+    visit_from_feedback_token,
+)
 from outreach.followups import (
     AlreadyRebooked,
     NotOffered,
     followup_settings_save,
     rebook_by_link,
     rebook_offer,
+    rebook_path,
     rebooked_by_link,
     settings_for,
     visit_from_rebook_token,
 )
-from outreach.forms import FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
+from outreach.forms import FeedbackForm, FollowUpSettingsForm, NewsletterForm, NewsletterScheduleForm, OutboxFilterForm
 from outreach.models import CallTask, Newsletter, ReleaseAuthorisation, ReleaseRequest
 from outreach.newsletters import (
     audience_clients,
@@ -210,6 +223,8 @@ def rebook(request, token):
                 return render(request, "outreach/rebook.html", {**context, "booked": outcome})
             context["error"] = outcome
         context["slots"] = rebook_offer(visit)
+        context["questions"] = unanswered(feedback_of(visit))  # one tap each, on the feedback page
+        context["feedback_path"] = feedback_path(visit)
         return render(request, "outreach/rebook.html", context, status=409 if "error" in context else 200)
 
 
@@ -226,6 +241,112 @@ def _rebook(visit, posted: str):
         return "Sorry, that time is not free. Here are the times free now."
     except SlotTaken as lost:
         return f"Sorry: {lost} Here are the times free now."
+
+
+# --- Feedback on a visit (public, by signed link) -----------------------------------------------
+
+REBOOK_CHOICES_SHOWN = 6  # on the thank-you page; the self-rebooking page has the rest
+
+
+@requires(PUBLIC)
+def feedback(request, token):
+    """A client's feedback on a visit. The email's one-click links are GETs, which link scanners
+    open too: a GET never records. It shows the answer clicked, chosen, and our script sends it at
+    once (a POST); without scripts, the client presses Send. A POST records the answers not given
+    yet and shows the thank-you page: what they told us, the questions left, a rating and a comment,
+    and times to book."""
+    try:
+        visit = visit_from_feedback_token(token)
+    except LinkExpired:
+        return render(request, "outreach/feedback.html", {"expired": True}, status=410)
+    except LinkNotValid:
+        return render(request, "outreach/feedback.html", {"invalid": True}, status=404)
+    practice = visit.practice
+    with scope(practice=practice), timezone.override(practice.zone):
+        context = {"visit": visit, "practice": practice, "client": visit.client}
+        status = 200
+        if request.method == "POST":
+            if over_limit(f"feedback-link:{visit.pk}", limit=20, window_seconds=600) or over_limit(
+                f"feedback-ip:{client_ip(request)}", limit=60, window_seconds=3600
+            ):
+                return render(request, "outreach/feedback.html", {**context, "throttled": True}, status=429)
+            form = FeedbackForm(request.POST)
+            if form.is_valid():
+                feedback_record(visit=visit, answers=form.cleaned_data)
+                return redirect(request.path)  # the thank-you page: reloading it sends nothing again
+            context["error"], status = form.non_field_errors() or ["Please choose one of the answers."], 400
+        given = feedback_of(visit)
+        clicked = _clicked(request, given) if request.method == "GET" else {}
+        context.update(_feedback_page(visit, given, clicked=clicked))
+        if request.method == "GET" and not clicked and given:  # a second click: the first answer stands
+            context["already"] = any(request.GET.get(name) for name in ("pressure", "focus", "conversation"))
+        return render(request, "outreach/feedback.html", context, status=status)
+
+
+def _clicked(request, given) -> dict:
+    """The answer an email's link names (?pressure=too_light), when it is one and is not given yet."""
+    form = FeedbackForm(request.GET)
+    if not request.GET or not form.is_valid():
+        return {}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in ("pressure", "focus", "conversation") and value and not (given and getattr(given, name))
+    }
+
+
+def _feedback_page(visit, given, *, clicked: dict) -> dict:
+    questions = [
+        {"question": question, "clicked": clicked.get(question.name, "")}
+        for question in unanswered(given)
+        if not clicked or question.name in clicked
+    ]
+    page = {
+        "given": given,
+        "told": client_answers(given),
+        "clicked": clicked,
+        "questions": questions,
+        "wants_rating": not (given and given.rating),
+        "wants_comment": not (given and given.comment),
+        "ratings": range(1, 6),
+    }
+    if not clicked:  # the thank-you page: the next visit, or times to book it
+        booked = rebooked_by_link(visit) or (
+            Appointment.objects.filter(
+                practice=visit.practice,
+                client=visit.client,
+                status=Appointment.Status.BOOKED,
+                starts_at__gt=timezone.now(),
+            )
+            .order_by("starts_at")
+            .first()
+        )
+        page["next_visit"] = booked
+        if booked is None:
+            page["rebook_path"] = rebook_path(visit)
+            page["slots"] = rebook_offer(visit)[:REBOOK_CHOICES_SHOWN]
+    return page
+
+
+@require_POST
+@requires("notes.write")
+def feedback_pressure(request, practice_slug, client_id):
+    """The brief's one click: the pressure the client's feedback asks for becomes their preference
+    (a new intake version)."""
+    client = client_get(practice=request.practice, client_id=client_id)
+    attempt(
+        request,
+        lambda: feedback_pressure_accept(
+            client=client,
+            feedback_id=request.POST.get("feedback", ""),
+            actor=request.user,
+            ip_address=client_ip(request),
+        ),
+        done=lambda version: (
+            f"Pressure preference is now {version.get_pressure_display().lower()} (intake version {version.number})."
+        ),
+    )
+    return redirect(reverse("clients:brief", kwargs={"practice_slug": practice_slug, "client_id": client.pk}))
 
 
 # --- Newsletters --------------------------------------------------------------------------------

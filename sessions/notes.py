@@ -244,26 +244,42 @@ LIGHTER = {"deep": "firm", "firm": "medium", "medium": "light", "light": "light"
 def pressure_proposal(*, note: SessionNote) -> tuple[str, str] | None:
     """(current preference, proposed one) when the client found the pressure too light or too deep
     and their intake still says what was used; None when there is nothing to propose."""
-    if note.pressure_feedback not in (SessionNote.Feedback.TOO_LIGHT, SessionNote.Feedback.TOO_DEEP):
-        return None
-    latest = IntakeVersion.objects.filter(practice=note.practice, client=note.client).order_by("-number").first()
-    if latest is None or not latest.pressure:
-        return None
-    base = note.pressure_used or latest.pressure
-    proposed = (FIRMER if note.pressure_feedback == SessionNote.Feedback.TOO_LIGHT else LIGHTER)[base]
-    return (latest.pressure, proposed) if proposed != latest.pressure else None
+    return pressure_change(client=note.client, felt=note.pressure_feedback, used=note.pressure_used)
 
 
 def pressure_accept(*, note: SessionNote, actor, ip_address=None) -> IntakeVersion:
     """One click: a new intake version with the proposed pressure (never an overwrite)."""
-    proposal = pressure_proposal(note=note)
+    return pressure_change_accept(
+        client=note.client, felt=note.pressure_feedback, used=note.pressure_used, actor=actor, ip_address=ip_address
+    )
+
+
+def pressure_change(*, client: Client, felt: str, used: str = "") -> tuple[str, str] | None:
+    """(current preference, proposed one) when the client `felt` the pressure too light or too deep
+    (the therapist's observation in a note, or the client's own feedback on a visit): a step firmer
+    or lighter than the pressure `used` (or else their preference); None when there is nothing to
+    propose."""
+    if felt not in (SessionNote.Feedback.TOO_LIGHT, SessionNote.Feedback.TOO_DEEP):
+        return None
+    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    if latest is None or not latest.pressure:
+        return None
+    base = used or latest.pressure
+    proposed = (FIRMER if felt == SessionNote.Feedback.TOO_LIGHT else LIGHTER)[base]
+    return (latest.pressure, proposed) if proposed != latest.pressure else None
+
+
+def pressure_change_accept(*, client: Client, felt: str, used: str = "", actor, ip_address=None) -> IntakeVersion:
+    """One click: a new intake version with the proposed pressure (never an overwrite; audited as
+    every intake version is)."""
+    proposal = pressure_change(client=client, felt=felt, used=used)
     if proposal is None:
         raise ValidationError("There is no pressure change to accept.")
-    latest = IntakeVersion.objects.filter(practice=note.practice, client=note.client).order_by("-number").first()
+    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
     answers = {**intake_values(latest), "pressure": proposal[1]}
     answers.pop("consent_to_treatment"), answers.pop("signature_name")
     return intake_record(
-        client=note.client, source=IntakeVersion.Source.STAFF, answers=answers, actor=actor, ip_address=ip_address
+        client=client, source=IntakeVersion.Source.STAFF, answers=answers, actor=actor, ip_address=ip_address
     )
 
 

@@ -70,9 +70,12 @@ def test_each_role_sees_only_the_kinds_its_permissions_allow(practice, therapist
         "messages",
         "calls",
         "referrals",
-    }  # no notes, plans, intake, releases, reports
+    }  # no notes, plans, intake, feedback, releases, reports
     clinical = {entry.kind for entry in _timeline(practice, therapist, history["client"]).past}
-    clinical_kinds = {"visits", "waitlist", "notes", "plans", "intake", "calls", "releases", "reports", "referrals"}
+    clinical_kinds = {
+        *("visits", "waitlist", "notes", "plans", "intake", "feedback"),
+        *("calls", "releases", "reports", "referrals"),
+    }
     assert clinical == clinical_kinds
 
 
@@ -179,13 +182,13 @@ def test_a_long_history_is_read_in_a_bounded_number_of_queries_and_paged_to_its_
 ):
     browser = client_for(owner)
     browser.get(_url(long_history))  # the session and the practice's lists, made once
-    with django_assert_max_num_queries(23):  # two queries per kind at most (the owner reads all ten)
+    with django_assert_max_num_queries(24):  # two queries per kind at most (the owner reads all eleven)
         page = browser.get(_url(long_history)).content.decode()
     assert page.count("timeline-entry kind-") == 30 and "Show older" in page
     seen = re.findall(r"<time datetime=\"([^\"]+)\"", page)
     while "Show older" in page:
         older = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(19):
             page = browser.get(older, headers={"HX-Request": "true"}).content.decode()
         seen += re.findall(r"<time datetime=\"([^\"]+)\"", page)
     assert len(seen) == len(set(seen)) == 50 + 30  # every visit and message once, nothing twice

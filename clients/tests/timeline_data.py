@@ -7,6 +7,7 @@ from django_scopes import scope
 
 from outbox.models import OutboxMessage
 from outbox.tests.factories import OutboxMessageFactory
+from outreach.feedback import feedback_record
 from outreach.models import CallTask, ReleaseRequest
 from outreach.reports import default_period, report_create
 from outreach.tests.factories import client_with_history
@@ -33,7 +34,8 @@ def client_with_everything(practice, therapist) -> dict:
     """A client with something of every kind: six completed visits with signed notes (the last
     with an addendum and a checkout that did not rebook), a visit booked next week, a plan, an
     intake, a release and a release request, a draft report, two emails (one sent, one due), a
-    follow-up call, the referral that brought them, and a place on the waitlist."""
+    follow-up call, their feedback on the last visit, the referral that brought them, and a place on
+    the waitlist."""
     with scope(practice=practice):
         client, partner = client_with_history(practice, therapist)
         visits = list(Appointment.objects.filter(practice=practice, client=client).order_by("starts_at"))
@@ -80,6 +82,7 @@ def client_with_everything(practice, therapist) -> dict:
             status=CallTask.Status.LEFT_MESSAGE,
             tries=1,
         )
+        feedback_record(visit=last, answers={"pressure": "just_right", "rating": 5}, now=at(practice, -1, 9))
         Referral.objects.create(practice=practice, client=client, partner=partner, stream="medical")
         OutgoingReferral.objects.create(
             practice=practice,

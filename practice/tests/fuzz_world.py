@@ -30,6 +30,7 @@ from library.models import Article
 from outbox.links import unsubscribe_token
 from outbox.models import Channel, OutboxMessage, Purpose
 from outbox.tests.factories import OutboxMessageFactory
+from outreach.feedback import feedback_path
 from outreach.followups import rebook_url, settings_for
 from outreach.models import CallTask, Newsletter, ProgressReport, ReleaseAuthorisation, ReleaseRequest
 from outreach.pdf import store_private
@@ -287,6 +288,7 @@ TOKEN_MINTERS: dict[str, Callable] = {
     "clients:intake-self": _intake_token,
     "clients:email-confirm": _email_confirmation_token,
     "outreach:rebook": lambda made: _last_segment(rebook_url(made.visit)),
+    "outreach:feedback": lambda made: _last_segment(feedback_path(made.visit)),
     "referrals:landing": lambda made: _last_segment(referral_url(client=made.client)),
     "outreach:unsubscribe": lambda made: unsubscribe_token(
         practice_id=made.practice.pk, channel=Channel.EMAIL, address=made.client.email, purpose=Purpose.MARKETING

@@ -73,7 +73,7 @@ PINNED = [
     ("front_desk", "checkout", 8),
     ("owner", "checkout", 8),
     ("front_desk", "slot list", 8),
-    ("therapist", "brief", 8),  # client, intakes, last note, the visit whose note it offers, audit
+    ("therapist", "brief", 9),  # client, intakes, last note, last feedback, the visit whose note it offers, audit
     ("owner", "figures", 7),  # three grouped queries of figures, and the due-back list
 ]
 
