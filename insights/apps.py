@@ -10,4 +10,7 @@ class InsightsConfig(AppConfig):
     def ready(self):
         from practice.navigation import NavItem, register_nav
 
-        register_nav(NavItem("Figures", "insights:rebooking", "figures.view", position=60))
+        register_nav(
+            NavItem("Figures", "insights:rebooking", "figures.view", position=60),
+            NavItem("Retention", "insights:retention", "retention.view", position=65),
+        )
