@@ -12,5 +12,6 @@ class InsightsConfig(AppConfig):
 
         register_nav(
             NavItem("Figures", "insights:rebooking", "figures.view", position=60),
-            NavItem("Retention", "insights:retention", "retention.view", position=65),
+            # Under "Manage": the owner's view of the practice over months, not the day's work.
+            NavItem("Retention", "insights:retention", "retention.view", position=65, manage=True),
         )

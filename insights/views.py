@@ -67,14 +67,13 @@ def retention(request, practice_slug):
         "insights/retention.html",
         {
             **figures,
-            "conversion_tables": [
-                ("By month of the first visit, newest first", figures["by_month"], "Month"),
-                ("By therapist of the first visit", figures["by_therapist"], "Therapist"),
-                (
-                    "By where the client came from (a recorded referral, else their answer)",
-                    figures["by_source"],
-                    "Source",
-                ),
+            # Two columns of tables: the months; the therapists above the sources.
+            "conversion_columns": [
+                [("By month of the first visit, newest first", figures["by_month"], "Month")],
+                [
+                    ("By therapist of the first visit", figures["by_therapist"], "Therapist"),
+                    ("By source: a recorded referral, else the client's answer", figures["by_source"], "Source"),
+                ],
             ],
             "chart_plotted": any(
                 share is not None and share.percent is not None

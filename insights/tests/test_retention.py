@@ -197,6 +197,9 @@ def test_the_page_is_the_owners(client_for, practice, owner, therapist, front_de
     text = page.content.decode()
     assert "Of the 4 whose first visit was at least 90 days ago, <strong>2 of 4</strong> came back" in text
     assert "2 more are too recent to tell (1 already back)" in text
+    # The tables by month, therapist and source, and the cohorts' (newest first).
+    assert '<th scope="row" class="fw-normal">Jun 2025</th>' in text and "Theo Brand" in text
+    assert "Business professionals" in text and '<td class="text-end">1 of 4</td>' in text
     assert "Not rebooked at checkout" in text and "Will call to book" in text
     assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
     for member in (therapist, front_desk):
