@@ -51,7 +51,7 @@ stop:
 # Speed goals live here, not in timed tests: the pages a practice uses all day on a practice with
 # 20 therapists, 10,000 clients and 100,000 appointments beside 1,000 small practices (bench/pages.py,
 # in databases of its own), the client list with 10,000 clients, a 20-visit progress report
-# rendered to PDF (time and peak memory), and the outbox end to end.
+# rendered to PDF (time and peak memory), the outbox end to end, and the owner's retention page.
 bench: $(VENV)/.test-deps  # bench/outbox.py uses the tests' loopback SMTP server and workers
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python bench/pages.py
@@ -59,3 +59,4 @@ bench: $(VENV)/.test-deps  # bench/outbox.py uses the tests' loopback SMTP serve
 	$(BIN)/python bench/client_list.py
 	$(BIN)/python bench/report_render.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/retention.py

@@ -9,6 +9,8 @@ app_name = "insights"
 practice_urlpatterns = [
     path("figures/", views.rebooking, name="rebooking"),
     path("figures/chart.svg", views.rebooking_chart, name="rebooking-chart"),
+    path("figures/retention/", views.retention, name="retention"),
+    path("figures/retention/chart.svg", views.retention_chart, name="retention-chart"),
     path("partners/streams/", views.streams, name="streams"),
     path("partners/streams/chart.svg", views.streams_chart, name="streams-chart"),
 ]

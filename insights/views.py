@@ -1,5 +1,5 @@
-"""The practice's figures: rebooking per therapist and month, and new clients by stream. Each has a
-page with its table and an SVG chart of its own."""
+"""The practice's figures: rebooking per therapist and month, new clients by stream, and retention
+(do new clients come back, and why not). Each has a page with its tables and an SVG chart of its own."""
 
 from datetime import date
 
@@ -57,3 +57,38 @@ def streams(request, practice_slug):
 def streams_chart(request, practice_slug):
     rows = selectors.new_clients_by_stream(practice=request.practice)
     return HttpResponse(charts.streams_chart(rows), content_type="image/svg+xml")
+
+
+@requires("retention.view")
+def retention(request, practice_slug):
+    figures = selectors.retention_figures(practice=request.practice, now=timezone.now())
+    return render(
+        request,
+        "insights/retention.html",
+        {
+            **figures,
+            # Two columns of tables: the months; the therapists above the sources.
+            "conversion_columns": [
+                [("By month of the first visit, newest first", figures["by_month"], "Month")],
+                [
+                    ("By therapist of the first visit", figures["by_therapist"], "Therapist"),
+                    ("By source: a recorded referral, else the client's answer", figures["by_source"], "Source"),
+                ],
+            ],
+            "chart_plotted": any(
+                share is not None and share.percent is not None
+                for cohort in figures["cohorts"]
+                for share in cohort.cells
+            ),
+            "window_days": selectors.SECOND_VISIT_WINDOW.days,
+            "cohort_months": selectors.COHORT_MONTHS,
+            "min_base": selectors.MIN_BASE,
+        },
+    )
+
+
+@SVG_STYLES
+@requires("retention.view")
+def retention_chart(request, practice_slug):
+    cohorts = selectors.cohort_figures(practice=request.practice, now=timezone.now())
+    return HttpResponse(charts.cohorts_chart(cohorts), content_type="image/svg+xml")

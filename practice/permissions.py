@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset] = {
     "appointments.book": EVERYONE,  # book, move, cancel, mark arrived / completed, check out
     "schedule.manage": frozenset({Role.OWNER}),  # services, rooms, working hours, time off
     "figures.view": frozenset({Role.OWNER, Role.FRONT_DESK}),  # rebooking figures: the desk's own measure
+    # Retention: new clients' return per therapist and source, cohorts, why clients did not rebook.
+    # Each therapist's figures beside the others' are the owner's to read, not the desk's.
+    "retention.view": frozenset({Role.OWNER}),
     "calls.work": EVERYONE,  # the call list: follow-up and recall calls
     "outreach.settings": frozenset({Role.OWNER}),
     "newsletters.manage": frozenset({Role.OWNER}),
