@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 
 from clients.models import Client, IntakeVersion
 from clients.selectors import latest_intake
+from library.links import handout_links
 from outbox.consent import has_consent
 from outbox.kinds import MessageKind, register_kind
 from outbox.models import Channel, OutboxMessage, Purpose
@@ -96,6 +97,8 @@ def followup_context(message: OutboxMessage) -> dict:
         "therapist": visit.therapist.first_name,
         "summary": note.client_summary if note and note.summary_approved else "",
         "plan": note.plan_focus if note else "",
+        # The articles the signed note gives for home care, each with its signed link (as JSON data).
+        "handouts": [({"title": a.title, "summary": a.summary}, url) for a, url in handout_links(visit)],
         "next_visit": formats.date_format(timezone.localtime(upcoming.starts_at, message.practice.zone), "l j F, H:i")
         if upcoming
         else "",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from clients.selectors import client_get
+from library.links import handout_links
 from library.selectors import articles_list
 from outbox.consent import consent_record
 from outbox.links import read_unsubscribe_token
@@ -322,6 +323,7 @@ def _feedback_page(visit, given, *, clicked: dict) -> dict:
             .first()
         )
         page["next_visit"] = booked
+        page["handouts"] = handout_links(visit)  # the note's home-care articles, if it gave any
         if booked is None:
             page["rebook_path"] = rebook_path(visit)
             page["slots"] = rebook_offer(visit)[:REBOOK_CHOICES_SHOWN]

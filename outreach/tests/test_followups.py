@@ -11,12 +11,13 @@ from django_scopes import scope, scopes_disabled
 
 from clients.services import intake_record
 from clients.tests.factories import ClientFactory, intake_answers
+from library.models import Article
 from outbox.consent import consent_record
 from outbox.models import OutboxMessage
 from outreach.calls import call_record_outcome
 from outreach.followups import settings_for
 from outreach.models import CallTask
-from sessions.models import Appointment, SessionNote
+from sessions.models import Appointment, NoteHandout, SessionNote
 from sessions.services import appointment_book, appointment_complete
 from sessions.tests.factories import ServiceFactory, weekly_hours
 
@@ -120,7 +121,7 @@ def test_the_email_carries_the_summary_and_a_rebooking_link_or_the_next_visit(se
     practice = setup["practice"]
     patient = _client(practice)
     visit = _visit(setup, patient, datetime(2030, 12, 9, 10, 0))
-    SessionNote.objects.create(
+    note = SessionNote.objects.create(
         practice=practice,
         visit=visit,
         client=patient,
@@ -130,9 +131,15 @@ def test_the_email_carries_the_summary_and_a_rebooking_link_or_the_next_visit(se
         pressure_used="firm",
         signed_at=timezone.now(),
     )
+    neck = Article.objects.get(practice=practice, title__startswith="Stretches for a stiff neck")
+    NoteHandout.objects.create(practice=practice, sessionnote=note, article=neck)  # the home-care handout
     _deliver_due(send_outbox, datetime(2030, 12, 10, 10, 1, tzinfo=practice.zone))
     [email] = mailoutbox
     assert "Your shoulders eased well." in email.body and "How are you feeling" in email.subject
+    handout = re.search(
+        r"- (Stretches for a stiff neck[^\n:]*).*?\n\s+http://[^/\s]+(/handouts/\S+/)", email.body, re.S
+    )
+    assert handout and client.get(handout.group(2)).status_code == 200  # the article, for the client
     link = re.search(r"http://[^/\s]+(/rebook/\S+/)", email.body).group(1)
     with time_machine.travel(datetime(2030, 12, 10, 11, 0, tzinfo=practice.zone)):
         rebooking = client.get(link)  # the link opens the client's own booking page, with times to pick

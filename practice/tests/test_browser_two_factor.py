@@ -77,7 +77,9 @@ def test_a_required_second_factor_is_enrolled_then_used_with_the_app_and_a_recov
     page.wait_for_url(f"{base}/p/{practice.slug}/")
     assert page.get_by_role("status").filter(has_text="recovery code; 9 left").is_visible()
 
-    main_menu(page).get_by_role("link", name="Your account").click()
+    nav = main_menu(page)
+    nav.get_by_role("button", name=practice.name).click()  # the practice's menu holds the account
+    nav.get_by_role("link", name="Your account and sign-in").click()
     assert page.get_by_text("Recovery codes left: 9 of 10").is_visible()
     assert page.get_by_text("This browser").is_visible()
 
