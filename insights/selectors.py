@@ -23,9 +23,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from clients.models import Client
+from outreach.selectors import feedback_by_therapist
 from practice.models import Practice, User
 from referrals.models import Referral
 from sessions.models import Appointment, CheckoutOutcome
+from sessions.wishes import KIND_LABELS as WISH_KINDS
+from sessions.wishes import against_wishes_by_therapist
 
 
 def rebooking_figures(*, practice: Practice, since: date) -> list[dict]:
@@ -450,3 +453,76 @@ def _names(pks) -> dict:
     """Therapist id -> "First Last"."""
     users = User.objects.filter(pk__in=pks).values_list("pk", "first_name", "last_name")
     return {pk: f"{first} {last}".strip() for pk, first, last in users}
+
+
+# --- What clients told us, and notes against their wishes, per therapist ---------------------------
+
+FEEDBACK_PARTS = (  # (question, the answer that says all was well, its heading)
+    ("pressure", "just_right", "Pressure just right"),
+    ("focus", "yes", "Worked on what they came for"),
+    ("conversation", "just_right", "Conversation just right"),
+)
+
+
+@dataclass
+class TherapistFeedback:
+    """One therapist's feedback over the period, in total and month by month (newest first)."""
+
+    therapist: str
+    total: dict
+    months: list = field(default_factory=list)
+
+
+def feedback_figures(*, practice: Practice, since: date, until: date) -> list[TherapistFeedback]:
+    """Clients' one-tap answers per therapist, month by month: for each question, how many of those
+    who answered it said all was well, as a Share (counts below MIN_BASE), and the mean rating with
+    how many rated. Only feedback actually given. One query (outreach.selectors)."""
+    by_therapist: dict[int, TherapistFeedback] = {}
+    for row in feedback_by_therapist(practice, since, until):
+        figures = by_therapist.setdefault(row["therapist_id"], TherapistFeedback(row["therapist"], _feedback_sum()))
+        month = _feedback_row(row)
+        figures.months.append({"month": row["month"], **month})
+        _feedback_add(figures.total, row)
+    for figures in by_therapist.values():
+        figures.total = _feedback_row(figures.total)
+    return sorted(by_therapist.values(), key=lambda figures: figures.therapist)
+
+
+def _feedback_sum() -> dict:
+    return {"given": 0, "answers": {}, "answered": {}, "ratings": 0, "rating_total": 0.0}
+
+
+def _feedback_add(total: dict, row: dict) -> None:
+    total["given"] += row["given"]
+    for question, well, _ in FEEDBACK_PARTS:
+        total["answers"][question] = total["answers"].get(question, 0) + row["answers"][question][well]
+        total["answered"][question] = total["answered"].get(question, 0) + row["answered"][question]
+    total["ratings"] += row["ratings"]
+    total["rating_total"] += (row["rating_mean"] or 0) * row["ratings"]
+
+
+def _feedback_row(row: dict) -> dict:
+    """A month's row of feedback_by_therapist, or a therapist's sum, as the page shows it."""
+    summed = "rating_total" in row
+    well = [
+        Share(row["answers"][question] if summed else row["answers"][question][answer], row["answered"][question])
+        for question, answer, _ in FEEDBACK_PARTS
+    ]
+    mean = (row["rating_total"] / row["ratings"] if row["ratings"] else None) if summed else row["rating_mean"]
+    return {"given": row["given"], "well": well, "ratings": row["ratings"], "rating_mean": mean}
+
+
+def wishes_figures(*, practice: Practice, since: datetime, until: datetime) -> list[dict]:
+    """Signed notes that went against the client's intake, per therapist (sessions.wishes): each row
+    the therapist, the notes signed, a Share of them against the wishes, and a count per kind. One
+    query."""
+    rows = against_wishes_by_therapist(practice=practice, since=since, until=until)
+    return [
+        {
+            "therapist": f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
+            or row["therapist__email"],
+            "against": Share(row["against"], row["signed"]),
+            "counts": [row[kind] for kind in WISH_KINDS],
+        }
+        for row in rows
+    ]

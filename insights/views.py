@@ -1,7 +1,7 @@
 """The practice's figures: rebooking per therapist and month, new clients by stream, and retention
 (do new clients come back, and why not). Each has a page with its tables and an SVG chart of its own."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from csp.decorators import csp_update
 from django.http import HttpResponse
@@ -61,7 +61,9 @@ def streams_chart(request, practice_slug):
 
 @requires("retention.view")
 def retention(request, practice_slug):
-    figures = selectors.retention_figures(practice=request.practice, now=timezone.now())
+    now = timezone.now()
+    figures = selectors.retention_figures(practice=request.practice, now=now)
+    since = figures["since"]  # the first day of the conversion's first month
     return render(
         request,
         "insights/retention.html",
@@ -80,6 +82,16 @@ def retention(request, practice_slug):
                 for cohort in figures["cohorts"]
                 for share in cohort.cells
             ),
+            "feedback": selectors.feedback_figures(
+                practice=request.practice, since=since, until=timezone.localdate(now, request.practice.zone)
+            ),
+            "feedback_parts": [heading for _, _, heading in selectors.FEEDBACK_PARTS],
+            "wishes": selectors.wishes_figures(
+                practice=request.practice,
+                since=datetime.combine(since, time.min).replace(tzinfo=request.practice.zone),
+                until=now,
+            ),
+            "wish_kinds": list(selectors.WISH_KINDS.values()),
             "window_days": selectors.SECOND_VISIT_WINDOW.days,
             "cohort_months": selectors.COHORT_MONTHS,
             "min_base": selectors.MIN_BASE,

@@ -15,10 +15,11 @@ from django_scopes import scope
 
 from clients.tests.factories import ClientFactory
 from insights.selectors import Share, cohort_figures, retention_figures
+from outreach.models import VisitFeedback
 from practice.models import Membership
 from practice.tests.factories import MembershipFactory
 from referrals.services import referral_record
-from sessions.models import Appointment, CheckoutOutcome
+from sessions.models import Appointment, CheckoutOutcome, SessionNote
 from sessions.tests.factories import ServiceFactory, visit_row
 
 NOW = datetime(2026, 3, 15, 16, 0, tzinfo=UTC)
@@ -266,7 +267,7 @@ def test_the_page_and_its_chart_cost_the_same_queries_however_much_history(
     _more_history(practice, therapists, clients=6, seed=1)
     browser.get(page)  # the first page after signing in may save the session
     # Session, user and memberships (3); the first visits, the checkout outcomes, the names.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # and the feedback and the notes against the wishes
         assert browser.get(page).status_code == 200
     with django_assert_max_num_queries(4):  # the same 3, and the first visits
         assert browser.get(chart).status_code == 200
@@ -274,3 +275,38 @@ def test_the_page_and_its_chart_cost_the_same_queries_however_much_history(
     third = MembershipFactory(practice=practice, role=Membership.Role.THERAPIST).user
     _more_history(practice, [*therapists, third], clients=60, seed=2)  # ten times the clients, a third therapist
     assert [_queries(browser, page), _queries(browser, chart)] == few
+
+
+def test_the_page_shows_the_feedback_and_the_notes_against_wishes_per_therapist(client_for, practice, owner, history):
+    theo = history.practice.memberships.get(user__first_name="Theo").user
+    with scope(practice=practice):
+        visits = Appointment.objects.filter(practice=practice, therapist=theo, status="completed").order_by("starts_at")
+        answers = [("just_right", "yes", 5), ("too_light", "partly", 3), ("just_right", "no", None)]
+        for visit, (pressure, focus, rating) in zip(visits, answers, strict=False):
+            VisitFeedback.objects.create(
+                practice=practice,
+                visit=visit,
+                client=visit.client,
+                therapist=theo,
+                pressure=pressure,
+                focus=focus,
+                rating=rating,
+                answered_at=datetime(2026, 2, 10, 15, 0, tzinfo=UTC),
+            )
+        SessionNote.objects.create(
+            practice=practice,
+            visit=visits[0],
+            client=visits[0].client,
+            therapist=theo,
+            signed_at=datetime(2026, 2, 11, 15, 0, tzinfo=UTC),
+            against_wishes=["avoid", "pressure"],
+        )
+    with time_machine.travel(NOW):
+        text = client_for(owner).get(f"/p/{practice.slug}/figures/retention/").content.decode()
+    feedback = text.split('id="feedback-heading"')[1].split("</section>")[0]
+    # Theo over the year, then February: 2 of 3 found the pressure right, 1 of 3 got what they came
+    # for, nobody answered about the conversation; 2 rated, 4.0 on average.
+    row = '<td class="text-end">3</td><td class="text-end">2 of 3</td><td class="text-end">1 of 3</td>'
+    assert feedback.count(row) == 2 and '–</td><td class="text-end">4.0' in feedback and "Feb 2026" in feedback
+    wishes = text.split('id="wishes-heading"')[1].split("</section>")[0]
+    assert "Theo Brand" in wishes and "1 of 1" in wishes
