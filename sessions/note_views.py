@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -48,8 +49,11 @@ def note_edit(request, practice_slug, appointment_id):
         if "sign" in request.POST or anyway:
             try:
                 notes.note_sign(note=note, actor=request.user, ip_address=client_ip(request), anyway=anyway)
-            except notes.AgainstWishes as against:
-                return _note_page(request, note, form, intake, wishes=against.wishes, asked_to_sign=True)
+            except notes.AgainstWishes:  # the draft is saved; the page says why it is not signed yet
+                edit = reverse(
+                    "sessions:note-edit", kwargs={"practice_slug": practice_slug, "appointment_id": note.visit_id}
+                )
+                return redirect(f"{edit}?sign=confirm")
             except ValidationError as error:
                 form.add_error(None, error)
                 return _note_page(request, note, form, intake, status=400)
@@ -59,10 +63,11 @@ def note_edit(request, practice_slug, appointment_id):
         return redirect("sessions:note-edit", practice_slug=practice_slug, appointment_id=appointment_id)
     if request.method != "POST":
         audit_request(request, action=Action.VIEW, record=note, label=f"{note.client} · note (draft)")
-    return _note_page(request, note, form, intake, status=400 if form.errors else 200)
+    asked_to_sign = request.method == "GET" and request.GET.get("sign") == "confirm"
+    return _note_page(request, note, form, intake, status=400 if form.errors else 200, asked_to_sign=asked_to_sign)
 
 
-def _note_page(request, note, form, intake, status=200, wishes=None, asked_to_sign=False):
+def _note_page(request, note, form, intake, status=200, asked_to_sign=False):
     return render(
         request,
         "sessions/note_form.html",
@@ -75,7 +80,7 @@ def _note_page(request, note, form, intake, status=200, wishes=None, asked_to_si
             "last": notes.last_signed_note(client=note.client, before=note),
             "intake": intake,  # its cautions, beside the client's alerts
             # What the draft, as saved, does against the client's intake: said before signing.
-            "wishes": against_wishes(note=note, intake=intake) if wishes is None else wishes,
+            "wishes": against_wishes(note=note, intake=intake),
             "asked_to_sign": asked_to_sign,
         },
         status=status,

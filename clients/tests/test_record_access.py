@@ -322,7 +322,7 @@ def test_the_timeline_hides_a_restricted_therapists_clinical_kinds_until_emergen
     page = as_therapist.get(page_url).content.decode()
     assert "tolerated firm pressure" in page and "are not shown to you" not in page
     assert "Emergency access</strong> to" in page
-    assert _events(practice)[-1].detail.startswith("read the timeline (notes, plans) under emergency access")
+    assert _events(practice)[-1].detail.startswith("read the timeline (feedback, notes, plans) under emergency access")
 
 
 # --- Costs --------------------------------------------------------------------------------------
