@@ -108,18 +108,26 @@ def require_program_fixture():
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix, django_db_blocker):
     """pytest-django's hook for the database settings, which have their process suffix (_gw0 …) by
     now. With several processes, the first to arrive migrates a template database and each process's
     database is a copy of it (CREATE DATABASE … TEMPLATE, about a second) instead of running every
     migration itself: on 2 cores, three processes migrating at once cost half a minute. Django's own
-    setup then finds the database there (--reuse-db) and applies nothing."""
+    setup then finds the database there (--reuse-db) and applies nothing. With --create-db (CI) the
+    process's database is copied afresh."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         with django_db_blocker.unblock():
-            _copy_of_the_migrated_template()
+            _copy_of_the_migrated_template(afresh=request.config.getvalue("create_db"))
 
 
-def _copy_of_the_migrated_template() -> None:
+@pytest.fixture(scope="session")
+def django_db_createdb(request):
+    """--create-db: a fresh database. With several processes each is already a fresh copy of the
+    template (above), which Django must keep rather than drop and migrate again."""
+    return request.config.getvalue("create_db") and not os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _copy_of_the_migrated_template(*, afresh: bool) -> None:
     import fcntl
     import hashlib
     import tempfile
@@ -130,7 +138,10 @@ def _copy_of_the_migrated_template() -> None:
 
     name = connection.creation._get_test_db_name()
     if _database_exists(name):
-        return  # kept from an earlier run (--reuse-db): Django migrates what it lacks
+        if not afresh:
+            return  # kept from an earlier run (--reuse-db): Django migrates what it lacks
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     migrations = sorted(Path(settings.BASE_DIR).glob("*/migrations/*.py"))
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in migrations)).hexdigest()[:10]
     template = f"{name.rsplit('_gw', 1)[0]}_tpl_{digest}"  # a new migration makes a new template
