@@ -17,10 +17,10 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from practice.models import KnownBrowser, Membership, SignInSession, User
+from practice.models import AuditEvent, KnownBrowser, Membership, SignInSession, User
 from practice.net import client_ip
 from practice.signals import new_browser_signed_in
-from practice.signin_audit import audit_account, browser_label
+from practice.signin_audit import audit_account, browser_label, browser_named
 
 BROWSER_COOKIE = "rebook_browser"
 BROWSER_COOKIE_AGE = 60 * 60 * 24 * 400  # as long as browsers keep a cookie (400 days)
@@ -79,7 +79,7 @@ def session_end(*, user: User, session_id, ip_address=None) -> SignInSession | N
     if ended is None:
         return None
     _end([ended])
-    audit_account(user=user, action="session_ended", detail=_described(ended), ip_address=ip_address)
+    audit_account(user=user, action=AuditEvent.Action.SESSION_ENDED, detail=_described(ended), ip_address=ip_address)
     return ended
 
 
@@ -91,7 +91,12 @@ def sessions_end_all(*, user: User, keep_session_key: str | None = None, reason:
     # still ends it after a password change, and the idle timeout ends it at most 30 minutes later.
     _end(doomed)
     if reason:
-        audit_account(user=user, action="session_ended", detail=f"{len(doomed)} ended: {reason}", ip_address=ip_address)
+        audit_account(
+            user=user,
+            action=AuditEvent.Action.SESSION_ENDED,
+            detail=f"{len(doomed)} ended: {reason}",
+            ip_address=ip_address,
+        )
     return len(doomed)
 
 
@@ -109,14 +114,7 @@ def _end(sessions: list[SignInSession]) -> None:
 
 
 def _described(signed_in: SignInSession) -> str:
-    return f"{browser_name(signed_in.user_agent)} from {signed_in.ip_address or 'an unknown address'}"
-
-
-def browser_name(user_agent: str) -> str:
-    class _Request:
-        META = {"HTTP_USER_AGENT": user_agent}
-
-    return browser_label(_Request)
+    return f"{browser_named(signed_in.user_agent)} from {signed_in.ip_address or 'an unknown address'}"
 
 
 # --- Known browsers -------------------------------------------------------------------------
@@ -178,10 +176,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def forget_old_browsers(*, older_than_days: int = 400) -> int:
-    deleted, _ = KnownBrowser.objects.filter(
-        first_seen_at__lt=timezone.now() - timedelta(days=older_than_days)
-    ).delete()
+def forget_old_browsers() -> int:
+    """Forget browsers whose cookie has expired (400 days): they can name nobody any more."""
+    cutoff = timezone.now() - timedelta(seconds=BROWSER_COOKIE_AGE)
+    deleted, _ = KnownBrowser.objects.filter(first_seen_at__lt=cutoff).delete()
     return deleted
 
 

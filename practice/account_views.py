@@ -27,9 +27,9 @@ from django_otp import login as otp_login
 from practice import account_sessions, two_factor
 from practice.access import PUBLIC, SIGNED_IN, requires
 from practice.forms import AuthenticatorConfirmForm, LoginForm, SecondFactorForm
-from practice.models import RecoveryCodes, User
+from practice.models import AuditEvent, RecoveryCodes, User
 from practice.net import client_ip, login_username
-from practice.signin_audit import LOCKED_BEFORE, SECOND_FACTOR_FAILED, audit_account
+from practice.signin_audit import LOCKED_BEFORE, SECOND_FACTOR_FAILED, audit_account, browser_named
 
 PENDING = "_signin_pending"  # who passed the password step, waiting for their second factor
 PENDING_SECONDS = 300
@@ -155,7 +155,7 @@ def _sessions_of(request) -> list[dict]:
     return [
         {
             "session": signed_in,
-            "browser": account_sessions.browser_name(signed_in.user_agent),
+            "browser": browser_named(signed_in.user_agent),
             "current": signed_in.session_key == current,
         }
         for signed_in in account_sessions.active_sessions(user=request.user)
@@ -256,7 +256,7 @@ def password_change(request):
             account_sessions.session_rekeyed(old_key=kept, new_key=request.session.session_key)
             audit_account(
                 user=form.user,
-                action="password_changed",
+                action=AuditEvent.Action.PASSWORD_CHANGED,
                 detail=f"{ended} other session{'s' if ended != 1 else ''} ended",
                 ip_address=ip_address,
             )

@@ -454,10 +454,6 @@ class RecoveryCodes(ThrottlingMixin, Device):
     def get_throttle_factor(self) -> int:
         return 1
 
-    @property
-    def remaining(self) -> int:
-        return self.codes.filter(used_at__isnull=True).count()
-
 
 def recovery_code_hash(code: str) -> str:
     """The stored form of a recovery code, read however it was typed (case, spaces, dashes)."""

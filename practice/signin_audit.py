@@ -35,7 +35,11 @@ def audit_account(*, user: User, action: str, detail: str = "", ip_address=None)
 
 def browser_label(request) -> str:
     """A short, readable name for the browser behind `request` ("Chrome on Windows")."""
-    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return browser_named(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")
+
+
+def browser_named(agent: str) -> str:
+    """A short, readable name for a User-Agent header ("Chrome on Windows")."""
     browser = next((name for token, name in _BROWSERS if token in agent), "A browser")
     system = next((name for token, name in _SYSTEMS if token in agent), "")
     return f"{browser} on {system}" if system else browser

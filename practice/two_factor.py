@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from practice.models import Membership, RecoveryCode, RecoveryCodes, User, recovery_code_hash
+from practice.models import AuditEvent, Membership, RecoveryCode, RecoveryCodes, User, recovery_code_hash
 from practice.signin_audit import audit_account
 
+Action = AuditEvent.Action
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR = "Authenticator app"
 RECOVERY = "Recovery codes"
@@ -73,7 +74,9 @@ def authenticator_confirm(*, device: TOTPDevice, code: str, ip_address=None) -> 
             )
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_account(user=device.user, action="two_factor_added", detail="authenticator app", ip_address=ip_address)
+        audit_account(
+            user=device.user, action=Action.TWO_FACTOR_ADDED, detail="authenticator app", ip_address=ip_address
+        )
         if RecoveryCodes.objects.filter(user=device.user, confirmed=True).exists():
             return []
         return _new_recovery_codes(device.user)
@@ -94,7 +97,7 @@ def authenticator_remove(*, user: User, device_id, ip_address=None) -> None:
         device.delete()
         if len(devices) == 1:  # no second factor left: the spare codes go with it
             RecoveryCodes.objects.filter(user=user).delete()
-        audit_account(user=user, action="two_factor_removed", detail="authenticator app", ip_address=ip_address)
+        audit_account(user=user, action=Action.TWO_FACTOR_REMOVED, detail="authenticator app", ip_address=ip_address)
 
 
 def two_factor_reset(*, membership: Membership, actor: User, ip_address=None) -> None:
@@ -112,7 +115,9 @@ def two_factor_reset(*, membership: Membership, actor: User, ip_address=None) ->
         RecoveryCodes.objects.filter(user=user).delete()
         if not removed:
             raise ValidationError(f"{user} has no two-factor sign-in to reset.")
-        audit_account(user=user, action="two_factor_removed", detail=f"reset by {actor} (owner)", ip_address=ip_address)
+        audit_account(
+            user=user, action=Action.TWO_FACTOR_REMOVED, detail=f"reset by {actor} (owner)", ip_address=ip_address
+        )
 
 
 # --- Recovery codes ------------------------------------------------------------------------------
@@ -124,7 +129,7 @@ def recovery_codes_renew(*, user: User, ip_address=None) -> list[str]:
         raise ValidationError("Add an authenticator app first: recovery codes stand in for it.")
     with transaction.atomic():
         codes = _new_recovery_codes(user)
-        audit_account(user=user, action="two_factor_added", detail="new recovery codes", ip_address=ip_address)
+        audit_account(user=user, action=Action.TWO_FACTOR_ADDED, detail="new recovery codes", ip_address=ip_address)
     return codes
 
 

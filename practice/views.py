@@ -28,7 +28,7 @@ from practice.forms import (
     SignUpForm,
 )
 from practice.home import home_panels
-from practice.models import Invitation, Membership, User
+from practice.models import AuditEvent, Invitation, Membership, User
 from practice.net import client_ip
 from practice.paging import paginate
 from practice.signin_audit import audit_account
@@ -59,7 +59,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         ended = account_sessions.sessions_end_all(user=form.user, ip_address=ip_address)
         audit_account(
             user=form.user,
-            action="password_changed",
+            action=AuditEvent.Action.PASSWORD_CHANGED,
             detail=f"reset by email link, {ended} sessions ended",
             ip_address=ip_address,
         )
