@@ -27,7 +27,6 @@ from outreach.selectors import feedback_by_therapist
 from practice.models import Practice, User
 from referrals.models import Referral
 from sessions.models import Appointment, CheckoutOutcome
-from sessions.wishes import KIND_LABELS as WISH_KINDS
 from sessions.wishes import against_wishes_by_therapist
 
 
@@ -516,13 +515,7 @@ def wishes_figures(*, practice: Practice, since: datetime, until: datetime) -> l
     """Signed notes that went against the client's intake, per therapist (sessions.wishes): each row
     the therapist, the notes signed, a Share of them against the wishes, and a count per kind. One
     query."""
-    rows = against_wishes_by_therapist(practice=practice, since=since, until=until)
     return [
-        {
-            "therapist": f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
-            or row["therapist__email"],
-            "against": Share(row["against"], row["signed"]),
-            "counts": [row[kind] for kind in WISH_KINDS],
-        }
-        for row in rows
+        {**row, "against": Share(row["against"], row["signed"])}
+        for row in against_wishes_by_therapist(practice=practice, since=since, until=until)
     ]

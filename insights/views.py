@@ -11,6 +11,7 @@ from django.utils import timezone
 from practice.access import requires
 from referrals.models import Referral
 from sessions.selectors import due_back
+from sessions.wishes import KIND_LABELS as WISH_KINDS
 
 from . import charts, selectors
 
@@ -91,7 +92,7 @@ def retention(request, practice_slug):
                 since=datetime.combine(since, time.min).replace(tzinfo=request.practice.zone),
                 until=now,
             ),
-            "wish_kinds": list(selectors.WISH_KINDS.values()),
+            "wish_kinds": list(WISH_KINDS.values()),
             "window_days": selectors.SECOND_VISIT_WINDOW.days,
             "cohort_months": selectors.COHORT_MONTHS,
             "min_base": selectors.MIN_BASE,

@@ -34,14 +34,4 @@ def notes_against_wishes(request):
     rows = against_wishes_by_therapist(practice=request.practice, since=now - timedelta(days=WISHES_DAYS), until=now)
     if not rows:
         return None
-    table = [
-        {
-            "therapist": f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
-            or row["therapist__email"],
-            "signed": row["signed"],
-            "against": row["against"],
-            "counts": [row[kind] for kind in KIND_LABELS],
-        }
-        for row in rows
-    ]
-    return "sessions/_wishes_panel.html", {"rows": table, "kinds": list(KIND_LABELS.values()), "days": WISHES_DAYS}
+    return "sessions/_wishes_panel.html", {"rows": rows, "kinds": list(KIND_LABELS.values()), "days": WISHES_DAYS}

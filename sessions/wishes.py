@@ -57,7 +57,8 @@ def _areas(keys) -> str:
 
 def against_wishes_by_therapist(*, practice, since, until) -> list[dict]:
     """Notes signed in [since, until) that went against the client's wishes, per therapist: one
-    query. Each row: therapist's names and id, signed (all notes signed), and a count per kind."""
+    query. Each row: `therapist` (their name) and `therapist_id`, `signed` (all notes signed),
+    `against` (those against the wishes), and `counts`, one per kind in KIND_LABELS' order."""
     signed = SessionNote.objects.filter(practice=practice, signed_at__gte=since, signed_at__lt=until)
     counts = {kind: Count("id", filter=Q(against_wishes__contains=[kind])) for kind in KIND_LABELS}
     rows = (
@@ -65,4 +66,15 @@ def against_wishes_by_therapist(*, practice, since, until) -> list[dict]:
         .annotate(signed=Count("id"), against=Count("id", filter=~Q(against_wishes=[])), **counts)
         .order_by("therapist__first_name", "therapist__last_name")
     )
-    return [row for row in rows if row["against"]]
+    return [
+        {
+            "therapist_id": row["therapist_id"],
+            "therapist": f"{row['therapist__first_name']} {row['therapist__last_name']}".strip()
+            or row["therapist__email"],
+            "signed": row["signed"],
+            "against": row["against"],
+            "counts": [row[kind] for kind in KIND_LABELS],
+        }
+        for row in rows
+        if row["against"]
+    ]

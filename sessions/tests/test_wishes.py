@@ -100,7 +100,7 @@ def test_the_owner_sees_them_counted_per_therapist_and_a_therapist_does_not(
     with scope(practice=practice):
         SessionNote.objects.filter(visit=visit).update(signed_at=now - timedelta(days=1))
         rows = against_wishes_by_therapist(practice=practice, since=now - timedelta(days=30), until=now)
-    assert [(r["therapist_id"], r["signed"], r["against"], r[AVOID], r[FOCUS], r[PRESSURE]) for r in rows] == [
+    assert [(r["therapist_id"], r["signed"], r["against"], *r["counts"]) for r in rows] == [  # avoid, focus, pressure
         (therapist.pk, 1, 1, 1, 0, 1)
     ]
     home = client_for(owner).get(f"/p/{practice.slug}/").content.decode()
