@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import BODY_AREAS, BODY_REGIONS, NOTE_AREAS, SIDES, area_label, note_areas
+from clients.selectors import client_get_or_none
+from library.models import Article
 from library.selectors import articles_for_note
 from practice.models import User
 
@@ -23,6 +25,7 @@ from .models import (
     TreatmentPlan,
     WorkingHours,
 )
+from .notes import MAX_HANDOUTS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
@@ -38,7 +41,7 @@ class FindTimeForm(forms.Form):
     def __init__(self, *args, practice, therapists, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
-        self.fields["therapist"].choices = [("", "Anyone"), *[(t.pk, t.get_full_name() or t.email) for t in therapists]]
+        self.fields["therapist"].choices = [("", "Anyone"), *[(t.pk, str(t)) for t in therapists]]
 
     def clean_day(self):
         day = self.cleaned_data["day"]
@@ -56,7 +59,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, therapists, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["therapist"].choices = [(t.pk, t.get_full_name() or t.email) for t in therapists]
+        self.fields["therapist"].choices = [(t.pk, str(t)) for t in therapists]
 
     def starts_at(self, zone) -> datetime:
         return datetime.combine(self.cleaned_data["day"], self.cleaned_data["start"]).replace(tzinfo=zone)
@@ -76,9 +79,7 @@ class BookAtForm(MoveForm):
         self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
 
     def clean_client(self):
-        from clients.models import Client
-
-        client = Client.objects.filter(practice=self.practice, pk=self.cleaned_data["client"]).first()
+        client = client_get_or_none(practice=self.practice, client_id=self.cleaned_data["client"])
         if client is None:
             raise forms.ValidationError("That client is not in this practice; search again.")
         return client
@@ -202,7 +203,7 @@ class TherapistChoiceMixin:
         super().__init__(*args, **kwargs)
         field = self.fields["therapist"]
         field.queryset = User.objects.filter(pk__in=[therapist.pk for therapist in therapists])
-        field.label_from_instance = lambda therapist: therapist.get_full_name() or therapist.email
+        field.label_from_instance = str  # the name, else the email (User.__str__)
         field.empty_label = "—" if not field.required else None
 
 
@@ -249,9 +250,6 @@ class HandoutChoiceField(forms.ModelMultipleChoiceField):
         return f"{article.title} (suggested)" if getattr(article, "suggested", 0) else article.title
 
 
-MAX_HANDOUTS = 2
-
-
 class NoteForm(forms.ModelForm):
     """The SOAP note. Pain ratings per body area use the intake's body areas (so they compare with
     its ratings and with each other over time); the areas worked are the body chart's, sides apart."""
@@ -263,7 +261,7 @@ class NoteForm(forms.ModelForm):
         queryset=Technique.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     handouts = HandoutChoiceField(
-        queryset=Technique.objects.none(),
+        queryset=Article.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Home-care handouts",
@@ -443,7 +441,7 @@ class WaitlistEntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = practice.zone
         self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
-        self.fields["therapist"].choices = [("", "Anyone"), *[(t.pk, t.get_full_name() or t.email) for t in therapists]]
+        self.fields["therapist"].choices = [("", "Anyone"), *[(t.pk, str(t)) for t in therapists]]
         self.therapists = {t.pk: t for t in therapists}
         self.fields["until"].initial = timezone.localdate(timezone=self.zone) + timedelta(days=28)
 

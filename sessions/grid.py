@@ -86,12 +86,12 @@ def day_by_therapist(*, practice: Practice, day: date) -> Grid:
     start, end = _bounds(practice, day, day)
     people = _people_with_hours(practice, start, end, weekday=day.weekday())
     columns = {
-        person.pk: Column(key=str(person.pk), label=_name(person), day=day, therapist_id=person.pk) for person in people
+        person.pk: Column(key=str(person.pk), label=str(person), day=day, therapist_id=person.pk) for person in people
     }
     visits = _visits(practice, start, end)
     former = {visit["therapist_id"] for visit in visits} - columns.keys()  # bookings left by people who have gone
     for person in User.objects.filter(pk__in=former) if former else ():
-        columns[person.pk] = Column(key=str(person.pk), label=_name(person), day=day, therapist_id=person.pk)
+        columns[person.pk] = Column(key=str(person.pk), label=str(person), day=day, therapist_id=person.pk)
     frame = _frame([(starts, ends) for person in people for _, starts, ends in person.day_hours])
     for person in people:
         _shade(columns[person.pk], frame, person.day_hours, person.day_off, practice)
@@ -228,10 +228,6 @@ def _visits(practice, start, end, *, therapist_id=None) -> list[dict]:
             "client__alerts",
         )
     )
-
-
-def _name(person) -> str:
-    return person.get_full_name() or person.email
 
 
 # --- Layout ---------------------------------------------------------------------------------------

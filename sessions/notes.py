@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.intake import intake_values
@@ -13,6 +14,7 @@ from clients.models import Client, IntakeVersion, note_areas
 from clients.selectors import latest_intake
 from clients.services import intake_record
 from practice.audit import Action, audit_record
+from practice.parsing import read_uuid
 
 from .models import Appointment, CarePhase, NoteAddendum, NoteTemplate, SessionNote, Technique, TreatmentPlan
 from .wishes import against_wishes
@@ -195,10 +197,8 @@ def brief_visit(*, client: Client, visit_id=None) -> Appointment | None:
         .select_related("note")
     )
     if visit_id:
-        try:
-            return visits.filter(pk=visit_id).first()
-        except ValidationError:  # not a UUID: a link typed by hand
-            return None
+        visit_id = read_uuid(visit_id)  # None for a link typed by hand
+        return visits.filter(pk=visit_id).first() if visit_id else None
     now, zone = timezone.now(), client.practice.zone
     today = datetime.combine(timezone.localdate(now, timezone=zone), time.min).replace(tzinfo=zone)
     today_visits = visits.filter(starts_at__gte=today, starts_at__lt=today + timedelta(days=1))
@@ -207,8 +207,6 @@ def brief_visit(*, client: Client, visit_id=None) -> Appointment | None:
 
 def brief_note_link(*, client: Client, visit_id=None) -> dict | None:
     """What the brief offers for the visit's note: start it, continue the draft, or read it signed."""
-    from django.urls import reverse
-
     visit = brief_visit(client=client, visit_id=visit_id)
     if visit is None:
         return None
@@ -254,14 +252,14 @@ def pressure_accept(*, note: SessionNote, actor, ip_address=None) -> IntakeVersi
     )
 
 
-def pressure_change(*, client: Client, felt: str, used: str = "") -> tuple[str, str] | None:
+def pressure_change(*, client: Client, felt: str, used: str = "", latest=None) -> tuple[str, str] | None:
     """(current preference, proposed one) when the client `felt` the pressure too light or too deep
     (the therapist's observation in a note, or the client's own feedback on a visit): a step firmer
     or lighter than the pressure `used` (or else their preference); None when there is nothing to
-    propose."""
+    propose. `latest`: the client's latest intake version, when the caller has it already."""
     if felt not in (SessionNote.Feedback.TOO_LIGHT, SessionNote.Feedback.TOO_DEEP):
         return None
-    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
+    latest = latest or latest_intake(client=client)
     if latest is None or not latest.pressure:
         return None
     base = used or latest.pressure
@@ -272,10 +270,10 @@ def pressure_change(*, client: Client, felt: str, used: str = "") -> tuple[str, 
 def pressure_change_accept(*, client: Client, felt: str, used: str = "", actor, ip_address=None) -> IntakeVersion:
     """One click: a new intake version with the proposed pressure (never an overwrite; audited as
     every intake version is)."""
-    proposal = pressure_change(client=client, felt=felt, used=used)
+    latest = latest_intake(client=client)
+    proposal = pressure_change(client=client, felt=felt, used=used, latest=latest)
     if proposal is None:
         raise ValidationError("There is no pressure change to accept.")
-    latest = IntakeVersion.objects.filter(practice=client.practice, client=client).order_by("-number").first()
     answers = {**intake_values(latest), "pressure": proposal[1]}
     answers.pop("consent_to_treatment"), answers.pop("signature_name")
     return intake_record(

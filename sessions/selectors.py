@@ -196,7 +196,7 @@ def _visit_entry(query, visit: Appointment, may_book: bool) -> Entry:
 
 def _visit_details(query, visit: Appointment, outcome: CheckoutOutcome | None) -> list[str]:
     """Who, where, and how it ended: cancelled why, rebooked at checkout or why not, the advice."""
-    details = [f"with {visit.therapist.get_full_name() or visit.therapist.email}"]
+    details = [f"with {visit.therapist}"]
     if visit.room:
         details.append(str(visit.room))
     if visit.booked_at_checkout_of_id:
@@ -348,7 +348,7 @@ def waitlist_timeline(query) -> list[Entry]:
     )
     found = []
     for entry in query.past(entries, "created_at"):
-        person = entry.therapist.get_full_name() if entry.therapist else "anyone"
+        person = str(entry.therapist) if entry.therapist else "anyone"  # a name, else the email
         found.append(
             Entry(
                 when=entry.created_at,
@@ -364,7 +364,7 @@ def waitlist_timeline(query) -> list[Entry]:
             Entry(
                 when=offer.created_at,
                 title=f"Offered {_local(query, offer.starts_at):%a %-d %b, %H:%M} · {offer.service.name}",
-                detail=f"with {offer.therapist.get_full_name() or offer.therapist.email}",
+                detail=f"with {offer.therapist}",
                 status=offer.get_outcome_display(),
                 tone=OFFER_TONES.get(offer.outcome, "secondary"),
                 url=reverse("sessions:waitlist-entry", kwargs={"practice_slug": slug, "entry_id": offer.entry_id}),

@@ -122,9 +122,9 @@ def book_at(request, practice_slug):
     """Book from a free time on the calendar: the therapist and time come from the cell; the desk
     finds the client and picks the service."""
     practice = request.practice
-    people = selectors.therapists(practice=practice)
-    if request.htmx and request.method == "GET":
+    if request.htmx and request.method == "GET":  # the client search, as the desk types
         return render(request, "sessions/_client_choices.html", _client_choices(request, practice))
+    people = selectors.therapists(practice=practice)
     at = read_local_datetime(request.GET.get("at", ""), practice.zone) or timezone.now()
     local = timezone.localtime(at, practice.zone)
     initial = {"therapist": request.GET.get("therapist"), "day": local.date(), "start": local.time()}
@@ -159,8 +159,7 @@ def book_at(request, practice_slug):
             form.add_error(None, error)
         if booked:
             when = timezone.localtime(booked.starts_at, practice.zone)
-            name = therapist.get_full_name() or therapist.email
-            messages.success(request, f"Booked {data['client']} with {name} at {when:%H:%M}.")
+            messages.success(request, f"Booked {data['client']} with {therapist} at {when:%H:%M}.")
             return redirect(f"{reverse('sessions:day', args=[practice.slug])}?date={when:%Y-%m-%d}")
     # With warnings, the page shows them and a "Book anyway" button that posts the same booking confirmed.
     context = {"form": form, "warnings": warnings, "confirm": confirmation(warnings)}
@@ -216,7 +215,7 @@ def calendar_move(request, practice_slug):
     except ValidationError as error:
         return JsonResponse({"moved": False, "message": " ".join(error.messages)})
     when = timezone.localtime(moved.starts_at, practice.zone)
-    message = f"Moved to {when:%A %-d %B} at {when:%H:%M} with {therapist.get_full_name() or therapist.email}."
+    message = f"Moved to {when:%A %-d %B} at {when:%H:%M} with {therapist}."
     return JsonResponse({"moved": True, "message": message})
 
 
@@ -227,7 +226,13 @@ def quick_actions(request, practice_slug, appointment_id):
     visit = selectors.appointment_get(practice=request.practice, appointment_id=appointment_id)
     back = request.GET.get("next", "")
     return render(
-        request, "sessions/_quick_actions.html", {"visit": visit, "back": back if _on_this_site(back) else ""}
+        request,
+        "sessions/_quick_actions.html",
+        {
+            "visit": visit,
+            "back": back if _on_this_site(back) else "",
+            "cancel_reasons": Appointment.CancelReason.choices,
+        },
     )
 
 
@@ -314,7 +319,7 @@ def _booking_page(request, client, search, *, lost: services.SlotTaken | None = 
             end=data["day"] + timedelta(days=6),
             limit=40,
         )
-    names = {p.pk: p.get_full_name() or p.email for p in people}
+    names = {p.pk: str(p) for p in people}
     return {"client": client, "form": form, "slots": slots, "names": names, "lost": lost, "warned": warned}
 
 
@@ -331,9 +336,7 @@ class Warned:
     @classmethod
     def of(cls, *, service, therapist, starts_at, warnings) -> "Warned":
         ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-        return cls(
-            Slot(therapist.pk, starts_at, ends_at), service, therapist.get_full_name() or therapist.email, warnings
-        )
+        return cls(Slot(therapist.pk, starts_at, ends_at), service, str(therapist), warnings)
 
     @property
     def confirm(self) -> str:
