@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from clients.intake import PAIN_INTRO, QUESTIONS, SECTIONS, Question
-from clients.models import BODY_AREAS, Client, IntakeVersion
+from clients.models import BODY_AREAS, Client, EmergencyAccess, IntakeVersion
 from practice.phones import PhoneNumbersForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -195,16 +195,13 @@ def intake_initial(values: dict) -> dict:
     return initial
 
 
-REASON_MIN_LENGTH = 10
-
-
 class EmergencyAccessForm(forms.Form):
     """Why a therapist needs the record of a client they have not seen: a sentence, not a word."""
 
     reason = forms.CharField(
         label="Why do you need this record now?",
-        min_length=REASON_MIN_LENGTH,
-        max_length=500,
+        min_length=EmergencyAccess.REASON_MIN_LENGTH,
+        max_length=EmergencyAccess.REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: covering for a colleague who is ill, the client is on my table today. "
         "The owners read this.",
@@ -216,6 +213,7 @@ class EmergencyAccessForm(forms.Form):
 
     def clean_reason(self):
         reason = " ".join(self.cleaned_data["reason"].split())  # one line in the audit log
-        if len(reason) < REASON_MIN_LENGTH:
-            raise forms.ValidationError(self.fields["reason"].error_messages["min_length"] % {"limit_value": 10})
+        if len(reason) < EmergencyAccess.REASON_MIN_LENGTH:
+            limit = {"limit_value": EmergencyAccess.REASON_MIN_LENGTH}
+            raise forms.ValidationError(self.fields["reason"].error_messages["min_length"] % limit)
         return reason

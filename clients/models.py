@@ -343,7 +343,11 @@ class EmergencyAccess(TenantModel):
 
     client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="emergency_accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.TextField(max_length=500, help_text="Why the record is needed, in the therapist's words.")
+    REASON_MIN_LENGTH, REASON_MAX_LENGTH = 10, 500  # a sentence, not a word; one line in the audit log
+
+    reason = models.TextField(
+        max_length=REASON_MAX_LENGTH, help_text="Why the record is needed, in the therapist's words."
+    )
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 

@@ -155,10 +155,8 @@ def _read(membership, client_filter: Q) -> RecordAccess | None:
 def record_access(membership, client) -> RecordAccess:
     """What `membership` may do with `client`'s record: no query unless the member is restricted,
     then one (once per request and client)."""
-    if not restricted(membership):
-        return RecordAccess(client.pk, str(client))
-    known = _cache(membership).get(client.pk)
-    return known or _read(membership, Q(pk=client.pk)) or RecordAccess(client.pk, str(client), in_care=False)
+    known = _cache(membership).get(client.pk) if restricted(membership) else None
+    return known or fresh_record_access(membership, client)
 
 
 def fresh_record_access(membership, client) -> RecordAccess:

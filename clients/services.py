@@ -385,10 +385,12 @@ def emergency_access_grant(*, client: Client, actor, reason: str, ip_address=Non
     grant), and the owners are not emailed again. Refused for someone who can already read the
     record, or who may not read records at all."""
     reason = " ".join(reason.split())
-    if len(reason) < 10:
-        raise ValidationError("Say in a sentence why you need the record (at least 10 characters).")
-    if len(reason) > 500:
-        raise ValidationError("Keep the reason under 500 characters.")
+    if len(reason) < EmergencyAccess.REASON_MIN_LENGTH:
+        raise ValidationError(
+            f"Say in a sentence why you need the record (at least {EmergencyAccess.REASON_MIN_LENGTH} characters)."
+        )
+    if len(reason) > EmergencyAccess.REASON_MAX_LENGTH:
+        raise ValidationError(f"Keep the reason under {EmergencyAccess.REASON_MAX_LENGTH} characters.")
     practice = client.practice
     membership = Membership.objects.filter(practice=practice, user=actor).select_related("practice").first()
     if membership is None or not membership.has_perm("notes.view"):

@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -30,6 +29,7 @@ from practice.actions import attempt
 from practice.audit import Action, audit_request
 from practice.net import client_ip
 from practice.paging import paginate
+from practice.parsing import read_datetime
 from practice.ratelimit import over_limit
 
 # --- Records ------------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def _timeline(request, client) -> dict:
     sources = visible_sources(request.membership, reads_record=access.readable)
     kind = request.GET.get("kind", "")
     kind = kind if any(source.kind == kind for source in sources) else ""
-    before = _cursor(request.GET.get("before", ""))
+    before = read_datetime(request.GET.get("before", ""))  # a year far off is refused, not a 500
     timeline = client_timeline(
         practice=request.practice,
         client=client,
@@ -146,15 +146,6 @@ def client_archive(request, practice_slug, client_id):
     )
     messages.success(request, f"{client} is {'active again' if archived else 'archived'}.")
     return redirect("clients:client-detail", practice_slug=practice_slug, client_id=client.pk)
-
-
-def _cursor(value: str):
-    """An aware time from ?before=, or None for a missing, malformed or impossible one."""
-    try:
-        moment = parse_datetime(value[:40])
-    except ValueError:  # well formed but impossible, e.g. month 13
-        return None
-    return moment if moment and timezone.is_aware(moment) else None
 
 
 # --- Intake (health information: every read and change is audited) ------------------------------

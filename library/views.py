@@ -2,12 +2,12 @@
 article reached through its signed link."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from practice.access import PUBLIC, requires
+from practice.actions import attempt
 from practice.markdown import render_markdown
 
 from . import selectors, services
@@ -78,17 +78,15 @@ def article_publish(request, practice_slug, article_id):
 @requires("library.manage")
 def article_delete(request, practice_slug, article_id):
     article = selectors.article_get(practice=request.practice, article_id=article_id)
-    try:
-        deleted = services.article_delete(article=article, actor=request.user)
-    except ValidationError as refused:
-        messages.error(request, " ".join(refused.messages))
-    else:
-        messages.success(
-            request,
+    attempt(
+        request,
+        lambda: services.article_delete(article=article, actor=request.user),
+        done=lambda deleted: (
             f"“{article.title}” deleted."
             if deleted
-            else f"Notes carry “{article.title}”, so it was unpublished rather than deleted.",
-        )
+            else f"Notes carry “{article.title}”, so it was unpublished rather than deleted."
+        ),
+    )
     return redirect("library:article-list", practice_slug=practice_slug)
 
 

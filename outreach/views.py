@@ -21,6 +21,7 @@ from outbox.services import message_cancel, message_retry
 from outreach import selectors
 from outreach.calls import call_record_outcome, calls_due
 from outreach.feedback import (
+    ANSWERS,
     LinkExpired,
     LinkNotValid,
     client_answers,
@@ -59,10 +60,11 @@ from practice.actions import attempt
 from practice.models import Practice
 from practice.net import client_ip
 from practice.paging import paginate
-from practice.parsing import read_date, read_datetime
+from practice.parsing import read_date, read_datetime, read_uuid
 from practice.ratelimit import over_limit
 from referrals.models import Partner
 from sessions.models import Appointment
+from sessions.selectors import next_booked
 from sessions.selectors import therapists as therapists_of
 from sessions.services import SlotTaken
 
@@ -280,7 +282,7 @@ def feedback(request, token):
         clicked = _clicked(request, given) if request.method == "GET" else {}
         context.update(_feedback_page(visit, given, clicked=clicked))
         if request.method == "GET" and not clicked and given:  # a second click: the first answer stands
-            context["already"] = any(request.GET.get(name) for name in ("pressure", "focus", "conversation"))
+            context["already"] = any(request.GET.get(name) for name in ANSWERS)
         return render(request, "outreach/feedback.html", context, status=status)
 
 
@@ -292,7 +294,7 @@ def _clicked(request, given) -> dict:
     return {
         name: value
         for name, value in form.cleaned_data.items()
-        if name in ("pressure", "focus", "conversation") and value and not (given and getattr(given, name))
+        if name in ANSWERS and value and not (given and getattr(given, name))
     }
 
 
@@ -312,15 +314,8 @@ def _feedback_page(visit, given, *, clicked: dict) -> dict:
         "ratings": range(1, 6),
     }
     if not clicked:  # the thank-you page: the next visit, or times to book it
-        booked = rebooked_by_link(visit) or (
-            Appointment.objects.filter(
-                practice=visit.practice,
-                client=visit.client,
-                status=Appointment.Status.BOOKED,
-                starts_at__gt=timezone.now(),
-            )
-            .order_by("starts_at")
-            .first()
+        booked = rebooked_by_link(visit) or next_booked(
+            practice=visit.practice, client_id=visit.client_id, after=timezone.now()
         )
         page["next_visit"] = booked
         page["handouts"] = handout_links(visit)  # the note's home-care articles, if it gave any
@@ -399,10 +394,8 @@ def newsletter_edit(request, practice_slug, newsletter_id=None):
 
 def _article_to_insert(request):
     """The published library article the editor's "Insert" names, or None."""
-    try:
-        return articles_list(practice=request.practice, published=True).filter(pk=request.POST.get("article")).first()
-    except ValidationError:  # not an article's id
-        return None
+    pk = read_uuid(request.POST.get("article"))
+    return articles_list(practice=request.practice, published=True).filter(pk=pk).first() if pk else None
 
 
 @require_POST
